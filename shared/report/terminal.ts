@@ -1,0 +1,75 @@
+import { performance } from 'node:perf_hooks';
+import { formatDuration, Masker, type Reporter, type SummarySection } from './reporter.js';
+
+export interface TerminalReporterOptions {
+  readonly verbose?: boolean;
+  readonly write?: (line: string) => void;
+}
+
+/** The CLI's reporter: plain lines on stderr, so stdout stays free for a command's result. */
+export class TerminalReporter implements Reporter {
+  readonly #masker = new Masker();
+  readonly #verbose: boolean;
+  readonly #write: (line: string) => void;
+  #depth = 0;
+
+  constructor(options: TerminalReporterOptions = {}) {
+    this.#verbose = options.verbose ?? false;
+    this.#write = options.write ?? ((line) => process.stderr.write(line + '\n'));
+  }
+
+  #emit(prefix: string, message: string): void {
+    const indent = '  '.repeat(this.#depth);
+    for (const line of this.#masker.apply(message).split('\n')) {
+      this.#write(`${indent}${prefix}${line}`);
+    }
+  }
+
+  debug(message: string): void {
+    if (this.#verbose) {
+      this.#emit('debug: ', message);
+    }
+  }
+
+  info(message: string): void {
+    this.#emit('', message);
+  }
+
+  warning(message: string): void {
+    this.#emit('warning: ', message);
+  }
+
+  error(message: string): void {
+    this.#emit('error: ', message);
+  }
+
+  async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
+    this.#emit('==> ', title);
+    const started = performance.now();
+    this.#depth += 1;
+    try {
+      return await fn();
+    } finally {
+      this.#depth -= 1;
+      this.#emit('<== ', `${title} (${formatDuration(performance.now() - started)})`);
+    }
+  }
+
+  mask(value: string): void {
+    this.#masker.add(value);
+  }
+
+  summary(section: SummarySection): void {
+    this.#emit('', `\n${section.heading}`);
+    if (section.text) {
+      this.#emit('', section.text);
+    }
+    for (const table of section.tables ?? []) {
+      const rows = [table.header, ...table.rows];
+      const widths = table.header.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+      for (const row of rows) {
+        this.#emit('  ', row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  '));
+      }
+    }
+  }
+}
