@@ -1,0 +1,15 @@
+import { readActionOptions } from '../../action-kit/inputs.js';
+import { runAction, setOutputs } from '../../action-kit/run.js';
+import { manage } from '../../shared/manage/manage.js';
+import { manageCommand } from '../../shared/options/commands.js';
+
+await runAction('action-manage', async (reporter) => {
+  const { values } = readActionOptions(manageCommand, reporter);
+  const result = await manage(values, reporter);
+  setOutputs({
+    changed: result.changed,
+    stdout: result.stdout,
+    status: result.status,
+    'backup-path': result.backupPath,
+  });
+});

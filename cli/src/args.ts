@@ -1,0 +1,72 @@
+import { ConfigurationError } from '../../shared/errors.js';
+import type { CommandSpec } from '../../shared/options/commands.js';
+import { kebab, suggestion } from '../../shared/options/names.js';
+
+export interface ParsedArgs {
+  readonly help: boolean;
+  readonly verbose: boolean;
+  readonly values: Record<string, string | boolean>;
+}
+
+/**
+ * Flags come from the command's options: `--name value`, `--name=value`, a bare `--flag` for true and
+ * `--no-flag` for false. A repeated flag adds a line (lists take one item per line). Positional
+ * arguments fill the command's positional option.
+ */
+export function parseArgs(command: CommandSpec, argv: readonly string[]): ParsedArgs {
+  const types = new Map(Object.entries(command.options).map(([key, spec]) => [kebab(key), spec.type]));
+  const values: Record<string, string | boolean> = {};
+  const positionals: string[] = [];
+  let help = false;
+  let verbose = false;
+  const add = (name: string, value: string | boolean): void => {
+    const previous = values[name];
+    values[name] =
+      typeof previous === 'string' && typeof value === 'string' ? `${previous}\n${value}` : value;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+    } else if (arg === '--verbose' || arg === '-v') {
+      verbose = true;
+    } else if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    } else if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+      if (name === 'config') {
+        name = 'config-file';
+      }
+      const negated = name.startsWith('no-') && types.get(name.slice(3)) === 'boolean';
+      const type = types.get(negated ? name.slice(3) : name);
+      if (type === undefined) {
+        throw new ConfigurationError(
+          `Unknown option --${name} for ${command.name}${suggestion(name, types.keys())}`,
+        );
+      }
+      if (type === 'boolean') {
+        add(negated ? name.slice(3) : name, eq === -1 ? !negated : arg.slice(eq + 1));
+      } else if (eq !== -1) {
+        add(name, arg.slice(eq + 1));
+      } else if (i + 1 < argv.length) {
+        add(name, argv[++i]!);
+      } else {
+        throw new ConfigurationError(`Option --${name} needs a value.`);
+      }
+    } else if (arg.startsWith('-') && arg !== '-') {
+      throw new ConfigurationError(`Unknown flag ${arg}; options are written --name value (see --help).`);
+    } else {
+      positionals.push(arg);
+    }
+  }
+  if (positionals.length > 0) {
+    const positional = command.positional;
+    if (!positional) {
+      throw new ConfigurationError(`${command.name} takes no arguments, got: ${positionals.join(' ')}`);
+    }
+    add(kebab(positional.option), positionals.join('\n'));
+  }
+  return { help, verbose, values };
+}
