@@ -1,0 +1,59 @@
+import { describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { COMMANDS } from '../../../shared/options/commands.js';
+import { runCli } from '../../../cli/src/run.js';
+import { REPO } from '../../support/run-action.js';
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (t) => out.push(t), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('indicovm CLI', () => {
+  test('--help lists every task with its description, like fab -l', async () => {
+    const { code, out } = await cli('--help');
+    expect(code).toBe(0);
+    for (const command of COMMANDS) {
+      expect(out).toMatch(new RegExp(`^  ${command.name} +\\S`, 'm'));
+    }
+  });
+
+  test('<task> --help lists its options with defaults', async () => {
+    const { code, out } = await cli('manage', '--help');
+    expect(code).toBe(0);
+    expect(out).toContain('Usage: indicovm manage [options] [TASK...]');
+    expect(out).toMatch(/--port <port>\n\s+SSH port \[default: 22\]/);
+    expect(out).toMatch(/--\[no-\]insecure-accept-host-key\n.*\[default: false\]/);
+    expect(out).toMatch(/--ssh-key <secret>\n.*\[secret\]/);
+  });
+
+  test('an unknown task is refused with a suggestion', async () => {
+    const { code, err } = await cli('deplyo');
+    expect(code).toBe(2);
+    expect(err).toContain("unknown task 'deplyo'; did you mean 'deploy'?");
+  });
+
+  test('bad flag values exit 2 naming the flag', async () => {
+    const { code, err } = await cli('manage', '--host', '10.0.0.1', '--port', '99999', 'status');
+    expect(code).toBe(2);
+    expect(err).toContain('Invalid flag --port ("99999"): must be a port number from 1 to 65535.');
+  });
+
+  test('positional arguments are the manage tasks; a missing requirement is reported before connecting', async () => {
+    const { code, err } = await cli('manage', '--host', '10.0.0.1', '--ssh-key', 'k', 'update-server');
+    expect(code).toBe(2);
+    expect(err).toContain("Task 'update-server' needs option 'server-name'.");
+    expect(err).toContain("The host key cannot be verified: set 'host-keys'");
+  });
+
+  test('the bundled bin runs under node', () => {
+    const result = spawnSync(process.execPath, [join(REPO, 'cli/dist/index.js'), '--help'], {
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Usage: indicovm <task> [options]');
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ACTIONS, expectedFiles } from '../../../scripts/metadata.js';
+import { kebab } from '../../../shared/options/names.js';
+import { REPO } from '../../support/run-action.js';
+
+describe('generated files', () => {
+  test('each action.yml and the README tables match the option catalog (npm run gen)', () => {
+    const files = expectedFiles(readFileSync(join(REPO, 'README.md'), 'utf8'));
+    for (const [path, content] of files) {
+      expect({ path, content: readFileSync(join(REPO, path), 'utf8') }).toEqual({ path, content });
+    }
+  });
+
+  test.each(ACTIONS.map((a) => [a.folder, a] as const))(
+    '%s: action.yml inputs are exactly the options',
+    (folder, meta) => {
+      const yaml = parse(readFileSync(join(REPO, folder, 'action.yml'), 'utf8')) as {
+        inputs: Record<string, unknown>;
+      };
+      expect(Object.keys(yaml.inputs).sort()).toEqual(Object.keys(meta.command.options).map(kebab).sort());
+      // No input default: indicovm.yml and OS_* variables must be able to supply values.
+      for (const input of Object.values(yaml.inputs)) {
+        expect(input).not.toHaveProperty('default');
+      }
+    },
+  );
+});

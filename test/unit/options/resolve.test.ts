@@ -1,0 +1,114 @@
+import { describe, expect, test } from '@jest/globals';
+import { ConfigurationError } from '../../../shared/errors.js';
+import { deployCommand, manageCommand, COMMANDS } from '../../../shared/options/commands.js';
+import { resolveOptions } from '../../../shared/options/resolve.js';
+import { parseSettingsFile } from '../../../shared/options/settings-file.js';
+import { Secret } from '../../../shared/secret.js';
+
+const file = (text: string) => parseSettingsFile(text, 'indicovm.yml', COMMANDS);
+
+describe('resolveOptions', () => {
+  test('defaults apply when nothing is given', () => {
+    const { values, sources } = resolveOptions(manageCommand, {});
+    expect(values.port).toBe(22);
+    expect(values.components).toEqual(['redis', 'postgresql', 'web', 'uwsgi', 'celery']);
+    expect(sources.port).toBe('default');
+    expect(values.host).toBeUndefined();
+  });
+
+  test('inputs beat the environment, which beats the file, which beats defaults', () => {
+    const settings = file(
+      'auth-url: http://file.example:5000/v3\ndeploy:\n  flavor: m1.file\n  region-name: FileRegion\n',
+    );
+    const env = { OS_AUTH_URL: 'http://env.example:5000/v3', OS_REGION_NAME: 'EnvRegion' };
+    const { values, sources } = resolveOptions(deployCommand, {
+      explicit: { 'auth-url': 'http://input.example:5000/v3', flavor: '' },
+      explicitKind: 'input',
+      env,
+      file: settings,
+    });
+    expect(values.authUrl).toBe('http://input.example:5000/v3');
+    expect(sources.authUrl).toBe('input');
+    expect(values.regionName).toBe('EnvRegion');
+    expect(sources.regionName).toBe('env');
+    expect(values.flavor).toBe('m1.file');
+    expect(sources.flavor).toBe('file');
+    expect(values.visibility).toBe('private');
+  });
+
+  test('a port out of range names the option and where it came from', () => {
+    expect(() =>
+      resolveOptions(manageCommand, { explicit: { 'redis-port': '70000' }, explicitKind: 'input' }),
+    ).toThrow(`Invalid input 'redis-port' ("70000"): must be a port number from 1 to 65535.`);
+  });
+
+  test('a bad enum value lists what is allowed', () => {
+    expect(() => resolveOptions(deployCommand, { explicit: { visibility: 'everyone' } })).toThrow(
+      /--visibility \("everyone"\): must be one of: private, shared, community, public/,
+    );
+  });
+
+  test('all problems are reported at once', () => {
+    let error: unknown;
+    try {
+      resolveOptions(manageCommand, { explicit: { port: '0', timeout: 'soon', tasks: 'load-ssl,reboot' } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    const lines = (error as Error).message.split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines.join('\n')).toMatch(/item 2 \("reboot"\) must be one of: load-ssl/);
+  });
+
+  test('unknown flags are refused with a suggestion', () => {
+    expect(() => resolveOptions(deployCommand, { explicit: { flavour: 'm1.small' } })).toThrow(
+      "Unknown option --flavour for deploy; did you mean 'flavor'?",
+    );
+  });
+
+  test('a wrong secret is not echoed', () => {
+    expect(() => resolveOptions(manageCommand, { explicit: { 'ssh-key': 'bad\u0000key' } })).toThrow(
+      /^Invalid flag --ssh-key: must not contain a NUL byte\.$/,
+    );
+  });
+
+  test('secrets become Secret values that print as ***', () => {
+    const { values } = resolveOptions(deployCommand, { env: { OS_PASSWORD: 'hunter2-secret' } });
+    expect(values.password).toBeInstanceOf(Secret);
+    expect(`${values.password}`).toBe('***');
+    expect(JSON.stringify(values)).not.toContain('hunter2-secret');
+    expect(values.password?.reveal()).toBe('hunter2-secret');
+  });
+});
+
+describe('settings file', () => {
+  test('unknown keys are an error naming the key, with a suggestion', () => {
+    expect(() => file('deploy:\n  flavour: x\n')).toThrow(
+      "indicovm.yml: unknown option 'deploy.flavour' for deploy; did you mean 'flavor'?",
+    );
+    expect(() => file('redis-prot: 1\n')).toThrow(
+      "indicovm.yml: unknown option 'redis-prot'; did you mean 'redis-port'?",
+    );
+  });
+
+  test('YAML lists and mappings are taken as they are', () => {
+    const { values } = resolveOptions(deployCommand, {
+      file: file('deploy:\n  tags: [a, b]\n  properties:\n    os: LINUX\n    hw_disk_bus: virtio\n'),
+    });
+    expect(values.tags).toEqual(['a', 'b']);
+    expect(values.properties).toEqual({ os: 'LINUX', hw_disk_bus: 'virtio' });
+  });
+
+  test('a top-level key applies only to the commands that have it', () => {
+    const settings = file('flavor: m1.small\nserver-name: web01\n');
+    expect(resolveOptions(deployCommand, { file: settings }).values.flavor).toBe('m1.small');
+    expect(resolveOptions(manageCommand, { file: settings }).values.serverName).toBe('web01');
+  });
+
+  test('it is data, never code', () => {
+    expect(() => file('!!js/function "function () { return 1 }"')).toThrow(
+      /not valid YAML|must be a mapping/,
+    );
+  });
+});
