@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import ssh2 from 'ssh2';
+import { ConfigurationError } from '../errors.js';
+import { Secret } from '../secret.js';
+
+/** An OpenSSH key pair: the private key only ever leaves this object through Secret.reveal(). */
+export interface SshKeyPair {
+  /** `-----BEGIN OPENSSH PRIVATE KEY-----` text, unencrypted, ending in a newline. */
+  readonly privateKey: Secret;
+  /** One `authorized_keys` line: `ssh-ed25519 AAAA… comment` (no newline). */
+  readonly publicKey: string;
+  /** `SHA256:…`, as `ssh-keygen -lf` prints it. */
+  readonly fingerprint: string;
+}
+
+const COMMENT = /^[\x20-\x7e]*$/;
+
+/** A fresh ed25519 key pair; the comment ends up on the public key line, so it must be printable ASCII. */
+export function generateEd25519KeyPair(comment = ''): SshKeyPair {
+  if (!COMMENT.test(comment)) {
+    throw new ConfigurationError(
+      `Invalid SSH key comment ${JSON.stringify(comment)}: use printable ASCII characters only (no newlines).`,
+    );
+  }
+  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  const privateText = pair.private.endsWith('\n') ? pair.private : `${pair.private}\n`;
+  const publicKey = pair.public.trim();
+  return { privateKey: new Secret(privateText), publicKey, fingerprint: sshFingerprint(publicKey) };
+}
+
+/**
+ * The SHA256 fingerprint of a public key line, exactly as OpenSSH prints it: `SHA256:` and the unpadded
+ * base64 of the SHA-256 of the key blob (the base64 field of the line, decoded).
+ */
+export function sshFingerprint(publicKeyLine: string): string {
+  const fields = publicKeyLine.trim().split(/\s+/);
+  const [type, blobText] = fields;
+  if (type === undefined || blobText === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(blobText)) {
+    throw new ConfigurationError(
+      `Invalid SSH public key ${JSON.stringify(abbreviate(publicKeyLine))}: expected "TYPE BASE64 [comment]".`,
+    );
+  }
+  const blob = Buffer.from(blobText, 'base64');
+  // The blob starts with its own type as an SSH string; a mismatch means a damaged or pasted-wrong key.
+  const typeLength = blob.length >= 4 ? blob.readUInt32BE(0) : -1;
+  if (typeLength < 0 || blob.subarray(4, 4 + typeLength).toString('latin1') !== type) {
+    throw new ConfigurationError(
+      `Invalid SSH public key ${JSON.stringify(abbreviate(publicKeyLine))}: the key data does not match its type ${type}.`,
+    );
+  }
+  const digest = createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
+  return `SHA256:${digest}`;
+}
+
+function abbreviate(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
