@@ -1,0 +1,50 @@
+import { CommandError } from '../errors.js';
+import { formatDuration } from '../report/reporter.js';
+
+export interface WaitOptions {
+  readonly timeoutMs: number;
+  readonly pollMs: number;
+}
+
+export const DEFAULT_WAIT: WaitOptions = { timeoutMs: 30 * 60_000, pollMs: 2000 };
+
+/** Thrown when a wait runs out of time; the last state seen is in the message. */
+export class WaitTimeoutError extends CommandError {
+  override readonly name = 'WaitTimeoutError';
+}
+
+/**
+ * Calls probe until it returns a value (not undefined) or throws, or the time is up. lastState says
+ * what was seen last, for the timeout message.
+ */
+export async function waitFor<T>(
+  what: string,
+  options: Partial<WaitOptions>,
+  probe: () => Promise<T | undefined>,
+  lastState?: () => string | undefined,
+): Promise<T> {
+  const { timeoutMs, pollMs } = { ...DEFAULT_WAIT, ...options };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await probe();
+    if (result !== undefined) {
+      return result;
+    }
+    if (Date.now() + pollMs > deadline) {
+      const state = lastState?.();
+      throw new WaitTimeoutError(
+        `waiting for ${what}`,
+        null,
+        '',
+        `gave up after ${formatDuration(timeoutMs)}${state ? `; last state: ${state}` : ''}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

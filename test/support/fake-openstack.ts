@@ -1,0 +1,507 @@
+// A small stand-in for Keystone, Glance and Neutron on 127.0.0.1, for the faults the real loopback
+// cloud cannot produce on demand: a 503 with Retry-After, a connection cut in the middle of an upload,
+// a token that stops being valid mid-run, a cloud that refuses direct uploads, and Neutron's floating
+// IPs. Paths, headers, status codes and JSON shapes follow the real services (Zed); the behaviour is
+// only as deep as the tests need.
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeImage {
+  id: string;
+  name: string;
+  status: string;
+  created_at: string;
+  size: number | null;
+  checksum: string | null;
+  os_hash_algo: string | null;
+  os_hash_value: string | null;
+  [key: string]: unknown;
+}
+
+export interface FakeFloatingIp {
+  id: string;
+  floating_ip_address: string;
+  floating_network_id: string;
+  port_id: string | null;
+  status: string;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingMessage['headers'];
+  /** Bytes of the body the server read before answering or cutting the connection. */
+  bodyBytes: number;
+}
+
+interface InjectedFault {
+  readonly method: string;
+  readonly path: RegExp;
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: unknown;
+}
+
+export const FAKE_USER = { name: 'admin', password: 'secret', domain: 'Default', project: 'admin' };
+export const FAKE_NETWORKS = {
+  private: { id: '3cb9bc59-5699-4588-a4b1-b87f96708bc6', name: 'private', 'router:external': false },
+  public: { id: 'a7f3d1e2-4b5c-4d6e-8f90-1a2b3c4d5e6f', name: 'public', 'router:external': true },
+};
+
+export class FakeOpenStack {
+  readonly requests: RecordedRequest[] = [];
+  readonly images = new Map<string, FakeImage>();
+  readonly floatingIps = new Map<string, FakeFloatingIp>();
+  /** Ports by server ID (device_id), as Nova would have created them. */
+  readonly ports = new Map<string, { id: string; ip: string }>();
+  tokensIssued = 0;
+  /** Lifetime of new tokens; the client renews ahead of expires_at. */
+  tokenLifetimeMs = 3600_000;
+  /** When set, the next upload (file or stage) is cut after this many bytes, once. */
+  cutNextUploadAfter: number | undefined;
+  /** PUT /file answers 403, as on clouds that only allow interoperable import. */
+  refuseDirectUpload = false;
+  readonly #faults: InjectedFault[] = [];
+  readonly #validTokens = new Set<string>();
+  readonly #server: Server;
+  #base = '';
+
+  private constructor() {
+    this.#server = createServer((request, response) => {
+      this.#handle(request, response).catch((error: unknown) => {
+        if (!response.headersSent) {
+          send(response, 500, {
+            error: { code: 500, message: String(error), title: 'Internal Server Error' },
+          });
+        }
+      });
+    });
+  }
+
+  static async start(): Promise<FakeOpenStack> {
+    const fake = new FakeOpenStack();
+    await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve));
+    fake.#base = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
+    return fake;
+  }
+
+  get authUrl(): string {
+    return `${this.#base}/identity/v3`;
+  }
+
+  /** The next request matching method and path gets this status instead (once per call). */
+  failNext(
+    method: string,
+    path: RegExp,
+    status: number,
+    headers?: Record<string, string>,
+    body?: unknown,
+  ): void {
+    this.#faults.push({ method, path, status, headers, body });
+  }
+
+  /** Every token issued so far stops working, as when Keystone revokes or expires them. */
+  expireTokens(): void {
+    this.#validTokens.clear();
+  }
+
+  addServerPort(serverId: string, ip: string): void {
+    this.ports.set(serverId, { id: randomUUID(), ip });
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #catalog(): unknown[] {
+    const entry = (type: string, name: string, url: string) => ({
+      type,
+      name,
+      id: randomUUID(),
+      endpoints: ['public', 'internal', 'admin'].map((iface) => ({
+        id: randomUUID(),
+        interface: iface,
+        region: 'RegionOne',
+        region_id: 'RegionOne',
+        url,
+      })),
+    });
+    return [
+      entry('identity', 'keystone', `${this.#base}/identity/v3/`),
+      entry('image', 'glance', `${this.#base}/image`),
+      entry('network', 'neutron', `${this.#base}/network`),
+    ];
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', this.#base);
+    const method = request.method ?? 'GET';
+    const record: RecordedRequest = {
+      method,
+      path: url.pathname + url.search,
+      headers: request.headers,
+      bodyBytes: 0,
+    };
+    this.requests.push(record);
+
+    const faultIndex = this.#faults.findIndex(
+      (fault) => fault.method === method && fault.path.test(url.pathname),
+    );
+    if (faultIndex >= 0) {
+      const [fault] = this.#faults.splice(faultIndex, 1);
+      request.resume();
+      if (fault) {
+        send(response, fault.status, fault.body ?? errorBody(fault.status, 'injected fault'), fault.headers);
+      }
+      return;
+    }
+
+    if (method === 'POST' && url.pathname === '/identity/v3/auth/tokens') {
+      return this.#issueToken(await readJson(request, record), response);
+    }
+    const token = request.headers['x-auth-token'];
+    if (typeof token !== 'string' || !this.#validTokens.has(token)) {
+      request.resume();
+      // keystonemiddleware's answer, the same for every service.
+      return send(response, 401, {
+        error: {
+          code: 401,
+          title: 'Unauthorized',
+          message: 'The request you have made requires authentication.',
+        },
+      });
+    }
+    if (url.pathname.startsWith('/image/')) {
+      return this.#glance(method, url, request, response, record);
+    }
+    if (url.pathname.startsWith('/network/')) {
+      return this.#neutron(method, url, request, response, record);
+    }
+    request.resume();
+    send(response, 404, errorBody(404, 'The resource could not be found.'));
+  }
+
+  #issueToken(body: unknown, response: ServerResponse): void {
+    const auth = (
+      body as { auth?: { identity?: { methods?: string[]; password?: { user?: Record<string, unknown> } } } }
+    )?.auth;
+    const user = auth?.identity?.password?.user;
+    const domain = (user?.domain as { name?: string; id?: string } | undefined) ?? {};
+    const knownDomain = domain.name === FAKE_USER.domain || domain.id === 'default';
+    if (
+      !auth?.identity?.methods?.includes('password') ||
+      user?.name !== FAKE_USER.name ||
+      user?.password !== FAKE_USER.password ||
+      !knownDomain
+    ) {
+      return send(response, 401, {
+        error: {
+          code: 401,
+          title: 'Unauthorized',
+          message: 'The request you have made requires authentication.',
+        },
+      });
+    }
+    const token = `gAAAAA${randomUUID().replace(/-/g, '')}`;
+    this.#validTokens.add(token);
+    this.tokensIssued += 1;
+    const now = Date.now();
+    send(
+      response,
+      201,
+      {
+        token: {
+          methods: ['password'],
+          user: { id: 'u-admin', name: FAKE_USER.name, domain: { id: 'default', name: 'Default' } },
+          project: { id: 'p-admin', name: FAKE_USER.project, domain: { id: 'default', name: 'Default' } },
+          expires_at: new Date(now + this.tokenLifetimeMs).toISOString(),
+          issued_at: new Date(now).toISOString(),
+          roles: [{ id: 'r-admin', name: 'admin' }],
+          catalog: this.#catalog(),
+        },
+      },
+      { 'X-Subject-Token': token },
+    );
+  }
+
+  async #glance(
+    method: string,
+    url: URL,
+    request: IncomingMessage,
+    response: ServerResponse,
+    record: RecordedRequest,
+  ): Promise<void> {
+    const path = url.pathname.slice('/image'.length);
+    const imageMatch = /^\/v2\/images\/([^/]+)(?:\/(file|stage|import))?$/.exec(path);
+    const importMethods = 'glance-direct,web-download,copy-image';
+    if (method === 'GET' && path === '/v2/info/import') {
+      return send(response, 200, {
+        'import-methods': {
+          description: 'Import methods available.',
+          type: 'array',
+          value: importMethods.split(','),
+        },
+      });
+    }
+    if (method === 'POST' && path === '/v2/images') {
+      const body = (await readJson(request, record)) as Record<string, unknown>;
+      const id = randomUUID();
+      const image: FakeImage = {
+        ...body,
+        id,
+        name: String(body.name),
+        status: 'queued',
+        created_at: new Date(Date.now() + this.images.size).toISOString(),
+        size: null,
+        checksum: null,
+        os_hash_algo: null,
+        os_hash_value: null,
+        file: `/v2/images/${id}/file`,
+      };
+      this.images.set(id, image);
+      return send(response, 201, image, {
+        Location: `${this.#base}/image/v2/images/${id}`,
+        'OpenStack-Image-Import-Methods': importMethods,
+      });
+    }
+    if (method === 'GET' && path === '/v2/images') {
+      const name = url.searchParams.get('name');
+      const images = [...this.images.values()].filter((image) => name === null || image.name === name);
+      return send(response, 200, { images, first: '/v2/images', schema: '/v2/schemas/images' });
+    }
+    const image = imageMatch ? this.images.get(imageMatch[1] ?? '') : undefined;
+    if (!imageMatch || !image) {
+      request.resume();
+      return send(
+        response,
+        404,
+        glanceError(404, 'Not Found', 'The resource could not be found.<br /><br />\n\n\n'),
+      );
+    }
+    const target = imageMatch[2];
+    if (method === 'GET' && target === undefined) {
+      return send(response, 200, image);
+    }
+    if (method === 'DELETE' && target === undefined) {
+      this.images.delete(image.id);
+      return send(response, 204);
+    }
+    if (method === 'PUT' && (target === 'file' || target === 'stage')) {
+      if (target === 'file' && this.refuseDirectUpload) {
+        request.resume();
+        return send(
+          response,
+          403,
+          glanceError(
+            403,
+            'Forbidden',
+            'You are not authorized to complete upload_image action.<br /><br />\n\n\n',
+          ),
+        );
+      }
+      if (image.status !== 'queued') {
+        request.resume();
+        return send(
+          response,
+          409,
+          glanceError(
+            409,
+            'Conflict',
+            `Image status transition from ${image.status} to saving is not allowed<br /><br />\n\n\n`,
+          ),
+        );
+      }
+      const digests = await this.#receive(request, record);
+      if (digests === undefined) {
+        return; // the connection was cut on purpose; the image stays queued, as Glance leaves it
+      }
+      if (target === 'stage') {
+        image.status = 'uploading';
+        image.staged = digests;
+      } else {
+        Object.assign(image, digests, { status: 'active' });
+      }
+      return send(response, 204);
+    }
+    if (method === 'POST' && target === 'import') {
+      await readJson(request, record);
+      if (image.status !== 'uploading' || !image.staged) {
+        return send(
+          response,
+          409,
+          glanceError(409, 'Conflict', 'Image needs to be staged before an import can happen'),
+        );
+      }
+      Object.assign(image, image.staged, { status: 'active' });
+      delete image.staged;
+      return send(response, 202);
+    }
+    request.resume();
+    send(
+      response,
+      405,
+      glanceError(405, 'Method Not Allowed', 'The method is not allowed for this resource.'),
+    );
+  }
+
+  /** Reads and hashes an upload; undefined when the fault cut it short. */
+  async #receive(request: IncomingMessage, record: RecordedRequest): Promise<Partial<FakeImage> | undefined> {
+    const md5 = createHash('md5');
+    const sha512 = createHash('sha512');
+    const cut = this.cutNextUploadAfter;
+    for await (const chunk of request as AsyncIterable<Buffer>) {
+      record.bodyBytes += chunk.length;
+      if (cut !== undefined && record.bodyBytes >= cut) {
+        this.cutNextUploadAfter = undefined;
+        request.socket.destroy();
+        return undefined;
+      }
+      md5.update(chunk);
+      sha512.update(chunk);
+    }
+    return {
+      size: record.bodyBytes,
+      checksum: md5.digest('hex'),
+      os_hash_algo: 'sha512',
+      os_hash_value: sha512.digest('hex'),
+    };
+  }
+
+  async #neutron(
+    method: string,
+    url: URL,
+    request: IncomingMessage,
+    response: ServerResponse,
+    record: RecordedRequest,
+  ): Promise<void> {
+    const path = url.pathname.slice('/network'.length);
+    const networks = Object.values(FAKE_NETWORKS);
+    if (method === 'GET' && path === '/v2.0/networks') {
+      const name = url.searchParams.get('name');
+      return send(response, 200, {
+        networks: networks.filter((network) => name === null || network.name === name),
+      });
+    }
+    const networkMatch = /^\/v2\.0\/networks\/([^/]+)$/.exec(path);
+    if (method === 'GET' && networkMatch) {
+      const network = networks.find((candidate) => candidate.id === networkMatch[1]);
+      return network
+        ? send(response, 200, { network })
+        : send(
+            response,
+            404,
+            neutronError('NetworkNotFound', `Network ${networkMatch[1]} could not be found.`),
+          );
+    }
+    if (method === 'GET' && path === '/v2.0/ports') {
+      const deviceId = url.searchParams.get('device_id') ?? '';
+      const port = this.ports.get(deviceId);
+      const ports = port
+        ? [
+            {
+              id: port.id,
+              device_id: deviceId,
+              status: 'ACTIVE',
+              fixed_ips: [{ subnet_id: 'subnet-1', ip_address: port.ip }],
+            },
+          ]
+        : [];
+      return send(response, 200, { ports });
+    }
+    if (method === 'POST' && path === '/v2.0/floatingips') {
+      const body = (await readJson(request, record)) as {
+        floatingip?: { floating_network_id?: string; port_id?: string };
+      };
+      const networkId = body.floatingip?.floating_network_id;
+      const network = networks.find((candidate) => candidate.id === networkId);
+      if (!network) {
+        return send(
+          response,
+          404,
+          neutronError('NetworkNotFound', `Network ${networkId} could not be found.`),
+        );
+      }
+      if (!network['router:external']) {
+        return send(
+          response,
+          400,
+          neutronError(
+            'BadRequest',
+            `Bad floatingip request: Network ${networkId} is not a valid external network.`,
+          ),
+        );
+      }
+      const ip: FakeFloatingIp = {
+        id: randomUUID(),
+        floating_ip_address: `203.0.113.${10 + this.floatingIps.size}`,
+        floating_network_id: network.id,
+        port_id: body.floatingip?.port_id ?? null,
+        status: 'DOWN',
+      };
+      this.floatingIps.set(ip.id, ip);
+      return send(response, 201, { floatingip: ip });
+    }
+    const fipMatch = /^\/v2\.0\/floatingips\/([^/]+)$/.exec(path);
+    const ip = fipMatch ? this.floatingIps.get(fipMatch[1] ?? '') : undefined;
+    if (fipMatch && !ip) {
+      request.resume();
+      return send(
+        response,
+        404,
+        neutronError('FloatingIPNotFound', `Floating IP ${fipMatch[1]} could not be found`),
+      );
+    }
+    if (ip && method === 'PUT') {
+      const body = (await readJson(request, record)) as { floatingip?: { port_id?: string | null } };
+      ip.port_id = body.floatingip?.port_id ?? null;
+      ip.status = ip.port_id ? 'ACTIVE' : 'DOWN';
+      return send(response, 200, { floatingip: ip });
+    }
+    if (ip && method === 'DELETE') {
+      this.floatingIps.delete(ip.id);
+      return send(response, 204);
+    }
+    request.resume();
+    send(response, 404, neutronError('HTTPNotFound', 'The resource could not be found.'));
+  }
+}
+
+async function readJson(request: IncomingMessage, record: RecordedRequest): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    record.bodyBytes += chunk.length;
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? JSON.parse(text) : undefined;
+}
+
+function send(
+  response: ServerResponse,
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  response.writeHead(status, {
+    ...headers,
+    ...(text ? { 'Content-Type': 'application/json' } : {}),
+    'Content-Length': String(Buffer.byteLength(text)),
+  });
+  response.end(text);
+}
+
+function errorBody(status: number, message: string): unknown {
+  return { error: { code: status, message, title: 'Error' } };
+}
+
+/** Glance's JSON error form (what it sends for Accept: application/json). */
+function glanceError(status: number, title: string, message: string): unknown {
+  return { message, code: `${status} ${title}`, title };
+}
+
+function neutronError(type: string, message: string): unknown {
+  return { NeutronError: { type, message, detail: '' } };
+}
