@@ -365,5 +365,5 @@ export type OptionGroup = Record<string, AnyOption>;
 export type ValueOf<O> = O extends OptionSpec<infer T> ? T : never;
 /** The resolved values of a group: options with a default are always set. */
 export type Values<G extends OptionGroup> = {
-  [K in keyof G]: G[K]['default'] extends undefined ? ValueOf<G[K]> | undefined : ValueOf<G[K]>;
+  [K in keyof G]: undefined extends G[K]['default'] ? ValueOf<G[K]> | undefined : ValueOf<G[K]>;
 };

@@ -83,7 +83,7 @@ export const buildOptions = {
   networkConfig: o.path({ description: 'cloud-init network-config (v2 YAML) for the build VM' }),
   formats: o.list(o.choice(IMAGE_FORMATS, { description: 'format' }), {
     description: 'Output formats, comma-separated: qcow2, raw, vdi, vmdk, vpc, vhdx',
-    default: ['qcow2'],
+    default: ['qcow2' as (typeof IMAGE_FORMATS)[number]],
   }),
   compression: o.choice(['zstd', 'zlib', 'none'], {
     description: 'Compression of qcow2 output',

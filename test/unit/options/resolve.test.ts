@@ -16,6 +16,14 @@ describe('resolveOptions', () => {
     expect(values.host).toBeUndefined();
   });
 
+  test('types: options with a default are always set, the others may be undefined', () => {
+    const { values } = resolveOptions(manageCommand, {});
+    const port: number = values.port;
+    // @ts-expect-error host has no default, so it may be undefined
+    const host: string = values.host;
+    expect([port, host]).toEqual([22, undefined]);
+  });
+
   test('inputs beat the environment, which beats the file, which beats defaults', () => {
     const settings = file(
       'auth-url: http://file.example:5000/v3\ndeploy:\n  flavor: m1.file\n  region-name: FileRegion\n',
