@@ -1,7 +1,9 @@
 import { buildImage, runImage } from '../../shared/build/build-image.js';
 import { deploy } from '../../shared/deploy/deploy.js';
 import { manage } from '../../shared/manage/manage.js';
-import { renderRecipe } from '../../shared/recipe/render.js';
+import { readPemInputs } from '../../shared/recipe/pem-inputs.js';
+import { renderRecipe, type RecipeOptions } from '../../shared/recipe/render.js';
+import { writeRecipe } from '../../shared/recipe/write-recipe.js';
 import type { Reporter } from '../../shared/report/reporter.js';
 
 type Task = (values: never, reporter: Reporter) => Promise<string | undefined>;
@@ -15,9 +17,9 @@ export const TASKS: Readonly<Record<string, Task>> = {
     await runImage(values, reporter);
     return undefined;
   },
-  'render-script': async (values) => {
-    renderRecipe(values);
-    return undefined;
+  'render-script': async (values: RecipeOptions & { outputDir: string }) => {
+    const written = await writeRecipe(renderRecipe(readPemInputs(values)), values.outputDir);
+    return written.join('\n');
   },
   'gen-user-data': async (values) => {
     renderRecipe(values);
