@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8586);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3174);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8586:
+/***/ 3174:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11070,13 +11070,1509 @@ async function manage(options, _reporter) {
     throw new NotBuiltYetError(`The management tasks over SSH (${(options.tasks ?? []).join(', ')})`);
 }
 
+;// CONCATENATED MODULE: ./shared/recipe/pem-inputs.ts
+
+
+
+/**
+ * ssl-cert, ssl-key and ssl-chain take PEM text or a path to a PEM file on the machine running
+ * indicovm. renderRecipe stays pure and takes PEM text only; callers turn paths into text here first.
+ */
+function pemOrFile(name, value) {
+    if (value.includes('-----BEGIN ')) {
+        return value;
+    }
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(value.trim(), 'utf8');
+    }
+    catch (error) {
+        throw new ConfigurationError(`${name}: not PEM text, and not a readable file (${errorMessage(error)}).`);
+    }
+}
+function readPemInputs(options) {
+    // Options without a default are undefined when not given, whatever Values<> says.
+    return {
+        ...options,
+        sslCert: options.sslCert === undefined ? undefined : pemOrFile('ssl-cert', options.sslCert),
+        sslChain: options.sslChain === undefined ? undefined : pemOrFile('ssl-chain', options.sslChain),
+        sslKey: options.sslKey === undefined ? undefined : new Secret(pemOrFile('ssl-key', options.sslKey.reveal())),
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/recipe/context.ts
+
+
+/** Placeholders in the config templates for secrets the first-boot unit generates (hex only). */
+const PLACEHOLDER = {
+    secretKey: '@INDICOVM_SECRET_KEY@',
+    dbPassword: '@INDICOVM_DB_PASSWORD@',
+    redisPassword: '@INDICOVM_REDIS_PASSWORD@',
+};
+/** Fixed places on the VM that the recipe, the first-boot unit, the sealer and `manage` agree on. */
+const PATHS = {
+    stateDir: '/var/lib/indicovm',
+    stamp: '/var/lib/indicovm/firstboot.done',
+    configDir: '/etc/indicovm',
+    templateDir: '/etc/indicovm/templates',
+    hostEnv: '/etc/indicovm/host.env',
+    secretsEnv: '/etc/indicovm/secrets.env',
+    firstbootScript: '/usr/local/sbin/indicovm-firstboot',
+    firstbootUnit: '/etc/systemd/system/indicovm-firstboot.service',
+    uwsgiIni: '/etc/uwsgi-indico.ini',
+    redisDropIn: '/etc/redis/indico.conf',
+    unitDir: '/etc/systemd/system',
+};
+const UNITS = {
+    uwsgi: 'indico-uwsgi.service',
+    celery: 'indico-celery.service',
+    celeryBeat: 'indico-celery-beat.service',
+    firstboot: 'indicovm-firstboot.service',
+};
+/** Characters a path may have when it is written unquoted into nginx, Apache, uWSGI, systemd and SELinux files. */
+const CONFIG_SAFE_PATH = /^\/[A-Za-z0-9._/-]*$/;
+function safePath(name, value) {
+    const trimmed = value.length > 1 ? value.replace(/\/+$/, '') : value;
+    if (!CONFIG_SAFE_PATH.test(trimmed) || trimmed === '/') {
+        throw new ConfigurationError(`${name} ${JSON.stringify(value)} must be an absolute path of letters, digits, '.', '_', '-' and '/' (not /): it is written into web server, uWSGI, systemd and SELinux files.`);
+    }
+    return trimmed;
+}
+function isPem(text, label) {
+    return new RegExp(`-----BEGIN ${label.source}-----[\\s\\S]+-----END ${label.source}-----`).test(text);
+}
+function pemText(text) {
+    return text.replace(/\r\n/g, '\n').trim() + '\n';
+}
+function recipeContext(options) {
+    const installDir = safePath('install-dir', options.installDir);
+    const sslDir = safePath('ssl-dir', options.sslDir);
+    if (options.pipFindLinks !== undefined) {
+        safePath('pip-find-links', options.pipFindLinks);
+    }
+    if (options.httpPort === options.httpsPort) {
+        throw new ConfigurationError(`http-port and https-port must differ (both are ${options.httpPort}).`);
+    }
+    const host = options.serverHostname.replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1');
+    const urlHost = host.includes(':') ? `[${host}]` : host;
+    const baseUrl = `https://${urlHost}${options.httpsPort === 443 ? '' : `:${options.httpsPort}`}`;
+    let givenCert;
+    if (options.sslCert !== undefined || options.sslKey !== undefined) {
+        if (options.sslCert === undefined || options.sslKey === undefined) {
+            throw new ConfigurationError('ssl-cert and ssl-key must be given together (or neither, for a self-signed certificate).');
+        }
+        if (!isPem(options.sslCert, /CERTIFICATE/)) {
+            throw new ConfigurationError('ssl-cert must be a PEM certificate (-----BEGIN CERTIFICATE-----).');
+        }
+        if (options.sslChain !== undefined &&
+            options.sslChain.trim() !== '' &&
+            !isPem(options.sslChain, /CERTIFICATE/)) {
+            throw new ConfigurationError('ssl-chain must be PEM certificates (-----BEGIN CERTIFICATE-----).');
+        }
+        if (!isPem(options.sslKey.reveal(), /[A-Z ]*PRIVATE KEY/)) {
+            throw new ConfigurationError('ssl-key must be a PEM private key (-----BEGIN … PRIVATE KEY-----).');
+        }
+        const chain = options.sslChain?.trim() ? pemText(options.sslChain) : '';
+        givenCert = { cert: pemText(options.sslCert) + chain, key: new Secret(pemText(options.sslKey.reveal())) };
+    }
+    // An address literal makes no mail domain; the defaults fall back to localhost then.
+    const mailDomain = /^[0-9.]+$/.test(host) || host.includes(':') ? 'localhost' : host;
+    const given = (secret) => secret !== undefined && secret.length > 0 ? secret : undefined;
+    return {
+        options,
+        host,
+        urlHost,
+        baseUrl,
+        installDir,
+        venv: `${installDir}/.venv`,
+        sslDir,
+        certPath: `${sslDir}/indico.crt`,
+        keyPath: `${sslDir}/indico.key`,
+        dhParamPath: `${sslDir}/ffdhe2048`,
+        givenCert,
+        secretKey: given(options.secretKey),
+        dbPassword: given(options.dbPassword),
+        redisPassword: given(options.redisPassword),
+        supportEmail: options.supportEmail ?? `root@${mailDomain}`,
+        noReplyEmail: options.noReplyEmail ?? `noreply@${mailDomain}`,
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/shell/quote.ts
+/**
+ * The one place where remote and local shell commands are turned from argument lists into text.
+ * Everything that runs a command over SSH or writes one into a script goes through here.
+ */
+const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+/** POSIX single-quoting: safe for any byte string except NUL, which no shell argument can hold. */
+function quote(arg) {
+    if (arg.includes('\0')) {
+        throw new Error('A shell argument cannot contain a NUL byte.');
+    }
+    if (arg.length > 0 && SAFE.test(arg)) {
+        return arg;
+    }
+    return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+/** An argument vector as one command line. */
+function commandLine(argv) {
+    if (argv.length === 0) {
+        throw new Error('A command needs at least a program name.');
+    }
+    return argv.map(quote).join(' ');
+}
+/** `NAME=value` assignments for an env prefix; names are checked, values quoted. */
+function assignments(env) {
+    return Object.entries(env)
+        .map(([name, value]) => {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+            throw new Error(`Not a valid environment variable name: ${JSON.stringify(name)}`);
+        }
+        return `${name}=${quote(value)}`;
+    })
+        .join(' ');
+}
+
+;// CONCATENATED MODULE: ./shared/recipe/escape.ts
+/**
+ * Escaping for each language a value lands in. Every value that reaches a config file or a command
+ * either passed an option kind that limits its characters (host names, ports, paths) or goes through
+ * one of these, so passwords with quotes, backslashes, `$`, `@`, `:`, `/` or newlines arrive intact.
+ */
+/** A Python 3 string literal (indico.conf is Python): single-quoted, control characters as escapes. */
+function pythonString(value) {
+    let out = "'";
+    for (const ch of value) {
+        const code = ch.codePointAt(0);
+        if (ch === '\\')
+            out += '\\\\';
+        else if (ch === "'")
+            out += "\\'";
+        else if (ch === '\n')
+            out += '\\n';
+        else if (ch === '\r')
+            out += '\\r';
+        else if (ch === '\t')
+            out += '\\t';
+        else if (code < 0x20 || code === 0x7f)
+            out += `\\x${code.toString(16).padStart(2, '0')}`;
+        else if (code === 0x2028 || code === 0x2029 || code === 0x85)
+            out += `\\u${code.toString(16).padStart(4, '0')}`;
+        else
+            out += ch;
+    }
+    return out + "'";
+}
+/**
+ * Percent-encoding for the user-info part of a URL: everything but unreserved characters is encoded,
+ * stricter than encodeURIComponent, so SQLAlchemy and redis-py (which both unquote) read it back exactly.
+ */
+function urlUserInfo(value) {
+    return Array.from(new TextEncoder().encode(value), (byte) => {
+        const ch = String.fromCharCode(byte);
+        return /[A-Za-z0-9._~-]/.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    }).join('');
+}
+/** A double-quoted redis.conf argument (sdssplitargs rules: \\, \", \n, \r, \t and \xHH). */
+function redisString(value) {
+    let out = '"';
+    for (const byte of new TextEncoder().encode(value)) {
+        const ch = String.fromCharCode(byte);
+        if (ch === '\\' || ch === '"')
+            out += `\\${ch}`;
+        else if (ch === '\n')
+            out += '\\n';
+        else if (ch === '\r')
+            out += '\\r';
+        else if (ch === '\t')
+            out += '\\t';
+        else if (byte < 0x20 || byte >= 0x7f)
+            out += `\\x${byte.toString(16).padStart(2, '0')}`;
+        else
+            out += ch;
+    }
+    return out + '"';
+}
+/** A SQL string literal under standard_conforming_strings (the default since PostgreSQL 9.1). */
+function sqlString(value) {
+    return `'${value.replaceAll("'", "''")}'`;
+}
+/** A PostgreSQL identifier; the option kinds already limit these to [a-z0-9_]. */
+function sqlIdentifier(value) {
+    return `"${value.replaceAll('"', '""')}"`;
+}
+/** An extended regular expression that matches the literal text (SELinux file contexts). */
+function regexLiteral(value) {
+    return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+;// CONCATENATED MODULE: ./shared/recipe/firstboot.ts
+
+
+
+/**
+ * The per-instance secrets script, run by indicovm-firstboot.service on the first boot of every
+ * instance (the sealer deletes the stamp) and once at the end of provisioning.
+ *   regenerate  new Redis password, SECRET_KEY, PostgreSQL password and self-signed certificate
+ *               (only those not given as options), then apply and write the stamp
+ *   apply       re-render the live configs from the templates and the stored secrets (a second
+ *               provisioning run); generates only what is missing
+ * Live files are rewritten only when their content differs, and only running services are restarted,
+ * so at boot (ordered before the services) nothing is restarted and a repeated apply changes nothing.
+ */
+function firstbootScript(ctx) {
+    const o = ctx.options;
+    const generated = [];
+    if (ctx.redisPassword === undefined)
+        generated.push(['REDIS_PASSWORD', PLACEHOLDER.redisPassword]);
+    if (ctx.secretKey === undefined)
+        generated.push(['SECRET_KEY', PLACEHOLDER.secretKey]);
+    if (ctx.dbPassword === undefined)
+        generated.push(['DB_PASSWORD', PLACEHOLDER.dbPassword]);
+    const selfSigned = ctx.givenCert === undefined;
+    const generateLines = generated.map(([name]) => `    printf '${name}=%s\\n' "$(new_secret)"`).join('\n');
+    const sedArgs = generated.map(([name, token]) => `-e "s/${token}/\${${name}:?}/g"`).join(' ');
+    const missingChecks = generated.map(([name]) => `[ -n "\${${name}:-}" ]`).join(' && ');
+    return `#!/bin/sh
+# indicovm-firstboot: per-instance secrets for the Indico stack (written by indicovm).
+# Usage: indicovm-firstboot [regenerate|apply]
+set -eu
+umask 077
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+
+MODE=\${1:-regenerate}
+case "$MODE" in
+  regenerate|apply) ;;
+  *) printf 'usage: %s [regenerate|apply]\\n' "$0" >&2; exit 2 ;;
+esac
+
+HOST_ENV=${quote(PATHS.hostEnv)}
+SECRETS=${quote(PATHS.secretsEnv)}
+TEMPLATES=${quote(PATHS.templateDir)}
+STAMP=${quote(PATHS.stamp)}
+INSTALL_DIR=${quote(ctx.installDir)}
+INDICO_USER=${quote(o.indicoUser)}
+DB_USER=${quote(o.dbUser)}
+SERVER_NAME=${quote(ctx.host)}
+SSL_CERT=${quote(ctx.certPath)}
+SSL_KEY=${quote(ctx.keyPath)}
+SELF_SIGNED=${selfSigned ? 'yes' : 'no'}
+CHANGED=no
+
+log() { printf 'indicovm-firstboot: %s\\n' "$*"; }
+
+[ -r "$HOST_ENV" ] || { log "$HOST_ENV is missing: run the provisioning script first" >&2; exit 1; }
+# shellcheck source=/dev/null
+. "$HOST_ENV"
+
+new_secret() {
+  od -An -tx1 -N32 /dev/urandom | tr -d ' \\n'
+}
+
+# install_if_changed SOURCE TARGET MODE OWNER:GROUP: replace TARGET only when its content differs.
+install_if_changed() {
+  if [ -f "$2" ] && cmp -s "$1" "$2"; then
+    rm -f "$1"
+  else
+    chmod "$3" "$1"
+    chown "$4" "$1"
+    mv -f "$1" "$2"
+    CHANGED=yes
+    log "wrote $2"
+  fi
+}
+
+# 1. Secrets: new ones on a new instance, the stored ones otherwise.
+if [ "$MODE" = regenerate ] || [ ! -s "$SECRETS" ]; then
+  mkdir -p "$(dirname "$SECRETS")"
+  tmp=$(mktemp "$SECRETS.XXXXXX")
+  {
+    printf '# Per-instance secrets generated by indicovm-firstboot; delete with the stamp to regenerate.\\n'
+${generateLines || "    printf '# every secret was given as an option\\n'"}
+  } > "$tmp"
+  mv -f "$tmp" "$SECRETS"
+  log "generated new per-instance secrets"
+fi
+# shellcheck source=/dev/null
+. "$SECRETS"
+${missingChecks ? `if ! { ${missingChecks}; }; then\n  log "$SECRETS is incomplete: run with regenerate" >&2\n  exit 1\nfi\n` : ''}
+# 2. Live config files from the templates.
+render() {
+  mkdir -p "$(dirname "$2")"
+  tmp=$(mktemp "$2.XXXXXX")
+  sed ${sedArgs || "-e ''"} "$1" > "$tmp"
+  install_if_changed "$tmp" "$2" "$3" "$4"
+}
+render "$TEMPLATES/indico.conf" "$INSTALL_DIR/etc/indico.conf" 0640 "root:$INDICO_USER"
+render "$TEMPLATES/redis.conf" "$REDIS_DROP_IN" 0640 "root:$REDIS_GROUP"
+
+# 3. PostgreSQL role password.
+${ctx.dbPassword === undefined
+        ? `tries=0
+until runuser -u postgres -- psql -qtAc 'SELECT 1' >/dev/null 2>&1; do
+  tries=$((tries + 1))
+  [ "$tries" -lt 60 ] || { log "PostgreSQL did not answer within 60 s" >&2; exit 1; }
+  sleep 1
+done
+printf "SET password_encryption = 'scram-sha-256';\\nALTER ROLE %s PASSWORD '%s';\\n" ${quote(sqlIdentifier(o.dbUser))} "$DB_PASSWORD" |
+  runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 >/dev/null
+log "set the PostgreSQL password of role $DB_USER"`
+        : `log "the password of PostgreSQL role $DB_USER was given as an option: left as it is"`}
+
+# 4. Self-signed TLS certificate (a given certificate is never replaced).
+if [ "$SELF_SIGNED" = yes ] && { [ "$MODE" = regenerate ] || [ ! -s "$SSL_CERT" ] || [ ! -s "$SSL_KEY" ]; }; then
+  mkdir -p "$(dirname "$SSL_CERT")"
+  chmod 700 "$(dirname "$SSL_CERT")"
+  openssl req -x509 -nodes -newkey rsa:4096 -days 3650 -subj "/CN=$SERVER_NAME" \\
+    -keyout "$SSL_KEY.new" -out "$SSL_CERT.new" 2>/dev/null
+  chmod 600 "$SSL_KEY.new"
+  chmod 644 "$SSL_CERT.new"
+  mv -f "$SSL_KEY.new" "$SSL_KEY"
+  mv -f "$SSL_CERT.new" "$SSL_CERT"
+  CHANGED=yes
+  log "generated a self-signed certificate for $SERVER_NAME"
+fi
+
+# 5. Restart what runs; at boot nothing runs yet (this unit is ordered before the services).
+if [ "$CHANGED" = yes ]; then
+  for unit in "$REDIS_SERVICE" "$WEB_SERVICE" ${UNITS.uwsgi} ${UNITS.celery} ${UNITS.celeryBeat}; do
+    if systemctl is-active --quiet "$unit" 2>/dev/null; then
+      systemctl restart "$unit"
+      log "restarted $unit"
+    fi
+  done
+fi
+
+if [ "$MODE" = regenerate ]; then
+  mkdir -p "$(dirname "$STAMP")"
+  : > "$STAMP"
+fi
+log "done ($MODE)"
+`;
+}
+
+;// CONCATENATED MODULE: ./shared/recipe/indico-config.ts
+
+
+/**
+ * indico.conf and the Redis drop-in as templates: a secret given as an option is written in (escaped
+ * for its place), a secret left empty becomes a placeholder that the first-boot script fills with a
+ * fresh hex value on each instance. Hex needs no escaping anywhere, so the script's substitution is a
+ * plain sed.
+ */
+function inUrl(secret, placeholder) {
+    return secret === undefined ? placeholder : urlUserInfo(secret.reveal());
+}
+function indico_config_literal(secret, placeholder) {
+    return secret === undefined ? `'${placeholder}'` : pythonString(secret.reveal());
+}
+function indicoConfTemplate(ctx) {
+    const { options: o, installDir: d } = ctx;
+    const redisAuth = `:${inUrl(ctx.redisPassword, PLACEHOLDER.redisPassword)}@`;
+    const redisBase = `redis://${redisAuth}${o.redisHost.includes(':') ? `[${o.redisHost}]` : o.redisHost}:${o.redisPort}`;
+    const dbUri = `postgresql://${urlUserInfo(o.dbUser)}:${inUrl(ctx.dbPassword, PLACEHOLDER.dbPassword)}` +
+        `@127.0.0.1:5432/${o.dbName}`;
+    const staticFileMethod = o.webServer === 'nginx'
+        ? `(${pythonString('xaccelredirect')}, {${pythonString(d)}: ${pythonString('/.xsf/indico')}})`
+        : pythonString('xsendfile');
+    const py = pythonString;
+    return `# Indico configuration, written by indicovm in place of \`indico setup wizard\`.
+# Secrets left empty in the options are generated per instance by ${PATHS.firstbootScript}.
+
+BASE_URL = ${py(ctx.baseUrl)}
+USE_PROXY = False
+
+SQLALCHEMY_DATABASE_URI = ${py(dbUri)}
+SECRET_KEY = ${indico_config_literal(ctx.secretKey, PLACEHOLDER.secretKey)}
+
+CELERY_BROKER = ${py(`${redisBase}/0`)}
+REDIS_CACHE_URL = ${py(`${redisBase}/1`)}
+
+DEFAULT_TIMEZONE = ${py(o.timezone)}
+DEFAULT_LOCALE = 'en_GB'
+ENABLE_ROOMBOOKING = False
+
+CACHE_DIR = ${py(`${d}/cache`)}
+TEMP_DIR = ${py(`${d}/tmp`)}
+LOG_DIR = ${py(`${d}/log`)}
+STORAGE_BACKENDS = {'default': ${py(`fs:${d}/archive`)}}
+ATTACHMENT_STORAGE = 'default'
+
+SMTP_SERVER = (${py(o.smtpServer)}, ${o.smtpPort})
+SMTP_USE_TLS = ${o.smtpUseTls ? 'True' : 'False'}
+SMTP_LOGIN = ${py(o.smtpLogin ?? '')}
+SMTP_PASSWORD = ${py(o.smtpPassword?.reveal() ?? '')}
+
+SUPPORT_EMAIL = ${py(ctx.supportEmail)}
+PUBLIC_SUPPORT_EMAIL = ${py(ctx.supportEmail)}
+NO_REPLY_EMAIL = ${py(ctx.noReplyEmail)}
+
+PLUGINS = set()
+
+STATIC_FILE_METHOD = ${staticFileMethod}
+`;
+}
+function redisDropInTemplate(ctx) {
+    const password = ctx.redisPassword === undefined
+        ? `"${PLACEHOLDER.redisPassword}"`
+        : redisString(ctx.redisPassword.reveal());
+    return `# Redis for Indico, written by indicovm; included last from the distribution's redis.conf.
+bind 127.0.0.1
+protected-mode yes
+port ${ctx.options.redisPort}
+requirepass ${password}
+`;
+}
+
+;// CONCATENATED MODULE: ./shared/recipe/heredoc.ts
+/**
+ * Files embedded in the provisioning script as quoted here-documents, so one script carries
+ * everything (the same text runs over SSH and from cloud-init user-data). A quoted delimiter means the
+ * shell expands nothing inside: the content arrives byte for byte.
+ */
+function hereDocument(content) {
+    const body = content.endsWith('\n') ? content : `${content}\n`;
+    const lines = new Set(body.split('\n'));
+    let delimiter = 'INDICOVM_EOF';
+    for (let n = 1; lines.has(delimiter); n += 1) {
+        delimiter = `INDICOVM_EOF_${n}`;
+    }
+    return { delimiter, body };
+}
+
+;// CONCATENATED MODULE: ./shared/recipe/script-library.ts
+/**
+ * The shell functions every provisioning script starts with: output, distribution detection and
+ * idempotent file installation. Plain POSIX sh (dash on Debian/Ubuntu, bash as sh on EL).
+ */
+const SUPPORTED_TEXT = 'Debian 12/13, Ubuntu 22.04/24.04, AlmaLinux 9, Rocky Linux 9';
+/** Exit code for an unsupported distribution (distinct from 1, a failed step). */
+const UNSUPPORTED_EXIT = 3;
+const LIBRARY = `STEP=0
+CHANGED_FILES=' '
+
+step() {
+  STEP=$((STEP + 1))
+  printf '\\n==> [%s/%s] %s\\n' "$STEP" "$TOTAL_STEPS" "$1"
+}
+
+note() {
+  printf '    %s\\n' "$*"
+}
+
+die() {
+  printf 'indicovm: error: %s\\n' "$*" >&2
+  exit 1
+}
+
+loud() {
+  printf '\\n    ********************************************************************\\n'
+  printf '    *** %s\\n' "$@"
+  printf '    ********************************************************************\\n'
+}
+
+# os_field NAME: one field of os-release, without quotes.
+os_field() {
+  sed -n "s/^$1=//p" "$INDICOVM_OS_RELEASE" | tail -n 1 | tr -d "\\"'"
+}
+
+# detect_os: sets OS_ID, OS_VERSION and OS_FAMILY (debian or el), or exits ${UNSUPPORTED_EXIT}.
+detect_os() {
+  [ -r "$INDICOVM_OS_RELEASE" ] || die "cannot read $INDICOVM_OS_RELEASE to tell the distribution"
+  OS_ID=$(os_field ID)
+  OS_VERSION=$(os_field VERSION_ID)
+  case "$OS_ID:$OS_VERSION" in
+    debian:12 | debian:13 | ubuntu:22.04 | ubuntu:24.04) OS_FAMILY=debian ;;
+    almalinux:9 | almalinux:9.* | rocky:9 | rocky:9.*) OS_FAMILY=el ;;
+    *)
+      printf 'indicovm: unsupported distribution "%s %s" (from %s).\\n' "$OS_ID" "$OS_VERSION" "$INDICOVM_OS_RELEASE" >&2
+      printf 'indicovm: supported are ${SUPPORTED_TEXT}.\\n' >&2
+      exit ${UNSUPPORTED_EXIT}
+      ;;
+  esac
+}
+
+# put_file PATH MODE OWNER:GROUP < content: replaces PATH only when the content differs.
+put_file() {
+  mkdir -p "$(dirname "$1")"
+  put_tmp=$(mktemp "$1.indicovm.XXXXXX")
+  cat > "$put_tmp"
+  if [ -f "$1" ] && cmp -s "$put_tmp" "$1"; then
+    rm -f "$put_tmp"
+    chmod "$2" "$1"
+    chown "$3" "$1"
+  else
+    chmod "$2" "$put_tmp"
+    chown "$3" "$put_tmp"
+    mv -f "$put_tmp" "$1"
+    CHANGED_FILES="$CHANGED_FILES$1 "
+    note "wrote $1"
+  fi
+}
+
+# changed PATH...: true when put_file replaced any of them in this run.
+changed() {
+  for changed_path in "$@"; do
+    case "$CHANGED_FILES" in *" $changed_path "*) return 0 ;; esac
+  done
+  return 1
+}
+
+# ensure_line FILE LINE: appends LINE unless FILE already has it.
+ensure_line() {
+  if ! grep -qxF -- "$2" "$1"; then
+    printf '%s\\n' "$2" >> "$1"
+    CHANGED_FILES="$CHANGED_FILES$1 "
+    note "added '$2' to $1"
+  fi
+}
+
+# as_postgres SQL...: runs psql as the postgres superuser.
+as_postgres() {
+  runuser -u postgres -- psql -qtA -v ON_ERROR_STOP=1 "$@"
+}
+
+# start_service UNIT [restart]: enables the unit and starts it, or restarts it when asked.
+start_service() {
+  systemctl enable --quiet "$1"
+  if [ "\${2:-}" = restart ] && systemctl is-active --quiet "$1"; then
+    systemctl restart "$1"
+    note "restarted $1"
+  elif ! systemctl is-active --quiet "$1"; then
+    systemctl start "$1"
+    if systemctl is-active --quiet "$1"; then
+      note "started $1"
+    else
+      note "$1 is enabled but not running (a ConditionPathExists of the unit is not met yet)"
+    fi
+  fi
+}
+`;
+
+;// CONCATENATED MODULE: ./shared/recipe/script.ts
+
+
+
+
+
+const TOTAL_STEPS = 14;
+const SELINUX_MODULE = '/etc/indicovm/indicovm.cil';
+function octal(mode) {
+    return `0${mode.toString(8)}`;
+}
+/** put_file with the content as a quoted here-document; `target` is a shell word when the path is decided at run time. */
+function put(file, target = quote(file.path)) {
+    const { delimiter, body } = hereDocument(file.content);
+    return `put_file ${target} ${octal(file.mode)} root:root <<'${delimiter}'\n${body}${delimiter}\n`;
+}
+function header(ctx) {
+    return `#!/bin/sh
+# Indico 3.3 stack for ${ctx.baseUrl}, written by indicovm (render-script).
+# Installs PostgreSQL, Redis, ${ctx.options.webServer}, uWSGI and Celery as Indico's production guides do,
+# on Debian 12/13, Ubuntu 22.04/24.04 and AlmaLinux/Rocky Linux 9. Safe to run again: it only changes
+# what differs. Run as root, over SSH or as cloud-init user-data.
+#
+#   --detect-only         print the detected distribution family and exit
+#   INDICOVM_OS_RELEASE   os-release file to read (default /etc/os-release)
+set -eu
+umask 022
+LC_ALL=C
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export LC_ALL PATH
+INDICOVM_OS_RELEASE=\${INDICOVM_OS_RELEASE:-/etc/os-release}
+TOTAL_STEPS=${TOTAL_STEPS}
+`;
+}
+/** pip reads its index, extra index and find-links from the environment: one place for every pip call. */
+function pipEnvironment(ctx) {
+    const o = ctx.options;
+    const pipEnv = { PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
+    if (o.pipIndexUrl !== undefined)
+        pipEnv.PIP_INDEX_URL = o.pipIndexUrl;
+    if (o.pipExtraIndexUrl !== undefined)
+        pipEnv.PIP_EXTRA_INDEX_URL = o.pipExtraIndexUrl;
+    if (o.pipFindLinks !== undefined)
+        pipEnv.PIP_FIND_LINKS = o.pipFindLinks;
+    return assignments(pipEnv);
+}
+function settings(ctx) {
+    const o = ctx.options;
+    const lines = [
+        ['WEB_SERVER', o.webServer],
+        ['SERVER_NAME', ctx.host],
+        ['BASE_URL', ctx.baseUrl],
+        ['HTTP_PORT', String(o.httpPort)],
+        ['HTTPS_PORT', String(o.httpsPort)],
+        ['INSTALL_DIR', ctx.installDir],
+        ['VENV', ctx.venv],
+        ['INDICO_USER', o.indicoUser],
+        ['DB_NAME', o.dbName],
+        ['DB_USER', o.dbUser],
+        ['SSL_DIR', ctx.sslDir],
+        ['SSL_CERT', ctx.certPath],
+        ['FIREWALL', o.firewall],
+        ['STAMP', PATHS.stamp],
+    ];
+    return ('\n# Settings (rendered from the indicovm options).\n' +
+        lines.map(([name, value]) => `${name}=${quote(value)}`).join('\n') +
+        '\n');
+}
+function arguments_() {
+    return `
+DETECT_ONLY=no
+case "\${1:-}" in
+  '') ;;
+  --detect-only) DETECT_ONLY=yes ;;
+  -h | --help)
+    sed -n '2,9p' "$0"
+    exit 0
+    ;;
+  *) die "unknown argument '$1' (allowed: --detect-only, --help)" ;;
+esac
+`;
+}
+function detection() {
+    return `
+if [ "$DETECT_ONLY" = yes ]; then
+  detect_os
+  printf 'family=%s id=%s version=%s\\n' "$OS_FAMILY" "$OS_ID" "$OS_VERSION"
+  exit 0
+fi
+
+[ "$(id -u)" -eq 0 ] || die "run this script as root"
+# psql runs as postgres and indico as its user: start where every user may be.
+cd /
+
+step 'Distribution'
+detect_os
+note "$OS_ID $OS_VERSION ($OS_FAMILY family)"
+if [ "$OS_FAMILY" = debian ]; then
+  PG_SERVICE=postgresql
+  REDIS_SERVICE=redis-server
+  if [ "$WEB_SERVER" = nginx ]; then WEB_SERVICE=nginx; WEB_USER=www-data; else WEB_SERVICE=apache2; WEB_USER=www-data; fi
+else
+  PG_SERVICE=postgresql
+  REDIS_SERVICE=redis
+  if [ "$WEB_SERVER" = nginx ]; then WEB_SERVICE=nginx; WEB_USER=nginx; else WEB_SERVICE=httpd; WEB_USER=apache; fi
+fi
+REDIS_GROUP=redis
+APACHE_CONF=
+`;
+}
+function script_packages() {
+    return `
+step 'System packages'
+if [ "$OS_FAMILY" = debian ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  set -- postgresql postgresql-contrib redis-server openssl ca-certificates
+  if [ "$WEB_SERVER" = nginx ]; then set -- "$@" nginx; else set -- "$@" apache2 libapache2-mod-xsendfile; fi
+  if [ "$FIREWALL" = ufw ]; then set -- "$@" ufw; fi
+  if [ "$FIREWALL" = nftables ]; then set -- "$@" nftables; fi
+  if [ "$FIREWALL" = firewalld ]; then set -- "$@" firewalld; fi
+  apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=900 "$@"
+else
+  dnf install -y -q epel-release dnf-plugins-core
+  dnf config-manager --set-enabled crb
+  # Indico's EL guide takes PostgreSQL 16; the AppStream module stream gives it without an extra repository.
+  if ! rpm -q postgresql-server >/dev/null 2>&1; then
+    dnf module enable -y -q postgresql:16 || note "postgresql:16 module stream not available: using the default PostgreSQL"
+  fi
+  set -- postgresql-server postgresql-contrib redis openssl policycoreutils-python-utils
+  if [ "$WEB_SERVER" = nginx ]; then set -- "$@" nginx; else set -- "$@" httpd mod_ssl mod_xsendfile; fi
+  if [ "$FIREWALL" = firewalld ]; then set -- "$@" firewalld; fi
+  dnf install -y -q "$@"
+fi
+`;
+}
+function userAndDirectories(ctx) {
+    const logDir = ctx.options.webServer === 'nginx' ? 'nginx' : 'apache';
+    return `
+step 'Indico user and directories'
+getent group "$INDICO_USER" >/dev/null || { groupadd --system "$INDICO_USER"; note "created group $INDICO_USER"; }
+if ! id -u "$INDICO_USER" >/dev/null 2>&1; then
+  useradd --system --gid "$INDICO_USER" --home-dir "$INSTALL_DIR" --no-create-home --shell /bin/bash "$INDICO_USER"
+  note "created user $INDICO_USER"
+fi
+# The web server reads static files and the uWSGI socket through the Indico group.
+if ! id -nG "$WEB_USER" | tr ' ' '\\n' | grep -qxF "$INDICO_USER"; then
+  usermod -a -G "$INDICO_USER" "$WEB_USER"
+  note "added $WEB_USER to group $INDICO_USER"
+fi
+for dir in "$INSTALL_DIR" "$INSTALL_DIR/etc" "$INSTALL_DIR/archive" "$INSTALL_DIR/cache" "$INSTALL_DIR/log" \\
+  "$INSTALL_DIR/log/${logDir}" "$INSTALL_DIR/tmp" "$INSTALL_DIR/web"; do
+  [ -d "$dir" ] || { mkdir -p "$dir"; note "created $dir"; }
+  chown "$INDICO_USER:$INDICO_USER" "$dir"
+done
+chmod 710 "$INSTALL_DIR" "$INSTALL_DIR/archive" "$INSTALL_DIR/cache" "$INSTALL_DIR/log" "$INSTALL_DIR/tmp"
+chmod 750 "$INSTALL_DIR/etc" "$INSTALL_DIR/web"
+chmod 770 "$INSTALL_DIR/log/${logDir}"
+`;
+}
+/** SQL for psql on stdin as a quoted here-document: the shell passes a given password through untouched. */
+function sqlHereDocument(sql) {
+    const { delimiter, body } = hereDocument(sql);
+    return `as_postgres >/dev/null <<'${delimiter}'\n${body}${delimiter}\n`;
+}
+function postgresql(ctx) {
+    const o = ctx.options;
+    const hbaLines = [
+        `host ${o.dbName} ${o.dbUser} 127.0.0.1/32 scram-sha-256`,
+        `host ${o.dbName} ${o.dbUser} ::1/128 scram-sha-256`,
+    ];
+    const givenPassword = ctx.dbPassword === undefined
+        ? `note "the password of role $DB_USER is set per instance (step 'Per-instance secrets')"`
+        : `${sqlHereDocument(`SET password_encryption = 'scram-sha-256';\nALTER ROLE ${sqlIdentifier(o.dbUser)} PASSWORD ${sqlString(ctx.dbPassword.reveal())};\n`)}note "set the given password of role $DB_USER"\n`;
+    return `
+step 'PostgreSQL'
+if [ "$OS_FAMILY" = el ] && [ ! -s /var/lib/pgsql/data/PG_VERSION ]; then
+  postgresql-setup --initdb
+fi
+start_service "$PG_SERVICE"
+tries=0
+until as_postgres -c 'SELECT 1' >/dev/null 2>&1; do
+  tries=$((tries + 1))
+  [ "$tries" -lt 60 ] || die "PostgreSQL did not answer within 60 s"
+  sleep 1
+done
+# Indico connects over TCP to 127.0.0.1 with a password; put its rule before the distribution's
+# (EL's default for 127.0.0.1 is ident, which a password cannot pass).
+HBA_FILE=$(as_postgres -c 'SHOW hba_file')
+if ! grep -qxF ${quote(hbaLines[0])} "$HBA_FILE"; then
+  hba_tmp=$(mktemp "$HBA_FILE.indicovm.XXXXXX")
+  { printf '%s\\n' '# Indico (indicovm)' ${quote(hbaLines[0])} ${quote(hbaLines[1])}; cat "$HBA_FILE"; } > "$hba_tmp"
+  chown postgres:postgres "$hba_tmp"
+  chmod 640 "$hba_tmp"
+  mv -f "$hba_tmp" "$HBA_FILE"
+  as_postgres -c 'SELECT pg_reload_conf()' >/dev/null
+  note "allowed $DB_USER to reach $DB_NAME over 127.0.0.1 with a password"
+fi
+if [ "$(as_postgres -c ${quote(`SELECT 1 FROM pg_roles WHERE rolname = ${sqlString(o.dbUser)}`)})" != 1 ]; then
+  as_postgres -c ${quote(`CREATE ROLE ${sqlIdentifier(o.dbUser)} LOGIN`)} >/dev/null
+  note "created role $DB_USER"
+fi
+if [ "$(as_postgres -c ${quote(`SELECT 1 FROM pg_database WHERE datname = ${sqlString(o.dbName)}`)})" != 1 ]; then
+  as_postgres -c ${quote(`CREATE DATABASE ${sqlIdentifier(o.dbName)} OWNER ${sqlIdentifier(o.dbUser)}`)} >/dev/null
+  note "created database $DB_NAME"
+fi
+for extension in unaccent pg_trgm; do
+  if [ "$(as_postgres -d "$DB_NAME" -c "SELECT 1 FROM pg_extension WHERE extname = '$extension'")" != 1 ]; then
+    as_postgres -d "$DB_NAME" -c "CREATE EXTENSION $extension" >/dev/null
+    note "created extension $extension"
+  fi
+done
+${givenPassword}
+`;
+}
+function configuration(files) {
+    const units = files.units.map((unit) => put(unit)).join('');
+    return `
+step 'Configuration files and systemd units'
+mkdir -p ${quote(PATHS.configDir)} ${quote(PATHS.stateDir)}
+chmod 700 ${quote(PATHS.configDir)}
+# Facts about this machine that the first-boot script reads.
+put_file ${quote(PATHS.hostEnv)} 0600 root:root <<INDICOVM_EOF
+REDIS_SERVICE=$REDIS_SERVICE
+REDIS_GROUP=$REDIS_GROUP
+REDIS_DROP_IN=${PATHS.redisDropIn}
+WEB_SERVICE=$WEB_SERVICE
+PG_SERVICE=$PG_SERVICE
+INDICOVM_EOF
+${put(files.indicoConfTemplate)}${put(files.redisTemplate)}${put(files.uwsgiIni)}${units}${put(files.firstbootScript)}${put(files.firstbootUnit)}systemctl daemon-reload
+systemctl enable --quiet ${UNITS.firstboot} ${UNITS.uwsgi} ${UNITS.celery} ${UNITS.celeryBeat}
+note "enabled ${UNITS.firstboot}, ${UNITS.uwsgi}, ${UNITS.celery} and ${UNITS.celeryBeat}"
+`;
+}
+function secrets() {
+    return `
+step 'Per-instance secrets'
+# The same logic as ${UNITS.firstboot}: on a first run it generates this instance's secrets
+# (and writes the stamp, so the unit does not repeat it on the next boot); on later runs it only
+# re-renders the configs from the stored secrets. Sealing an image deletes the stamp.
+if [ -e "$STAMP" ]; then
+  ${PATHS.firstbootScript} apply
+else
+  ${PATHS.firstbootScript} regenerate
+fi
+`;
+}
+function redis() {
+    return `
+step 'Redis'
+REDIS_MAIN=
+for candidate in /etc/redis/redis.conf /etc/redis.conf; do
+  if [ -f "$candidate" ]; then REDIS_MAIN=$candidate; break; fi
+done
+[ -n "$REDIS_MAIN" ] || die "no redis.conf found in /etc/redis or /etc"
+# Included last, so its bind, port and requirepass win over the distribution's.
+ensure_line "$REDIS_MAIN" 'include ${PATHS.redisDropIn}'
+if changed "$REDIS_MAIN"; then
+  start_service "$REDIS_SERVICE" restart
+else
+  start_service "$REDIS_SERVICE"
+fi
+`;
+}
+function tls(files) {
+    const given = files.givenCert && files.givenKey
+        ? `${put(files.givenCert)}${put(files.givenKey)}note "installed the given certificate"\n`
+        : `note "self-signed certificate for $SERVER_NAME (generated per instance): $SSL_CERT"\n`;
+    return `
+step 'TLS certificate'
+mkdir -p "$SSL_DIR"
+chown root:root "$SSL_DIR"
+chmod 700 "$SSL_DIR"
+${put(files.dhParams)}${given}`;
+}
+function webServer(ctx, files) {
+    if (ctx.options.webServer === 'nginx') {
+        return `
+step 'Web server (nginx)'
+${put(files.webServerConfig)}# The distribution's default site would take requests for other host names on port 80.
+if [ -L /etc/nginx/sites-enabled/default ]; then
+  rm -f /etc/nginx/sites-enabled/default
+  CHANGED_FILES="$CHANGED_FILES/etc/nginx/sites-enabled/default "
+  note "disabled the default nginx site"
+fi
+nginx -t
+`;
+    }
+    return `
+step 'Web server (Apache)'
+if [ "$OS_FAMILY" = debian ]; then
+  APACHE_CONF=/etc/apache2/sites-available/indico.conf
+else
+  APACHE_CONF=/etc/httpd/conf.d/indico.conf
+fi
+${put(files.webServerConfig, '"$APACHE_CONF"')}if [ "$OS_FAMILY" = debian ]; then
+  for module in proxy_uwsgi rewrite ssl xsendfile http2; do
+    [ -e "/etc/apache2/mods-enabled/$module.load" ] || { a2enmod -q "$module" >/dev/null; CHANGED_FILES="$CHANGED_FILES$module "; note "enabled module $module"; }
+  done
+  [ ! -e /etc/apache2/sites-enabled/000-default.conf ] || { a2dissite -q 000-default >/dev/null; note "disabled site 000-default"; }
+  [ -e /etc/apache2/sites-enabled/indico.conf ] || { a2ensite -q indico >/dev/null; CHANGED_FILES="$CHANGED_FILES$APACHE_CONF "; note "enabled site indico"; }
+  apache2ctl configtest
+else
+  apachectl configtest
+fi
+`;
+}
+function pythonAndIndico(ctx) {
+    const o = ctx.options;
+    if (!o.installIndico) {
+        return `
+step 'Python ${o.pythonVersion} and Indico'
+loud 'SKIPPED: Python ${o.pythonVersion}, pip install of Indico and "indico db prepare"' \\
+  '(install-indico is false). The uWSGI and Celery units are installed and enabled' \\
+  "but stay inactive until $VENV/bin/indico and $VENV/bin/uwsgi exist."
+`;
+    }
+    const requirement = `indico${/^[0-9]/.test(o.indicoVersion) ? '==' : ''}${o.indicoVersion.replace(/\s+/g, '')}`;
+    return `
+step 'Python ${o.pythonVersion} and Indico'
+PYTHON_VERSION=${quote(o.pythonVersion)}
+INDICO_REQUIREMENT=${quote(requirement)}
+# Build dependencies from Indico's guides (uWSGI and some wheels compile).
+if [ "$OS_FAMILY" = debian ]; then
+  set -- build-essential git libpq-dev libxslt1-dev libxml2-dev libffi-dev libpcre2-dev libyaml-dev libssl-dev \\
+    zlib1g-dev libbz2-dev libreadline-dev libsqlite3-dev xz-utils liblzma-dev uuid-dev libpango1.0-dev \\
+    python3 python3-venv python3-dev
+  if [ "$OS_ID" = ubuntu ]; then set -- "$@" libjpeg-turbo8-dev; else set -- "$@" libjpeg62-turbo-dev; fi
+  apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=900 "$@"
+else
+  dnf install -y -q git gcc make libjpeg-turbo-devel libxslt-devel libxml2-devel libffi-devel pcre-devel \\
+    libyaml-devel zlib-devel bzip2 bzip2-devel readline-devel sqlite sqlite-devel openssl-devel xz xz-devel \\
+    findutils libuuid-devel tar pango libpq-devel python3 python3.12 python3.12-devel
+fi
+as_indico() {
+  runuser -u "$INDICO_USER" -- env HOME="$INSTALL_DIR" ${pipEnvironment(ctx)} "$@"
+}
+# A Python ${o.pythonVersion} that Indico 3.3 accepts (>=3.12.2,<3.13): the distribution's when it has one
+# (EL 9, Ubuntu 24.04), else one installed by uv under the install dir (Indico's guide uses pyenv).
+python_ok() {
+  "$1" -c 'import sys; v = sys.version_info[:3]; sys.exit(not ((3, 12, 2) <= v < (3, 13)))' 2>/dev/null
+}
+PYTHON=
+case "$PYTHON_VERSION" in
+  3.12)
+    for candidate in python3.12 python3; do
+      found=$(command -v "$candidate" 2>/dev/null) || continue
+      if python_ok "$found"; then PYTHON=$found; break; fi
+    done
+    ;;
+esac
+if [ -z "$PYTHON" ]; then
+  if [ ! -x "$INSTALL_DIR/.uv/bin/uv" ]; then
+    as_indico python3 -m venv "$INSTALL_DIR/.uv"
+    as_indico "$INSTALL_DIR/.uv/bin/pip" install -q uv
+  fi
+  as_indico env UV_PYTHON_INSTALL_DIR="$INSTALL_DIR/.python" "$INSTALL_DIR/.uv/bin/uv" python install "$PYTHON_VERSION"
+  PYTHON=$(as_indico env UV_PYTHON_INSTALL_DIR="$INSTALL_DIR/.python" "$INSTALL_DIR/.uv/bin/uv" python find "$PYTHON_VERSION")
+fi
+python_ok "$PYTHON" || die "$PYTHON is not a Python Indico 3.3 accepts (>=3.12.2,<3.13)"
+note "Python: $PYTHON ($("$PYTHON" -V 2>&1))"
+if [ ! -x "$VENV/bin/python" ]; then
+  as_indico "$PYTHON" -m venv --upgrade-deps --prompt indico "$VENV"
+  note "created $VENV"
+fi
+as_indico "$VENV/bin/pip" install -q setuptools wheel
+as_indico "$VENV/bin/pip" install -q uwsgi
+as_indico "$VENV/bin/pip" install -q "$INDICO_REQUIREMENT"
+note "installed $("$VENV/bin/pip" show indico 2>/dev/null | sed -n 's/^Version: /indico /p')"
+# What 'indico setup wizard' would create next to indico.conf.
+INDICO_PACKAGE=$("$VENV/bin/python" -c 'import indico, os; print(os.path.dirname(indico.__file__))')
+if [ "$(readlink "$INSTALL_DIR/web/static" 2>/dev/null || true)" != "$INDICO_PACKAGE/web/static" ]; then
+  ln -sfn "$INDICO_PACKAGE/web/static" "$INSTALL_DIR/web/static"
+  note "linked $INSTALL_DIR/web/static"
+fi
+put_file "$INSTALL_DIR/web/indico.wsgi" 0640 "$INDICO_USER:$INDICO_USER" < "$INDICO_PACKAGE/web/indico.wsgi"
+if [ ! -e "$INSTALL_DIR/etc/logging.yaml" ] && [ -e "$INDICO_PACKAGE/logging.yaml.sample" ]; then
+  put_file "$INSTALL_DIR/etc/logging.yaml" 0640 "root:$INDICO_USER" < "$INDICO_PACKAGE/logging.yaml.sample"
+fi
+ln -sfn "$INSTALL_DIR/etc/indico.conf" "$INSTALL_DIR/.indico.conf"
+chown -h "$INDICO_USER:$INDICO_USER" "$INSTALL_DIR/.indico.conf"
+chmod 750 "$VENV"
+`;
+}
+function selinux(ctx, files) {
+    const r = regexLiteral(ctx.installDir);
+    const logDir = ctx.options.webServer === 'nginx' ? 'nginx' : 'apache';
+    const contexts = [
+        ['httpd_sys_rw_content_t', `${r}/web/uwsgi\\.sock`],
+        ['httpd_log_t', `${r}/log/${logDir}(/.*)?`],
+    ];
+    return `
+step 'SELinux'
+if [ "$OS_FAMILY" = el ] && command -v getenforce >/dev/null 2>&1 && [ "$(getenforce)" != Disabled ]; then
+  for spec in ${contexts.map(([type, path]) => quote(`${type} ${path}`)).join(' ')}; do
+    selinux_type=\${spec%% *}
+    selinux_path=\${spec#* }
+    if ! semanage fcontext -l -C | grep -qF "$selinux_path "; then
+      semanage fcontext -a -t "$selinux_type" "$selinux_path"
+      note "file context $selinux_type for $selinux_path"
+    fi
+  done
+  for port in "$HTTP_PORT" "$HTTPS_PORT"; do
+    if ! semanage port -l | awk '$1 == "http_port_t" && $2 == "tcp"' | tr -s ', ' '\\n' | grep -qxF "$port"; then
+      semanage port -a -t http_port_t -p tcp "$port" 2>/dev/null || semanage port -m -t http_port_t -p tcp "$port"
+      note "allowed the web server on port $port"
+    fi
+  done
+${put(files.selinuxModule)}  if changed ${SELINUX_MODULE} || ! semodule -l | grep -qxF indicovm; then
+    semodule -i ${SELINUX_MODULE}
+    note "loaded SELinux module indicovm"
+  fi
+  if [ "$(getsebool httpd_can_network_connect | awk '{print $3}')" != on ]; then
+    setsebool -P httpd_can_network_connect 1
+    note "set httpd_can_network_connect"
+  fi
+  restorecon -R "$INSTALL_DIR" "$SSL_DIR"
+  note "SELinux stays $(getenforce)"
+else
+  note "not an SELinux system: nothing to do"
+fi
+`;
+}
+function firewall() {
+    return `
+step 'Firewall'
+firewall_kind=$FIREWALL
+if [ "$firewall_kind" = auto ]; then
+  firewall_kind=none
+  if [ "$OS_FAMILY" = el ]; then
+    if command -v firewall-cmd >/dev/null 2>&1; then firewall_kind=firewalld; fi
+  elif command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
+    firewall_kind=ufw
+  elif command -v nft >/dev/null 2>&1 && systemctl is-active --quiet nftables 2>/dev/null; then
+    firewall_kind=nftables
+  fi
+fi
+case "$firewall_kind" in
+  firewalld)
+    for port in "$HTTP_PORT" "$HTTPS_PORT"; do
+      if systemctl is-active --quiet firewalld; then
+        firewall-cmd --quiet --query-port="$port/tcp" --permanent || { firewall-cmd --quiet --permanent --add-port="$port/tcp"; note "opened $port/tcp"; }
+        firewall-cmd --quiet --query-port="$port/tcp" || firewall-cmd --quiet --add-port="$port/tcp"
+      else
+        firewall-offline-cmd --quiet --query-port="$port/tcp" || { firewall-offline-cmd --quiet --add-port="$port/tcp"; note "opened $port/tcp (firewalld not running)"; }
+      fi
+    done
+    ;;
+  ufw)
+    for port in "$HTTP_PORT" "$HTTPS_PORT"; do
+      ufw status | grep -qE "^$port/tcp +ALLOW" || { ufw allow "$port/tcp" >/dev/null; note "opened $port/tcp"; }
+    done
+    ;;
+  nftables)
+    # A table of our own: it only accepts, so a drop policy elsewhere still decides the rest.
+    put_file /etc/nftables.d/indicovm.nft 0644 root:root <<INDICOVM_EOF
+table inet indicovm {
+  chain input {
+    type filter hook input priority -10; policy accept;
+    tcp dport { $HTTP_PORT, $HTTPS_PORT } accept
+  }
+}
+INDICOVM_EOF
+    ensure_line /etc/nftables.conf 'include "/etc/nftables.d/indicovm.nft"'
+    if changed /etc/nftables.d/indicovm.nft || ! nft list table inet indicovm >/dev/null 2>&1; then
+      # Only our table is replaced; reloading all of /etc/nftables.conf would flush other rules.
+      nft delete table inet indicovm 2>/dev/null || true
+      nft -f /etc/nftables.d/indicovm.nft
+      note "opened $HTTP_PORT/tcp and $HTTPS_PORT/tcp"
+    fi
+    ;;
+  none) note "no active firewall to open: nothing to do" ;;
+esac
+`;
+}
+function databaseSchema(ctx) {
+    if (!ctx.options.installIndico) {
+        return `
+step 'Database schema'
+loud 'SKIPPED: "indico db prepare" (install-indico is false).'
+`;
+    }
+    return `
+step 'Database schema'
+if [ "$(as_postgres -d "$DB_NAME" -c "SELECT to_regclass('public.alembic_version') IS NOT NULL")" = t ]; then
+  note "database $DB_NAME is already prepared"
+else
+  runuser -u "$INDICO_USER" -- env HOME="$INSTALL_DIR" INDICO_CONFIG="$INSTALL_DIR/etc/indico.conf" "$VENV/bin/indico" db prepare
+  note "prepared database $DB_NAME"
+fi
+`;
+}
+function services(ctx, files) {
+    const webFiles = [files.webServerConfig.path, ctx.certPath, ctx.keyPath]
+        .concat(files.givenCert ? [files.givenCert.path] : [])
+        .map(quote)
+        .join(' ');
+    const indicoFiles = [
+        `${ctx.installDir}/etc/indico.conf`,
+        `${ctx.installDir}/web/indico.wsgi`,
+        PATHS.uwsgiIni,
+    ]
+        .concat(files.units.map((unit) => unit.path))
+        .map(quote)
+        .join(' ');
+    return `
+step 'Services'
+if changed ${webFiles} "$APACHE_CONF" /etc/nginx/sites-enabled/default proxy_uwsgi rewrite ssl xsendfile http2; then
+  start_service "$WEB_SERVICE" restart
+else
+  start_service "$WEB_SERVICE"
+fi
+for unit in ${UNITS.uwsgi} ${UNITS.celery} ${UNITS.celeryBeat}; do
+  if changed ${indicoFiles}; then start_service "$unit" restart; else start_service "$unit"; fi
+done
+for unit in "$PG_SERVICE" "$REDIS_SERVICE" "$WEB_SERVICE" ${UNITS.uwsgi} ${UNITS.celery} ${UNITS.celeryBeat} ${UNITS.firstboot}; do
+  note "$(printf '%-28s %-9s %s' "$unit" "$(systemctl is-enabled "$unit" 2>/dev/null || true)" "$(systemctl is-active "$unit" 2>/dev/null || true)")"
+done
+printf '\\nindicovm: the Indico stack is installed; Indico answers at %s\\n' "$BASE_URL"
+`;
+}
+function provisioningScript(ctx, files) {
+    return [
+        header(ctx),
+        settings(ctx),
+        '\n' + LIBRARY,
+        arguments_(),
+        detection(),
+        script_packages(),
+        userAndDirectories(ctx),
+        postgresql(ctx),
+        configuration(files),
+        secrets(),
+        redis(),
+        tls(files),
+        webServer(ctx, files),
+        pythonAndIndico(ctx),
+        selinux(ctx, files),
+        firewall(),
+        databaseSchema(ctx),
+        services(ctx, files),
+    ].join('');
+}
+
+;// CONCATENATED MODULE: ./shared/recipe/services.ts
+
+/**
+ * uWSGI and Celery as Indico's guides run them, with two changes: the web server's user joins the
+ * Indico group instead of Indico joining the web server's (one file for every distro), and each unit
+ * has ConditionPathExists on its program and indico.conf, so an image built without Indico
+ * (install-indico: false) boots cleanly with the units enabled and skipped.
+ */
+function uwsgiIni(ctx) {
+    const { options: o, installDir: d } = ctx;
+    return `; Indico uWSGI, written by indicovm (from Indico's production guide).
+[uwsgi]
+uid = ${o.indicoUser}
+gid = ${o.indicoUser}
+umask = 027
+
+processes = ${o.uwsgiProcesses}
+enable-threads = true
+chmod-socket = 770
+chown-socket = ${o.indicoUser}:${o.indicoUser}
+socket = ${d}/web/uwsgi.sock
+stats = ${d}/web/uwsgi-stats.sock
+protocol = uwsgi
+
+master = true
+auto-procname = true
+procname-prefix-spaced = indico
+disable-logging = true
+
+single-interpreter = true
+
+env = INDICO_CONFIG=${d}/etc/indico.conf
+touch-reload = ${d}/web/indico.wsgi
+wsgi-file = ${d}/web/indico.wsgi
+virtualenv = ${ctx.venv}
+
+vacuum = true
+buffer-size = 20480
+memory-report = true
+max-requests = 2500
+harakiri = 900
+harakiri-verbose = true
+reload-on-rss = 2048
+evil-reload-on-rss = 8192
+`;
+}
+function unitHead(ctx, description, program) {
+    return `[Unit]
+Description=${description}
+After=network.target postgresql.service redis-server.service redis.service ${UNITS.firstboot}
+Wants=postgresql.service
+ConditionPathExists=${program}
+ConditionPathExists=${ctx.installDir}/etc/indico.conf
+`;
+}
+function uwsgiUnit(ctx) {
+    const program = `${ctx.venv}/bin/uwsgi`;
+    return `${unitHead(ctx, 'Indico uWSGI', program)}
+[Service]
+ExecStart=${program} --ini ${PATHS.uwsgiIni}
+ExecReload=/bin/kill -HUP $MAINPID
+Restart=always
+SyslogIdentifier=indico-uwsgi
+User=${ctx.options.indicoUser}
+Group=${ctx.options.indicoUser}
+UMask=0027
+Type=notify
+NotifyAccess=all
+KillMode=mixed
+KillSignal=SIGQUIT
+TimeoutStopSec=300
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+function celeryUnit(ctx, description, args, identifier) {
+    const program = `${ctx.venv}/bin/indico`;
+    return `${unitHead(ctx, description, program)}
+[Service]
+ExecStart=${program} celery ${args}
+Environment=INDICO_CONFIG=${ctx.installDir}/etc/indico.conf
+WorkingDirectory=${ctx.installDir}
+Restart=always
+SyslogIdentifier=${identifier}
+User=${ctx.options.indicoUser}
+Group=${ctx.options.indicoUser}
+UMask=0027
+Type=simple
+KillMode=mixed
+TimeoutStopSec=300
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+function celeryWorkerUnit(ctx) {
+    return celeryUnit(ctx, 'Indico Celery worker', 'worker', 'indico-celery');
+}
+function celeryBeatUnit(ctx) {
+    return celeryUnit(ctx, 'Indico Celery beat (periodic tasks)', `beat --schedule ${ctx.installDir}/tmp/celerybeat-schedule`, 'indico-celery-beat');
+}
+/** Runs before the services it feeds, once per instance: the stamp file is its guard. */
+function firstbootUnit() {
+    return `[Unit]
+Description=indicovm: per-instance secrets (Redis, PostgreSQL, Indico SECRET_KEY, TLS certificate)
+ConditionPathExists=!${PATHS.stamp}
+Wants=postgresql.service
+After=local-fs.target network.target postgresql.service
+Before=redis-server.service redis.service ${UNITS.uwsgi} ${UNITS.celery} ${UNITS.celeryBeat} nginx.service apache2.service httpd.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=${PATHS.firstbootScript} regenerate
+StandardOutput=journal+console
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+;// CONCATENATED MODULE: ./shared/recipe/web-server.ts
+/**
+ * The web server in front of uWSGI, as Indico's production guides configure it: an HTTP server that
+ * only redirects to BASE_URL, and the HTTPS server that serves static files itself and hands the rest
+ * to the uWSGI socket (with X-Accel-Redirect / X-Sendfile for files Indico sends).
+ */
+/** ffdhe2048 from RFC 7919, which the guides use as ssl_dhparam (public, fixed parameters). */
+const FFDHE2048 = `-----BEGIN DH PARAMETERS-----
+MIIBCAKCAQEA//////////+t+FRYortKmq/cViAnPTzx2LnFg84tNpWp4TZBFGQz
++8yTnc4kmz75fS/jY2MMddj2gbICrsRhetPfHtXV/WVhJDP1H18GbtCFY2VVPe0a
+87VXE15/V8k1mE8McODmi3fipona8+/och3xWKE2rec1MKzKT0g6eXq8CrGCsyT7
+YdEIqUuyyOP7uWrat2DX9GgdT0Kj3jlN9K5W7edjcrsZCwenyO4KbXCeAvzhzffi
+7MA0BM0oNC9hkXL+nOmFg/+OTxIy7vKBg8P+OxtMb61zO7X8vC7CIAXFjvGDfRaD
+ssbzSibBsu/6iGtCOGEoXJf//////////wIBAg==
+-----END DH PARAMETERS-----
+`;
+const CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384';
+function nginxVhost(ctx) {
+    const { options: o, installDir: d } = ctx;
+    return `# Indico behind nginx, written by indicovm (from Indico's production guide).
+server {
+  listen ${o.httpPort};
+  listen [::]:${o.httpPort};
+  server_name ${ctx.host};
+  return 301 ${ctx.baseUrl}$request_uri;
+}
+
+server {
+  listen       ${o.httpsPort} ssl http2;
+  listen       [::]:${o.httpsPort} ssl http2;
+  server_name  ${ctx.host};
+
+  ssl_certificate           ${ctx.certPath};
+  ssl_certificate_key       ${ctx.keyPath};
+  ssl_dhparam               ${ctx.dhParamPath};
+
+  ssl_session_timeout       1d;
+  ssl_session_cache         shared:SSL:10m;
+  ssl_session_tickets       off;
+  ssl_protocols             TLSv1.2 TLSv1.3;
+  ssl_ciphers               ${CIPHERS};
+  ssl_prefer_server_ciphers off;
+
+  access_log            ${d}/log/nginx/access.log combined;
+  error_log             ${d}/log/nginx/error.log;
+
+  if ($host != $server_name) {
+    return 301 ${ctx.baseUrl}$request_uri;
+  }
+
+  location /.xsf/indico/ {
+    internal;
+    alias ${d}/;
+    add_header Content-Security-Policy $upstream_http_content_security_policy;
+    add_header Content-Security-Policy-Report-Only $upstream_http_content_security_policy_report_only;
+  }
+
+  location ~ ^/(images|fonts)(.*)/(.+?)(__v[0-9a-f]+)?\\.([^.]+)$ {
+    alias ${d}/web/static/$1$2/$3.$5;
+    access_log off;
+  }
+
+  location ~ ^/(css|dist|images|fonts)/(.*)$ {
+    alias ${d}/web/static/$1/$2;
+    access_log off;
+  }
+
+  location /robots.txt {
+    alias ${d}/web/static/robots.txt;
+    access_log off;
+  }
+
+  location / {
+    root /var/empty/nginx;
+    include /etc/nginx/uwsgi_params;
+    uwsgi_pass unix:${d}/web/uwsgi.sock;
+    uwsgi_param UWSGI_SCHEME $scheme;
+    uwsgi_read_timeout 15m;
+    uwsgi_buffers 32 32k;
+    uwsgi_busy_buffers_size 128k;
+    uwsgi_hide_header X-Sendfile;
+    client_max_body_size 1G;
+  }
+}
+`;
+}
+/** Apache needs `Listen` only for ports its stock configuration does not already listen on. */
+function listenLines(ctx) {
+    const lines = [];
+    if (ctx.options.httpPort !== 80)
+        lines.push(`Listen ${ctx.options.httpPort}`);
+    if (ctx.options.httpsPort !== 443)
+        lines.push(`Listen ${ctx.options.httpsPort} https`);
+    return lines.length > 0 ? lines.join('\n') + '\n\n' : '';
+}
+function apacheVhost(ctx) {
+    const { options: o, installDir: d } = ctx;
+    return `# Indico behind Apache, written by indicovm (from Indico's production guide).
+${listenLines(ctx)}<VirtualHost *:${o.httpPort}>
+    ServerName ${ctx.host}
+    RewriteEngine On
+    RewriteRule ^(.*)$ ${ctx.baseUrl}$1 [R=301,L]
+</VirtualHost>
+
+<VirtualHost *:${o.httpsPort}>
+    ServerName ${ctx.host}
+    DocumentRoot "/var/empty/apache"
+    Protocols h2 http/1.1
+
+    SSLEngine             on
+    SSLCertificateFile    ${ctx.certPath}
+    SSLCertificateKeyFile ${ctx.keyPath}
+
+    SSLProtocol           all -SSLv3 -TLSv1 -TLSv1.1
+    SSLCipherSuite        ${CIPHERS}
+    SSLHonorCipherOrder   off
+    SSLSessionTickets     off
+
+    XSendFile on
+    XSendFilePath ${d}
+    CustomLog ${d}/log/apache/access.log combined
+    ErrorLog ${d}/log/apache/error.log
+    LogLevel error
+    ServerSignature Off
+
+    <If "%{HTTP_HOST} != '${ctx.host}' && %{HTTP_HOST} != '${ctx.urlHost}:${o.httpsPort}'">
+        Redirect 301 / ${ctx.baseUrl}/
+    </If>
+
+    AliasMatch "^/(images|fonts)(.*)/(.+?)(__v[0-9a-f]+)?\\.([^.]+)$" "${d}/web/static/$1$2/$3.$5"
+    AliasMatch "^/(css|dist|images|fonts)/(.*)$" "${d}/web/static/$1/$2"
+    Alias /robots.txt ${d}/web/static/robots.txt
+
+    SetEnv UWSGI_SCHEME https
+    ProxyPass / unix:${d}/web/uwsgi.sock|uwsgi://localhost/
+
+    <Directory ${d}>
+        AllowOverride None
+        Require all granted
+    </Directory>
+</VirtualHost>
+`;
+}
+
 ;// CONCATENATED MODULE: ./shared/recipe/render.ts
 
-function renderRecipe(_options) {
-    throw new NotBuiltYetError('The Indico 3.3 provisioning recipe (render-script)');
+
+
+
+
+
+function webServerFile(ctx) {
+    if (ctx.options.webServer === 'nginx') {
+        return { path: '/etc/nginx/conf.d/indico.conf', mode: 0o644, content: nginxVhost(ctx) };
+    }
+    // Debian's path; on EL the script writes the same content to /etc/httpd/conf.d/indico.conf.
+    return { path: '/etc/apache2/sites-available/indico.conf', mode: 0o644, content: apacheVhost(ctx) };
+}
+function secretFile(path, secret) {
+    return { path, mode: 0o600, content: secret.reveal() };
+}
+/** From Indico's EL guide: uWSGI (unconfined_service_t) creates its socket as web-server writable, and the web server may connect to it. */
+function selinuxModule() {
+    return `; indicovm: the web server and the uWSGI socket (from Indico's EL guide)
+(typetransition unconfined_service_t usr_t sock_file "uwsgi.sock" httpd_sys_rw_content_t)
+(allow httpd_t unconfined_service_t (unix_stream_socket (connectto)))
+`;
+}
+function recipeFiles(ctx) {
+    const unit = (name, content) => ({
+        path: `${PATHS.unitDir}/${name}`,
+        mode: 0o644,
+        content,
+    });
+    return {
+        webServerConfig: webServerFile(ctx),
+        dhParams: { path: ctx.dhParamPath, mode: 0o644, content: FFDHE2048 },
+        givenCert: ctx.givenCert && { path: ctx.certPath, mode: 0o644, content: ctx.givenCert.cert },
+        givenKey: ctx.givenCert && secretFile(ctx.keyPath, ctx.givenCert.key),
+        indicoConfTemplate: {
+            path: `${PATHS.templateDir}/indico.conf`,
+            mode: 0o600,
+            content: indicoConfTemplate(ctx),
+        },
+        redisTemplate: {
+            path: `${PATHS.templateDir}/redis.conf`,
+            mode: 0o600,
+            content: redisDropInTemplate(ctx),
+        },
+        uwsgiIni: { path: PATHS.uwsgiIni, mode: 0o644, content: uwsgiIni(ctx) },
+        units: [
+            unit('indico-uwsgi.service', uwsgiUnit(ctx)),
+            unit('indico-celery.service', celeryWorkerUnit(ctx)),
+            unit('indico-celery-beat.service', celeryBeatUnit(ctx)),
+        ],
+        firstbootScript: { path: PATHS.firstbootScript, mode: 0o755, content: firstbootScript(ctx) },
+        firstbootUnit: { path: PATHS.firstbootUnit, mode: 0o644, content: firstbootUnit() },
+        selinuxModule: {
+            path: SELINUX_MODULE,
+            mode: 0o644,
+            content: selinuxModule(),
+        },
+    };
+}
+function renderRecipe(options) {
+    const ctx = recipeContext(options);
+    const files = recipeFiles(ctx);
+    const list = [
+        files.webServerConfig,
+        files.dhParams,
+        ...(files.givenCert ? [files.givenCert] : []),
+        ...(files.givenKey ? [files.givenKey] : []),
+        files.indicoConfTemplate,
+        files.redisTemplate,
+        files.uwsgiIni,
+        ...files.units,
+        files.firstbootScript,
+        files.firstbootUnit,
+        files.selinuxModule,
+    ];
+    return { script: provisioningScript(ctx, files), files: list };
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./shared/recipe/write-recipe.ts
+
+
+/**
+ * Writes a rendered recipe for reading: `provision.sh` (0755) and `files/` mirroring the paths on
+ * the VM, with the modes the script gives them. Returns the written paths.
+ */
+async function writeRecipe(recipe, outputDir) {
+    const root = (0,external_node_path_namespaceObject.resolve)(outputDir);
+    await (0,promises_namespaceObject.mkdir)(root, { recursive: true });
+    const written = [];
+    const scriptPath = (0,external_node_path_namespaceObject.join)(root, 'provision.sh');
+    await (0,promises_namespaceObject.writeFile)(scriptPath, recipe.script, { mode: 0o755 });
+    await (0,promises_namespaceObject.chmod)(scriptPath, 0o755);
+    written.push(scriptPath);
+    for (const file of recipe.files) {
+        const target = (0,external_node_path_namespaceObject.join)(root, 'files', file.path);
+        if (!target.startsWith((0,external_node_path_namespaceObject.join)(root, 'files') + '/')) {
+            throw new Error(`Refusing to write ${file.path} outside ${root}/files.`);
+        }
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(target), { recursive: true });
+        await (0,promises_namespaceObject.writeFile)(target, file.content, { mode: file.mode });
+        await (0,promises_namespaceObject.chmod)(target, file.mode);
+        written.push(target);
+    }
+    return written;
 }
 
 ;// CONCATENATED MODULE: ./cli/src/tasks.ts
+
+
 
 
 
@@ -11090,8 +12586,8 @@ const TASKS = {
         return undefined;
     },
     'render-script': async (values) => {
-        renderRecipe(values);
-        return undefined;
+        const written = await writeRecipe(renderRecipe(readPemInputs(values)), values.outputDir);
+        return written.join('\n');
     },
     'gen-user-data': async (values) => {
         renderRecipe(values);
