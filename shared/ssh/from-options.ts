@@ -1,0 +1,53 @@
+/**
+ * The SSH engine's options from the resolved ssh option group (shared/options/catalog/ssh.ts), so the
+ * build and manage commands build their connection the same way.
+ */
+import { ConfigurationError } from '../errors.js';
+import type { Values } from '../options/kinds.js';
+import type { sshOptions } from '../options/catalog/ssh.js';
+import type { SshConnectOptions, SshEndpoint } from './options.js';
+
+export type SshOptionValues = Values<typeof sshOptions>;
+
+/**
+ * @param agentSocket SSH_AUTH_SOCK of the caller's environment: the agent is offered when it is set.
+ */
+export function sshConnectOptions(
+  values: SshOptionValues,
+  agentSocket: string | undefined,
+  overrides: Partial<SshConnectOptions> = {},
+): SshConnectOptions {
+  if (!values.host) {
+    throw new ConfigurationError('host is required to connect over SSH.');
+  }
+  const agent = agentSocket ? { agent: agentSocket } : {};
+  let proxy: SshEndpoint | undefined;
+  if (values.proxyHost) {
+    proxy = {
+      host: values.proxyHost,
+      port: values.proxyPort,
+      username: values.proxyUsername ?? values.username,
+      ...(values.proxySshKey ? { privateKey: values.proxySshKey } : {}),
+      fingerprint: values.proxyFingerprint,
+      insecureAcceptHostKey: values.insecureAcceptHostKey,
+      ...agent,
+    };
+  }
+  return {
+    host: values.host,
+    port: values.port,
+    username: values.username,
+    ...(values.sshKey ? { privateKey: values.sshKey } : {}),
+    ...(values.sshKeyPassphrase ? { passphrase: values.sshKeyPassphrase } : {}),
+    ...(values.password ? { password: values.password } : {}),
+    ...(values.hostKeys ? { hostKeys: values.hostKeys } : {}),
+    fingerprint: values.fingerprint,
+    ...(values.knownHosts ? { knownHosts: values.knownHosts } : {}),
+    insecureAcceptHostKey: values.insecureAcceptHostKey,
+    ...agent,
+    ...(proxy ? { proxy } : {}),
+    connectTimeoutMs: values.timeout * 1000,
+    commandTimeoutMs: values.commandTimeout * 1000,
+    ...overrides,
+  };
+}
