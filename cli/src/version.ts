@@ -1,2 +1,2 @@
-// Kept in step with package.json by scripts/gen-metadata.ts.
+// Kept in step with package.json by scripts/release.sh (and checked by the release workflow).
 export const VERSION = '0.1.0';
