@@ -12598,7 +12598,7 @@ const TASKS = {
 };
 
 ;// CONCATENATED MODULE: ./cli/src/version.ts
-// Kept in step with package.json by scripts/gen-metadata.ts.
+// Kept in step with package.json by scripts/release.sh (and checked by the release workflow).
 const VERSION = '0.1.0';
 
 ;// CONCATENATED MODULE: ./cli/src/run.ts
