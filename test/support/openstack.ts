@@ -1,0 +1,103 @@
+// The loopback OpenStack cloud (Keystone, Glance, Placement, Nova with the fake driver) that the
+// integration tests talk to. test/infra/openstack/start.sh does the work and is idempotent; this
+// module runs it at most once per process and returns the facts it writes to cloud.json.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const INFRA_DIR = fileURLToPath(new URL('../infra/openstack/', import.meta.url));
+const DEFAULT_STATE_DIR = '/tmp/indicovm-openstack';
+// A fresh machine first installs the Debian packages (about 1.5 min), then starts in about 20 s.
+const START_TIMEOUT_MS = 15 * 60 * 1000;
+const STOP_TIMEOUT_MS = 60 * 1000;
+
+export interface CloudUser {
+  username: string;
+  password: string;
+  projectName: string;
+  userDomainName: string;
+  projectDomainName: string;
+  roles: string[];
+  /** Shell file with the OS_* variables for this user. */
+  envFile: string;
+}
+
+export interface CloudFlavor {
+  id: string;
+  name: string;
+  vcpus: number;
+  ramMb: number;
+  diskGb: number;
+}
+
+export interface CloudFacts {
+  stateDir: string;
+  /** Keystone v3, e.g. http://127.0.0.1:5000/v3 */
+  authUrl: string;
+  identityApiVersion: 3;
+  region: string;
+  interface: 'public';
+  /** Microversion the env files set (OS_COMPUTE_API_VERSION). */
+  computeApiVersion: string;
+  ports: { keystone: number; glance: number; placement: number; nova: number };
+  /** The catalog's URLs: image has no version, compute ends in /v2.1. */
+  endpoints: { identity: string; image: string; placement: string; compute: string };
+  users: { admin: CloudUser; demo: CloudUser };
+  flavors: CloudFlavor[];
+  /** The one network of Nova's in-process Neutron stand-in; there is no /v2.0 API. */
+  network: { name: string; id: string; cidr: string };
+  computeHost: string;
+}
+
+let started: Promise<CloudFacts> | undefined;
+
+/** Start the cloud if it is not running (once per process) and return its facts. */
+export async function ensureOpenStack(): Promise<CloudFacts> {
+  started ??= startAndRead().catch((error: unknown) => {
+    started = undefined; // let a later call try again
+    throw error;
+  });
+  return started;
+}
+
+/** Stop every service of the cloud; its state stays for the next start. */
+export async function stopOpenStack(): Promise<void> {
+  started = undefined;
+  await runScript('stop.sh', STOP_TIMEOUT_MS);
+}
+
+async function startAndRead(): Promise<CloudFacts> {
+  await runScript('start.sh', START_TIMEOUT_MS);
+  const stateDir = process.env.OSL_STATE_DIR ?? DEFAULT_STATE_DIR;
+  return parseCloudFacts(await readFile(join(stateDir, 'cloud.json'), 'utf8'));
+}
+
+export function parseCloudFacts(text: string): CloudFacts {
+  const facts = JSON.parse(text) as Partial<CloudFacts>;
+  const missing: string[] = (
+    ['authUrl', 'endpoints', 'users', 'ports', 'flavors', 'network'] as const
+  ).filter((key) => facts[key] === undefined);
+  for (const user of ['admin', 'demo'] as const) {
+    if (facts.users !== undefined && facts.users[user] === undefined) missing.push(`users.${user}`);
+  }
+  if (missing.length > 0) throw new Error(`cloud.json is incomplete: missing ${missing.join(', ')}`);
+  return facts as CloudFacts;
+}
+
+function runScript(script: string, timeout: number): Promise<void> {
+  const path = join(INFRA_DIR, script);
+  return new Promise((resolve, reject) => {
+    execFile('bash', [path], { timeout, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (!error) {
+        resolve();
+        return;
+      }
+      const tail = `${stdout}${stderr}`.trimEnd().split('\n').slice(-30).join('\n');
+      const exit = error.killed
+        ? `was killed after ${timeout / 1000} s`
+        : `exited with ${String(error.code)}`;
+      reject(new Error(`Failed to run "bash ${path}": it ${exit}. Last output:\n${tail}`));
+    });
+  });
+}
