@@ -1,12 +1,19 @@
+import { downloadRunArtifact } from '../../action-kit/artifact.js';
+import { openLedger } from '../../action-kit/cleanup.js';
 import { readActionOptions } from '../../action-kit/inputs.js';
 import { runAction, setOutputs } from '../../action-kit/run.js';
 import { deploy } from '../../shared/deploy/deploy.js';
 import { deployCommand } from '../../shared/options/commands.js';
+import { metadata } from './metadata.js';
+
+type OutputName = keyof typeof metadata.outputs;
 
 await runAction('action-deploy', async (reporter) => {
-  const { values } = readActionOptions(deployCommand, reporter);
-  const result = await deploy(values, reporter);
-  setOutputs({
+  // Inputs first: a bad one fails before anything is recorded or created.
+  const { values, sources } = readActionOptions(deployCommand, reporter);
+  const ledger = openLedger();
+  const result = await deploy(values, reporter, { ledger, sources, downloadArtifact: downloadRunArtifact });
+  const outputs: Record<OutputName, string | object | undefined> = {
     'image-id': result.imageId,
     'server-id': result.serverId,
     'server-name': result.serverName,
@@ -14,5 +21,6 @@ await runAction('action-deploy', async (reporter) => {
     addresses: result.addresses,
     'host-keys': result.hostKeys.join('\n'),
     'user-data-path': result.userDataPath,
-  });
+  };
+  setOutputs(outputs);
 });

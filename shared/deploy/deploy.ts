@@ -1,10 +1,33 @@
-import { ConfigurationError, NotBuiltYetError } from '../errors.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ledger, type CreatedResource } from '../cleanup/ledger.js';
+import { ConfigurationError, errorMessage } from '../errors.js';
 import type { Values } from '../options/kinds.js';
 import { deployCommand } from '../options/commands.js';
-import { requireOne, requireSet } from '../options/resolve.js';
+import { requireOne, requireSet, type SourceKind } from '../options/resolve.js';
+import { OpenStackSession } from '../openstack/auth.js';
+import { authSettingsFromOptions } from '../openstack/auth-settings.js';
+import type { CloudsYamlContext } from '../openstack/clouds-yaml.js';
+import { Glance } from '../openstack/glance.js';
+import { Nova } from '../openstack/nova.js';
 import type { Reporter } from '../report/reporter.js';
+import { bootServer } from './boot.js';
+import { placeImage, rotateImages, type PlacedImage } from './image-step.js';
+import {
+  checkImageFile,
+  defaultImageName,
+  pickImageFile,
+  type ArtifactDownloader,
+  type ImageFile,
+} from './image-file.js';
+import { preflight } from './preflight.js';
+import { deploySummary } from './summary.js';
+import { deployUndoers, KIND } from './undo.js';
+import { writeUserData, type WrittenUserData } from './user-data.js';
 
 export type DeployOptions = Values<typeof deployCommand.options>;
+export type { ArtifactDownloader } from './image-file.js';
 
 export interface DeployResult {
   readonly imageId: string;
@@ -14,6 +37,18 @@ export interface DeployResult {
   readonly addresses: Record<string, unknown>;
   readonly hostKeys: readonly string[];
   readonly userDataPath?: string;
+}
+
+export interface DeployDeps {
+  /** Where everything created is recorded the moment it exists; a temporary one when not given. */
+  readonly ledger?: Ledger;
+  /** Where each option came from, so that defaults do not override a clouds.yaml entry. */
+  readonly sources?: Partial<Record<keyof DeployOptions, SourceKind>>;
+  /** Fetches a workflow artifact (actions only); without it, image-artifact is a configuration error. */
+  readonly downloadArtifact?: ArtifactDownloader;
+  readonly cloudsYaml?: CloudsYamlContext;
+  /** How often to poll Glance, Nova and the console log; tests shorten it. */
+  readonly pollMs?: number;
 }
 
 export function checkDeployOptions(options: DeployOptions): void {
@@ -34,9 +69,195 @@ export function checkDeployOptions(options: DeployOptions): void {
   if (special.length > 0 && options.network.length > 1) {
     throw new ConfigurationError(`Option 'network': '${special[0]}' cannot be combined with other networks.`);
   }
+  if (options.floatingIpNetwork && options.network.includes('none')) {
+    throw new ConfigurationError(
+      "Option 'floating-ip-network' needs a network port on the server, but 'network' is none.",
+    );
+  }
 }
 
-export async function deploy(options: DeployOptions, _reporter: Reporter): Promise<DeployResult> {
-  checkDeployOptions(options);
-  throw new NotBuiltYetError('Uploading to Glance and booting with Nova (deploy)');
+async function imageFileFrom(
+  options: DeployOptions,
+  deps: DeployDeps,
+  scratch: () => Promise<string>,
+  reporter: Reporter,
+): Promise<ImageFile | undefined> {
+  if (options.imagePath) {
+    return checkImageFile(options.imagePath, options.imagePath);
+  }
+  if (!options.imageArtifact) {
+    return undefined;
+  }
+  if (!deps.downloadArtifact) {
+    throw new ConfigurationError(
+      "Option 'image-artifact' downloads a workflow artifact of the current run, so it works in action-deploy only: " +
+        "here, download the artifact yourself and set 'image-path' (--image-path) to the image file.",
+    );
+  }
+  const folder = await reporter.group(`Downloading artifact ${options.imageArtifact}`, async () =>
+    deps.downloadArtifact!(options.imageArtifact!, await scratch()),
+  );
+  const file = await pickImageFile(folder, options.imageArtifact);
+  return checkImageFile(file, `artifact ${options.imageArtifact}: ${file.slice(folder.length + 1)}`);
 }
+
+/**
+ * Uploads an image to Glance (or boots a stock image with generated user-data) and boots a Nova
+ * server from it. Everything created goes into the ledger as soon as it exists; on success what the
+ * user keeps is released from it, on failure it is removed here (unless keep-on-failure), and whatever
+ * is still recorded after an interrupted run is removed by the action's post step.
+ */
+export async function deploy(
+  options: DeployOptions,
+  reporter: Reporter,
+  deps: DeployDeps = {},
+): Promise<DeployResult> {
+  checkDeployOptions(options);
+  const started = Date.now();
+  let scratchDir: string | undefined;
+  const scratch = async () => (scratchDir ??= await mkdtemp(join(tmpdir(), 'indicovm-deploy-')));
+  const ledger = deps.ledger ?? new Ledger(join(await scratch(), 'ledger.json'));
+  const created: CreatedResource[] = [];
+  const record = (resource: CreatedResource) => {
+    ledger.record(resource);
+    created.push(resource);
+  };
+  const pollMs = deps.pollMs ?? 2000;
+  const wait = { timeoutMs: options.waitTimeout * 1000, pollMs };
+  let session: OpenStackSession | undefined;
+  let succeeded = false;
+  try {
+    // Local work first: a bad file, artifact or recipe fails before the cloud is touched.
+    const file = await imageFileFrom(options, deps, scratch, reporter);
+    let userData: WrittenUserData | undefined;
+    if (options.sourceImage) {
+      userData = await writeUserData(options, options.userDataPath);
+      reporter.info(
+        `Wrote user-data to ${userData.path} (${userData.bytes.length} bytes${userData.gzipped ? ', gzipped' : ''})`,
+      );
+    }
+
+    session = await OpenStackSession.open(authSettingsFromOptions(options, deps.sources), {
+      reporter,
+      cloudsYaml: deps.cloudsYaml,
+    });
+    const glance = new Glance(session);
+    const nova = new Nova(session);
+    const checked = await preflight(session, nova, glance, {
+      flavor: options.flavor!,
+      network: options.network,
+      sourceImage: options.sourceImage,
+      keyName: options.keyName,
+      floatingIpNetwork: options.floatingIpNetwork,
+      serverName: options.serverName!,
+    });
+
+    let placed: PlacedImage | undefined;
+    if (file) {
+      const name = options.imageName ?? defaultImageName(file.path);
+      placed = await reporter.group(`Uploading ${file.origin} to Glance as ${name}`, () =>
+        placeImage(
+          glance,
+          file,
+          {
+            name,
+            diskFormat: options.diskFormat,
+            containerFormat: options.containerFormat,
+            visibility: options.visibility,
+            properties: options.properties,
+            tags: options.tags,
+            minDisk: options.minDisk,
+            minRam: options.minRam,
+            reuseImage: options.reuseImage,
+            importMethod: options.importMethod,
+          },
+          { record, reporter, wait },
+        ),
+      );
+    }
+    const image = placed?.image ?? checked.sourceImage!;
+
+    const booted = await bootServer(session, nova, {
+      options,
+      checked,
+      imageId: image.id,
+      userData: userData?.bytes,
+      record,
+      reporter,
+      wait,
+    });
+
+    const rotated =
+      placed && options.keepImages > 0
+        ? await rotateImages(glance, placed.image.name ?? '', options.keepImages, {
+            projectId: session.projectId,
+            protect: [placed.image.id],
+            reporter,
+          })
+        : [];
+
+    reporter.summary(
+      deploySummary({
+        file,
+        placed,
+        sourceImage: checked.sourceImage,
+        booted,
+        userData,
+        rotated,
+        totalMs: Date.now() - started,
+      }),
+    );
+    succeeded = true;
+    return {
+      imageId: image.id,
+      serverId: booted.server.id,
+      serverName: booted.server.name,
+      address: booted.address,
+      addresses: booted.server.addresses ?? {},
+      hostKeys: booted.hostKeys,
+      userDataPath: userData?.path,
+    };
+  } finally {
+    if (succeeded) {
+      // The user keeps these: the post step must leave them alone.
+      created.forEach((resource) => ledger.release(resource.kind, resource.id));
+    } else if (created.length > 0) {
+      await cleanUpAfterFailure(ledger, created, options.keepOnFailure, session, reporter, pollMs);
+    }
+    if (scratchDir) {
+      await rm(scratchDir, { recursive: true, force: true });
+    }
+  }
+}
+
+async function cleanUpAfterFailure(
+  ledger: Ledger,
+  created: readonly CreatedResource[],
+  keep: boolean,
+  session: OpenStackSession | undefined,
+  reporter: Reporter,
+  pollMs: number,
+): Promise<void> {
+  const listing = created.map((resource) => `${resource.kind} ${resource.label ?? ''} (${resource.id})`);
+  if (keep) {
+    reporter.warning(`keep-on-failure: leaving what this run created: ${listing.join(', ')}`);
+    created.forEach((resource) => ledger.release(resource.kind, resource.id));
+    return;
+  }
+  if (!session) {
+    return;
+  }
+  const open = session;
+  await reporter.group(`Removing what this failed run created (${created.length})`, async () => {
+    const undone = await ledger.undoAll(
+      deployUndoers(async () => open, { pollMs: Math.min(pollMs, 1000), timeoutMs: 5 * 60_000 }),
+      (resource, error) =>
+        reporter.warning(
+          `Could not remove ${resource.kind} ${resource.label ?? resource.id}: ${errorMessage(error)} (the post step tries again)`,
+        ),
+    );
+    reporter.info(`Removed ${undone} of ${created.length}: ${listing.join(', ')}`);
+  });
+}
+
+export { KIND };

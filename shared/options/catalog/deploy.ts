@@ -81,6 +81,11 @@ export const deployOptions = {
     default: false,
   }),
   waitTimeout: o.duration({ description: 'How long to wait for the image and the server', default: 1800 }),
+  hostKeyTimeout: o.duration({
+    description:
+      "How long to read the console log for the SSH host keys cloud-init prints once it has finished (they are printed after the stock-image path's provisioning)",
+    default: 180,
+  }),
   keepOnFailure: o.boolean({ description: 'Keep what a failed run created (for debugging)', default: false }),
   userDataPath: o.path({ description: 'Where to write the generated user-data', default: 'user-data.mime' }),
 } satisfies o.OptionGroup;
