@@ -24,10 +24,18 @@ for (const [entry, out] of entries) {
     },
   );
 }
-// The CLI is the package's bin: it needs its shebang and the execute bit.
-const cli = 'cli/dist/index.js';
-const text = readFileSync(cli, 'utf8');
-if (!text.startsWith('#!')) {
-  writeFileSync(cli, `#!/usr/bin/env node\n${text}`);
+// ncc's ESM output has no __dirname/__filename, but ssh2's emscripten-built poly1305 module reads
+// __dirname when it loads. Each bundle defines both from its own import.meta.url.
+const CJS_GLOBALS =
+  "import { fileURLToPath as __indicovmFileURLToPath } from 'node:url';\n" +
+  "import { dirname as __indicovmDirname } from 'node:path';\n" +
+  'const __filename = __indicovmFileURLToPath(import.meta.url);\n' +
+  'const __dirname = __indicovmDirname(__filename);\n';
+for (const [, out] of entries) {
+  const file = `${out}/index.js`;
+  const text = readFileSync(file, 'utf8');
+  // The CLI is the package's bin: it needs its shebang and the execute bit.
+  const shebang = out === 'cli/dist' ? '#!/usr/bin/env node\n' : '';
+  writeFileSync(file, `${shebang}${CJS_GLOBALS}${text.replace(/^#!.*\n/, '')}`);
 }
-chmodSync(cli, 0o755);
+chmodSync('cli/dist/index.js', 0o755);
