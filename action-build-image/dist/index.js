@@ -1,3 +1,7 @@
+import { fileURLToPath as __indicovmFileURLToPath } from 'node:url';
+import { dirname as __indicovmDirname } from 'node:path';
+const __filename = __indicovmFileURLToPath(import.meta.url);
+const __dirname = __indicovmDirname(__filename);
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
@@ -32270,6 +32274,10 @@ const deployOptions = {
         default: false,
     }),
     waitTimeout: kinds/* duration */.p0({ description: 'How long to wait for the image and the server', default: 1800 }),
+    hostKeyTimeout: kinds/* duration */.p0({
+        description: "How long to read the console log for the SSH host keys cloud-init prints once it has finished (they are printed after the stock-image path's provisioning)",
+        default: 180,
+    }),
     keepOnFailure: kinds/* boolean */.zM({ description: 'Keep what a failed run created (for debugging)', default: false }),
     userDataPath: kinds/* path */.Ae({ description: 'Where to write the generated user-data', default: 'user-data.mime' }),
 };

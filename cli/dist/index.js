@@ -1,4 +1,8 @@
 #!/usr/bin/env node
+import { fileURLToPath as __indicovmFileURLToPath } from 'node:url';
+import { dirname as __indicovmDirname } from 'node:path';
+const __filename = __indicovmFileURLToPath(import.meta.url);
+const __dirname = __indicovmDirname(__filename);
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
@@ -6,7 +10,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3174);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9563);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2));
 
@@ -15,7 +19,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3174:
+/***/ 9563:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29,7 +33,7 @@ __nccwpck_require__.d(__webpack_exports__, {
  * Two kinds of failure, told apart everywhere: a user's mistake (fix the input and run again) and a
  * failed command or service (look at the log). The action wrappers map them to different messages.
  */
-class ConfigurationError extends Error {
+class errors_ConfigurationError extends Error {
     name = 'ConfigurationError';
 }
 /** A capability that a later piece of work fills in; it fails loudly rather than doing nothing. */
@@ -10325,6 +10329,10 @@ const deployOptions = {
         default: false,
     }),
     waitTimeout: kinds_duration({ description: 'How long to wait for the image and the server', default: 1800 }),
+    hostKeyTimeout: kinds_duration({
+        description: "How long to read the console log for the SSH host keys cloud-init prints once it has finished (they are printed after the stock-image path's provisioning)",
+        default: 180,
+    }),
     keepOnFailure: kinds_boolean({ description: 'Keep what a failed run created (for debugging)', default: false }),
     userDataPath: path({ description: 'Where to write the generated user-data', default: 'user-data.mime' }),
 };
@@ -10547,13 +10555,13 @@ function parseSettingsFile(text, label, commands) {
     let document;
     try {
         // Plain data only: no custom tags, a small alias budget against billion-laughs documents.
-        document = (0,dist/* parse */.qg)(text, { schema: 'core', maxAliasCount: 20, uniqueKeys: true }) ?? {};
+        document = (0,dist.parse)(text, { schema: 'core', maxAliasCount: 20, uniqueKeys: true }) ?? {};
     }
     catch (error) {
-        throw new ConfigurationError(`${label} is not valid YAML: ${error.message}`);
+        throw new errors_ConfigurationError(`${label} is not valid YAML: ${error.message}`);
     }
     if (!isMapping(document)) {
-        throw new ConfigurationError(`${label} must be a mapping of option names to values.`);
+        throw new errors_ConfigurationError(`${label} must be a mapping of option names to values.`);
     }
     const commandNames = new Set(commands.map((c) => c.name));
     const optionsOf = new Map(commands.map((c) => [c.name, new Set(Object.keys(c.options).map(kebab))]));
@@ -10583,7 +10591,7 @@ function parseSettingsFile(text, label, commands) {
         }
     }
     if (errors.length > 0) {
-        throw new ConfigurationError(errors.join('\n'));
+        throw new errors_ConfigurationError(errors.join('\n'));
     }
     return { label, shared, sections };
 }
@@ -10606,7 +10614,7 @@ function settingsFor(file, command) {
 function readSettingsFile(path, explicit) {
     if (!(0,external_node_fs_namespaceObject.existsSync)(path)) {
         if (explicit) {
-            throw new ConfigurationError(`The settings file ${path} does not exist (option 'config-file').`);
+            throw new errors_ConfigurationError(`The settings file ${path} does not exist (option 'config-file').`);
         }
         return undefined;
     }
@@ -10692,7 +10700,7 @@ function resolveOptions(command, sources) {
         }
     }
     if (errors.length > 0) {
-        throw new ConfigurationError(errors.join('\n'));
+        throw new errors_ConfigurationError(errors.join('\n'));
     }
     return { values: values, sources: origin };
 }
@@ -10701,15 +10709,15 @@ function requireOne(values, keys, what) {
     const set = keys.filter((key) => given(values[key]));
     const names = keys.map((key) => `'${kebab(key)}'`);
     if (set.length === 0) {
-        throw new ConfigurationError(`${what}: set one of ${names.join(', ')}.`);
+        throw new errors_ConfigurationError(`${what}: set one of ${names.join(', ')}.`);
     }
     if (set.length > 1) {
-        throw new ConfigurationError(`${what}: set only one of ${names.join(', ')} (got ${set.map((k) => `'${kebab(k)}'`).join(', ')}).`);
+        throw new errors_ConfigurationError(`${what}: set only one of ${names.join(', ')} (got ${set.map((k) => `'${kebab(k)}'`).join(', ')}).`);
     }
 }
 function requireSet(values, key, why) {
     if (!given(values[key])) {
-        throw new ConfigurationError(`Missing option '${kebab(key)}': ${why}.`);
+        throw new errors_ConfigurationError(`Missing option '${kebab(key)}': ${why}.`);
     }
 }
 
@@ -10934,7 +10942,7 @@ function parseArgs(command, argv) {
             const negated = name.startsWith('no-') && types.get(name.slice(3)) === 'boolean';
             const type = types.get(negated ? name.slice(3) : name);
             if (type === undefined) {
-                throw new ConfigurationError(`Unknown option --${name} for ${command.name}${suggestion(name, types.keys())}`);
+                throw new errors_ConfigurationError(`Unknown option --${name} for ${command.name}${suggestion(name, types.keys())}`);
             }
             if (type === 'boolean') {
                 add(negated ? name.slice(3) : name, eq === -1 ? !negated : arg.slice(eq + 1));
@@ -10946,11 +10954,11 @@ function parseArgs(command, argv) {
                 add(name, argv[++i]);
             }
             else {
-                throw new ConfigurationError(`Option --${name} needs a value.`);
+                throw new errors_ConfigurationError(`Option --${name} needs a value.`);
             }
         }
         else if (arg.startsWith('-') && arg !== '-') {
-            throw new ConfigurationError(`Unknown flag ${arg}; options are written --name value (see --help).`);
+            throw new errors_ConfigurationError(`Unknown flag ${arg}; options are written --name value (see --help).`);
         }
         else {
             positionals.push(arg);
@@ -10959,7 +10967,7 @@ function parseArgs(command, argv) {
     if (positionals.length > 0) {
         const positional = command.positional;
         if (!positional) {
-            throw new ConfigurationError(`${command.name} takes no arguments, got: ${positionals.join(' ')}`);
+            throw new errors_ConfigurationError(`${command.name} takes no arguments, got: ${positionals.join(' ')}`);
         }
         add(kebab(positional.option), positionals.join('\n'));
     }
@@ -10972,19 +10980,19 @@ function parseArgs(command, argv) {
 function checkBuildImageOptions(options) {
     const base = options.baseImage;
     if (!base) {
-        throw new ConfigurationError("Missing option 'base-image': give an https URL, a local path or glance:<name-or-id>.");
+        throw new errors_ConfigurationError("Missing option 'base-image': give an https URL, a local path or glance:<name-or-id>.");
     }
     if (base.startsWith('glance:') && base.length === 'glance:'.length) {
-        throw new ConfigurationError("Invalid option 'base-image': glance: needs an image name or ID after the colon.");
+        throw new errors_ConfigurationError("Invalid option 'base-image': glance: needs an image name or ID after the colon.");
     }
     if (options.baseImageSha256 && !/^https?:\/\//.test(base)) {
-        throw new ConfigurationError("Option 'base-image-sha256' only applies when 'base-image' is a URL.");
+        throw new errors_ConfigurationError("Option 'base-image-sha256' only applies when 'base-image' is a URL.");
     }
     if (options.recipe === 'none' && options.provisionScript.length === 0) {
-        throw new ConfigurationError("With 'recipe: none', give at least one 'provision-script' (or the image would be unchanged).");
+        throw new errors_ConfigurationError("With 'recipe: none', give at least one 'provision-script' (or the image would be unchanged).");
     }
     if (new Set(options.formats).size !== options.formats.length) {
-        throw new ConfigurationError(`Option 'formats' lists a format twice: ${options.formats.join(', ')}.`);
+        throw new errors_ConfigurationError(`Option 'formats' lists a format twice: ${options.formats.join(', ')}.`);
     }
 }
 async function buildImage(options, _reporter) {
@@ -10993,81 +11001,2390 @@ async function buildImage(options, _reporter) {
 }
 async function runImage(options, _reporter) {
     if (!options.image) {
-        throw new ConfigurationError("Missing option 'image': the path of the image to boot.");
+        throw new errors_ConfigurationError("Missing option 'image': the path of the image to boot.");
     }
     throw new NotBuiltYetError('Booting an image locally (run-image)');
 }
 
-;// CONCATENATED MODULE: ./shared/deploy/deploy.ts
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./shared/cleanup/ledger.ts
 
-
-function checkDeployOptions(options) {
-    requireOne(options, ['imagePath', 'imageArtifact', 'sourceImage'], 'What to boot');
-    requireSet(options, 'flavor', 'the Nova flavor to boot with');
-    requireSet(options, 'serverName', 'the name of the Nova server');
-    if (!options.cloud && !options.authUrl) {
-        throw new ConfigurationError("No OpenStack credentials: set 'cloud' (a clouds.yaml entry) or 'auth-url' with a user or an application credential (or the OS_* environment).");
+class Ledger {
+    #file;
+    #resources;
+    constructor(file) {
+        this.#file = file;
+        this.#resources = (0,external_node_fs_namespaceObject.existsSync)(file) ? JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8')) : [];
     }
-    if (options.keyName && options.publicKey) {
-        throw new ConfigurationError("Set only one of 'key-name' (an existing key pair) and 'public-key' (register a new one).");
+    get file() {
+        return this.#file;
     }
-    const special = options.network.filter((n) => n === 'auto' || n === 'none');
-    if (special.length > 0 && options.network.length > 1) {
-        throw new ConfigurationError(`Option 'network': '${special[0]}' cannot be combined with other networks.`);
+    get resources() {
+        return this.#resources;
+    }
+    record(resource) {
+        this.#resources.push(resource);
+        this.#save();
+    }
+    /** The resource is handed on (an output the user keeps) or already gone: nothing to undo. */
+    release(kind, id) {
+        this.#resources = this.#resources.filter((r) => !(r.kind === kind && r.id === id));
+        this.#save();
+    }
+    /**
+     * Undoes in reverse order of creation. A failing undo is reported and kept in the ledger, and the
+     * others still run: one stuck resource must not orphan the rest.
+     */
+    async undoAll(undoers, onError) {
+        let undone = 0;
+        for (const resource of [...this.#resources].reverse()) {
+            const undo = undoers[resource.kind];
+            if (!undo) {
+                onError(resource, new Error(`no way to remove a ${resource.kind}`));
+                continue;
+            }
+            try {
+                await undo(resource);
+                this.release(resource.kind, resource.id);
+                undone += 1;
+            }
+            catch (error) {
+                onError(resource, error);
+            }
+        }
+        return undone;
+    }
+    #save() {
+        const temp = `${this.#file}.tmp`;
+        (0,external_node_fs_namespaceObject.writeFileSync)(temp, JSON.stringify(this.#resources, null, 2), { mode: 0o600 });
+        (0,external_node_fs_namespaceObject.renameSync)(temp, this.#file);
     }
 }
-async function deploy(options, _reporter) {
-    checkDeployOptions(options);
-    throw new NotBuiltYetError('Uploading to Glance and booting with Nova (deploy)');
+
+;// CONCATENATED MODULE: ./shared/openstack/auth-settings.ts
+
+/** Explicit settings win field by field over the clouds.yaml entry. */
+function overlaySettings(cloud, explicit) {
+    const out = { ...cloud };
+    for (const [key, value] of Object.entries(explicit)) {
+        if (value !== undefined && value !== '') {
+            out[key] = value;
+        }
+    }
+    return out;
+}
+/** The Keystone default domain, which the openstack CLI also assumes when no domain is given. */
+const DEFAULT_DOMAIN_ID = 'default';
+function domainOf(id, name) {
+    if (id) {
+        return { id };
+    }
+    return name ? { name } : { id: DEFAULT_DOMAIN_ID };
+}
+/**
+ * Chooses the Keystone method and checks that everything it needs is there. `source` names where the
+ * settings came from, so that the error says where to add what is missing.
+ */
+function planAuth(settings) {
+    const where = settings.cloud ? ` (cloud '${settings.cloud}' in clouds.yaml, or the options)` : '';
+    const missing = (what) => {
+        throw new errors_ConfigurationError(`OpenStack authentication: ${what} is missing${where}.`);
+    };
+    const authUrl = settings.authUrl ?? missing('the Keystone URL (authUrl / OS_AUTH_URL)');
+    if (!/^https?:\/\//.test(authUrl)) {
+        throw new errors_ConfigurationError(`authUrl must be an http:// or https:// URL of Keystone (got '${authUrl}')`);
+    }
+    const method = settings.authType ??
+        (settings.token
+            ? 'token'
+            : settings.applicationCredentialSecret || settings.applicationCredentialId
+                ? 'applicationCredential'
+                : 'password');
+    const user = () => {
+        if (settings.userId) {
+            return { id: settings.userId };
+        }
+        const name = settings.username ?? missing('the user name (username / OS_USERNAME)');
+        return { name, domain: domainOf(settings.userDomainId, settings.userDomainName) };
+    };
+    const project = () => {
+        if (settings.projectId) {
+            return { id: settings.projectId };
+        }
+        const name = settings.projectName ??
+            missing('the project (projectName / OS_PROJECT_NAME, or projectId / OS_PROJECT_ID)');
+        return { name, domain: domainOf(settings.projectDomainId, settings.projectDomainName) };
+    };
+    let plan;
+    switch (method) {
+        case 'token':
+            plan = { method, token: settings.token ?? missing('the token (token / OS_TOKEN)'), project: project() };
+            break;
+        case 'applicationCredential': {
+            const secret = settings.applicationCredentialSecret ??
+                missing('the application credential secret (applicationCredentialSecret / OS_APPLICATION_CREDENTIAL_SECRET)');
+            let credential;
+            if (settings.applicationCredentialId) {
+                credential = { id: settings.applicationCredentialId };
+            }
+            else if (settings.applicationCredentialName) {
+                credential = { name: settings.applicationCredentialName, user: user() };
+            }
+            else {
+                return missing('the application credential ID (applicationCredentialId / OS_APPLICATION_CREDENTIAL_ID) or its name with the user name');
+            }
+            plan = { method, credential, secret };
+            break;
+        }
+        default:
+            plan = {
+                method: 'password',
+                user: user(),
+                password: settings.password ?? missing('the password (password / OS_PASSWORD)'),
+                project: project(),
+            };
+    }
+    const iface = (settings.interface ?? 'public').replace(/URL$/, '');
+    if (iface !== 'public' && iface !== 'internal' && iface !== 'admin') {
+        throw new errors_ConfigurationError(`interface must be public, internal or admin (got '${settings.interface}')`);
+    }
+    return {
+        authUrl,
+        plan,
+        regionName: settings.regionName || undefined,
+        interface: iface,
+        cacert: settings.cacert || undefined,
+        insecure: settings.insecure ?? false,
+    };
+}
+/** The Keystone v3 request body for a plan; the only place secrets are revealed. */
+function authRequestBody(plan) {
+    switch (plan.method) {
+        case 'password':
+            return {
+                auth: {
+                    identity: {
+                        methods: ['password'],
+                        password: { user: { ...plan.user, password: plan.password.reveal() } },
+                    },
+                    scope: { project: plan.project },
+                },
+            };
+        case 'token':
+            return {
+                auth: {
+                    identity: { methods: ['token'], token: { id: plan.token.reveal() } },
+                    scope: { project: plan.project },
+                },
+            };
+        case 'applicationCredential':
+            // An application credential is bound to its project; Keystone refuses an explicit scope.
+            return {
+                auth: {
+                    identity: {
+                        methods: ['application_credential'],
+                        application_credential: { ...plan.credential, secret: plan.secret.reveal() },
+                    },
+                },
+            };
+    }
+}
+/**
+ * The resolved openstack options as auth settings. Values that only come from an option's default
+ * (interface: public, insecure: false) are dropped, so that a clouds.yaml entry can still set them.
+ */
+function authSettingsFromOptions(values, sources = {}) {
+    const given = (key) => sources[key] === 'default' ? undefined : values[key];
+    return {
+        cloud: given('cloud'),
+        authUrl: given('authUrl'),
+        username: given('username'),
+        password: given('password'),
+        userDomainName: given('userDomainName'),
+        projectName: given('projectName'),
+        projectId: given('projectId'),
+        projectDomainName: given('projectDomainName'),
+        regionName: given('regionName'),
+        interface: given('interface'),
+        applicationCredentialId: given('applicationCredentialId'),
+        applicationCredentialName: given('applicationCredentialName'),
+        applicationCredentialSecret: given('applicationCredentialSecret'),
+        token: given('token'),
+        cacert: given('cacert'),
+        insecure: given('insecure'),
+    };
 }
 
-;// CONCATENATED MODULE: ./shared/manage/manage.ts
+;// CONCATENATED MODULE: ./shared/openstack/clouds-yaml.ts
 
-/** What each task needs beyond the connection, checked for the whole list before connecting. */
-const TASK_NEEDS = {
-    'load-ssl': ['sslCert', 'sslKey'],
-    'update-server': ['serverName'],
-    'update-redis': ['redisPassword'],
-    'update-smtp': ['smtpServer'],
-    config: ['sslCert', 'sslKey', 'serverName', 'redisPassword', 'smtpServer'],
-    run: ['script'],
+
+
+
+
+
+function configDirectories(context) {
+    const xdg = context.env.XDG_CONFIG_HOME || (0,external_node_path_namespaceObject.join)(context.home ?? (0,external_node_os_namespaceObject.homedir)(), '.config');
+    return [context.cwd, (0,external_node_path_namespaceObject.join)(xdg, 'openstack'), '/etc/openstack'];
+}
+function firstFile(context, override, base) {
+    const candidates = [
+        ...(override ? [override] : []),
+        ...configDirectories(context).flatMap((dir) => ['yaml', 'yml', 'json'].map((ext) => (0,external_node_path_namespaceObject.join)(dir, `${base}.${ext}`))),
+    ];
+    return candidates.find((file) => (0,external_node_fs_namespaceObject.existsSync)(file));
+}
+function readClouds(file) {
+    let parsed;
+    try {
+        parsed = (0,dist.parse)((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'));
+    }
+    catch (error) {
+        throw new errors_ConfigurationError(`${file} is not valid YAML: ${errorMessage(error)}`);
+    }
+    const clouds = parsed?.clouds;
+    if (clouds === undefined) {
+        return {};
+    }
+    if (typeof clouds !== 'object' || clouds === null || Array.isArray(clouds)) {
+        throw new errors_ConfigurationError(`${file}: 'clouds' must be a mapping of cloud names to settings`);
+    }
+    return clouds;
+}
+/** Deep merge of mappings; values of `over` win, lists and scalars are replaced whole. */
+function mergeEntries(base, over) {
+    const out = { ...base };
+    for (const [key, value] of Object.entries(over)) {
+        const current = out[key];
+        out[key] = clouds_yaml_isMapping(current) && clouds_yaml_isMapping(value) ? mergeEntries(current, value) : value;
+    }
+    return out;
+}
+function clouds_yaml_isMapping(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The named cloud's merged entry, and where it came from (for messages). */
+function loadCloudEntry(name, context) {
+    const cloudsFile = firstFile(context, context.env.OS_CLIENT_CONFIG_FILE, 'clouds');
+    const secureFile = firstFile(context, context.env.OS_CLIENT_SECURE_FILE, 'secure');
+    const clouds = cloudsFile ? readClouds(cloudsFile) : {};
+    const secure = secureFile ? readClouds(secureFile) : {};
+    const files = [cloudsFile, secureFile].filter((file) => file !== undefined);
+    if (!(name in clouds) && !(name in secure)) {
+        const where = files.length > 0 ? files.join(' and ') : `no clouds.yaml in ${configDirectories(context).join(', ')}`;
+        const known = Object.keys(clouds);
+        throw new errors_ConfigurationError(`cloud '${name}' is not defined (looked in ${where})` +
+            (known.length > 0 ? `; defined clouds: ${known.join(', ')}` : ''));
+    }
+    const base = clouds[name] ?? {};
+    const extra = secure[name] ?? {};
+    if (!clouds_yaml_isMapping(base) || !clouds_yaml_isMapping(extra)) {
+        throw new errors_ConfigurationError(`cloud '${name}' must be a mapping of settings in ${files.join(' and ')}`);
+    }
+    return { entry: mergeEntries(base, extra), files };
+}
+const AUTH_TYPES = {
+    password: 'password',
+    v3password: 'password',
+    v3applicationcredential: 'applicationCredential',
+    token: 'token',
+    v3token: 'token',
 };
-function checkManageOptions(options) {
-    const problems = [];
-    if (!options.host) {
-        problems.push("Missing option 'host': the address of the VM (output address of action-deploy).");
+/** A clouds.yaml entry as auth settings: the openstacksdk key names mapped to ours. */
+function settingsFromCloudEntry(name, entry) {
+    const auth = clouds_yaml_isMapping(entry.auth) ? entry.auth : {};
+    const text = (value) => typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
+    const secret = (value) => {
+        const plain = text(value);
+        return plain === undefined ? undefined : new Secret(plain);
+    };
+    const rawType = text(entry.auth_type);
+    let authType;
+    if (rawType !== undefined) {
+        authType = AUTH_TYPES[rawType];
+        if (authType === undefined) {
+            throw new errors_ConfigurationError(`cloud '${name}': auth_type '${rawType}' is not supported; use password, v3applicationcredential or token`);
+        }
     }
-    if (!options.tasks || options.tasks.length === 0) {
-        problems.push("Missing option 'tasks': say which tasks to run, e.g. tasks: load-ssl,update-server,restart.");
+    const verify = entry.verify;
+    return {
+        authType,
+        authUrl: text(auth.auth_url),
+        username: text(auth.username),
+        userId: text(auth.user_id),
+        password: secret(auth.password),
+        userDomainName: text(auth.user_domain_name) ?? text(auth.domain_name),
+        userDomainId: text(auth.user_domain_id) ?? text(auth.domain_id),
+        projectName: text(auth.project_name) ?? text(auth.tenant_name),
+        projectId: text(auth.project_id) ?? text(auth.tenant_id),
+        projectDomainName: text(auth.project_domain_name) ?? text(auth.domain_name),
+        projectDomainId: text(auth.project_domain_id) ?? text(auth.domain_id),
+        applicationCredentialId: text(auth.application_credential_id),
+        applicationCredentialName: text(auth.application_credential_name),
+        applicationCredentialSecret: secret(auth.application_credential_secret),
+        token: secret(auth.token),
+        regionName: text(entry.region_name),
+        interface: text(entry.interface) ?? text(entry.endpoint_type),
+        cacert: text(entry.cacert),
+        insecure: verify === false || verify === 'false' || verify === 'False' ? true : undefined,
+    };
+}
+
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
+;// CONCATENATED MODULE: ./shared/openstack/http.ts
+
+
+
+
+const DEFAULT_RETRY = {
+    attempts: 5,
+    baseDelayMs: 500,
+    maxDelayMs: 20_000,
+    maxRetryAfterMs: 120_000,
+};
+/** A request that got an answer it did not want, or none at all. */
+class OpenStackHttpError extends CommandError {
+    method;
+    path;
+    status;
+    serviceMessage;
+    name = 'OpenStackHttpError';
+    constructor(method, path, 
+    /** undefined when no response came (connection error, timeout). */
+    status, serviceMessage) {
+        super(`${method} ${path}`, null, '', status === undefined ? serviceMessage : `HTTP ${status}${serviceMessage ? `: ${serviceMessage}` : ''}`);
+        this.method = method;
+        this.path = path;
+        this.status = status;
+        this.serviceMessage = serviceMessage;
     }
-    if (!options.sshKey && !options.password && !process.env.SSH_AUTH_SOCK) {
-        problems.push("No SSH credentials: set 'ssh-key' (preferred) or 'password', or run an ssh-agent.");
+}
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
+const MAX_JSON_BYTES = 32 * 1024 * 1024;
+const MAX_ERROR_BYTES = 64 * 1024;
+const DEFAULT_TIMEOUT_MS = 120_000;
+class HttpClient {
+    #options;
+    #retry;
+    #httpAgent = new (external_node_http_default()).Agent({ keepAlive: false });
+    #httpsAgent;
+    constructor(options) {
+        this.#options = options;
+        this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+        let ca;
+        if (options.cacert) {
+            try {
+                ca = (0,external_node_fs_namespaceObject.readFileSync)(options.cacert, 'utf8');
+            }
+            catch (error) {
+                throw new errors_ConfigurationError(`cacert: cannot read the CA bundle ${options.cacert}: ${errorMessage(error)}`);
+            }
+        }
+        // keepAlive is off on purpose: a pooled socket the server has closed meanwhile fails the next request
+        // with ECONNRESET, and a POST cannot safely be retried after that.
+        this.#httpsAgent = new (external_node_https_default()).Agent({ keepAlive: false, ca, rejectUnauthorized: !options.insecure });
     }
-    if (!options.hostKeys &&
-        options.fingerprint.length === 0 &&
-        !options.knownHosts &&
-        !options.insecureAcceptHostKey) {
-        problems.push("The host key cannot be verified: set 'host-keys' (output of action-deploy), 'fingerprint' or 'known-hosts' " +
-            "('insecure-accept-host-key: true' accepts any key, for first contact only).");
+    get reporter() {
+        return this.#options.reporter;
     }
-    if (options.proxyHost && !options.proxySshKey && !options.sshKey) {
-        problems.push("The jump host needs a key: set 'proxy-ssh-key' (or 'ssh-key', used for both).");
+    async request(spec) {
+        const url = new URL(spec.url);
+        const path = `${url.pathname}${url.search}`;
+        const label = `${spec.method} ${path}`;
+        const idempotent = spec.idempotent ?? !['POST', 'PATCH'].includes(spec.method);
+        const sleep = this.#options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+        for (let attempt = 1;; attempt += 1) {
+            const outcome = await this.#attempt(spec, url, path);
+            if (outcome.ok) {
+                return outcome.response;
+            }
+            const failure = outcome.failure;
+            if (failure.kind === 'fatal') {
+                throw failure.error;
+            }
+            const delay = retryDelay(failure, attempt, idempotent, this.#retry);
+            if (delay === undefined) {
+                throw failure.error;
+            }
+            const cause = failure.kind === 'status' ? String(failure.status) : failure.code;
+            this.reporter.info(`Retrying ${label}: attempt ${attempt + 1} of ${this.#retry.attempts} after ${cause}`);
+            await sleep(delay);
+        }
     }
-    for (const task of options.tasks ?? []) {
-        for (const key of TASK_NEEDS[task] ?? []) {
-            if (options[key] === undefined || options[key] === '') {
-                const name = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-                problems.push(`Task '${task}' needs option '${name}'.`);
+    async #attempt(spec, url, path) {
+        let response;
+        try {
+            response = await this.#send(spec, url);
+        }
+        catch (error) {
+            return { ok: false, failure: connectionFailure(error, spec.method, path) };
+        }
+        const status = response.statusCode ?? 0;
+        const wanted = spec.expect ? spec.expect.includes(status) : status >= 200 && status < 300;
+        try {
+            if (!wanted) {
+                const text = (await readBody(response, MAX_ERROR_BYTES, true)).toString('utf8');
+                const error = new OpenStackHttpError(spec.method, path, status, serviceMessage(text));
+                return {
+                    ok: false,
+                    failure: {
+                        kind: 'status',
+                        status,
+                        retryAfterMs: parseRetryAfter(header(response.headers, 'retry-after')),
+                        error,
+                    },
+                };
+            }
+            if (spec.response === 'stream') {
+                return { ok: true, response: { status, headers: response.headers, body: response } };
+            }
+            const raw = await readBody(response, MAX_JSON_BYTES, false);
+            let body;
+            if (spec.response === 'json' && raw.length > 0) {
+                try {
+                    body = JSON.parse(raw.toString('utf8'));
+                }
+                catch {
+                    return {
+                        ok: false,
+                        failure: {
+                            kind: 'fatal',
+                            error: new OpenStackHttpError(spec.method, path, status, 'the response is not JSON'),
+                        },
+                    };
+                }
+            }
+            return { ok: true, response: { status, headers: response.headers, body } };
+        }
+        catch (error) {
+            // The connection broke while the answer was being read.
+            return { ok: false, failure: connectionFailure(error, spec.method, path) };
+        }
+    }
+    #send(spec, url) {
+        const headers = { Accept: 'application/json', ...spec.headers };
+        let payload;
+        if (spec.json !== undefined) {
+            payload = Buffer.from(JSON.stringify(spec.json), 'utf8');
+            headers['Content-Type'] = spec.contentType ?? 'application/json';
+            headers['Content-Length'] = String(payload.length);
+        }
+        else if (spec.body) {
+            headers['Content-Type'] = spec.contentType ?? 'application/octet-stream';
+            // Without a length node sends Transfer-Encoding: chunked.
+            if (spec.contentLength !== undefined) {
+                headers['Content-Length'] = String(spec.contentLength);
+            }
+        }
+        const secure = url.protocol === 'https:';
+        if (!secure && url.protocol !== 'http:') {
+            throw new errors_ConfigurationError(`${url.protocol} is not an OpenStack endpoint scheme; use http: or https:`);
+        }
+        const transport = secure ? (external_node_https_default()) : (external_node_http_default());
+        const agent = secure ? this.#httpsAgent : this.#httpAgent;
+        const timeout = spec.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+        return new Promise((resolve, reject) => {
+            let settled = false;
+            let sentAnything = false;
+            const request = transport.request(url, { method: spec.method, headers, agent });
+            const fail = (error) => {
+                if (!settled) {
+                    settled = true;
+                    reject(error);
+                }
+            };
+            request.setTimeout(timeout, () => {
+                request.destroy(Object.assign(new Error(`no data for ${Math.round(timeout / 1000)} s`), { code: 'ETIMEDOUT' }));
+            });
+            request.on('socket', (socket) => socket.once('connect', () => (sentAnything = true)));
+            request.on('error', (error) => {
+                // ECONNREFUSED after the connection was up would wrongly make a POST look unsent.
+                if (error.code === 'ECONNREFUSED' && sentAnything) {
+                    error.code = 'ECONNRESET';
+                }
+                fail(error);
+            });
+            request.on('response', (response) => {
+                // The service may answer (413, 409) before the body is complete; its answer is what counts.
+                settled = true;
+                resolve(response);
+            });
+            if (spec.body) {
+                let body;
+                try {
+                    body = spec.body();
+                }
+                catch (error) {
+                    request.destroy();
+                    fail(new BodyError(error));
+                    return;
+                }
+                body.on('error', (error) => {
+                    fail(new BodyError(error));
+                    request.destroy();
+                });
+                request.on('close', () => body.destroy());
+                body.pipe(request);
+            }
+            else {
+                request.end(payload);
+            }
+        });
+    }
+}
+/** The request body itself failed (a file could not be read): not the network's fault, no retry. */
+class BodyError extends Error {
+    constructor(cause) {
+        super(`reading the request body failed: ${errorMessage(cause)}`);
+    }
+}
+function connectionFailure(error, method, path) {
+    if (error instanceof BodyError || error instanceof errors_ConfigurationError) {
+        return { kind: 'fatal', error };
+    }
+    const code = error.code ?? 'ERROR';
+    const wrapped = new OpenStackHttpError(method, path, undefined, `${code}: ${errorMessage(error)}`);
+    return RETRYABLE_CODES.has(code)
+        ? { kind: 'connection', code, error: wrapped }
+        : { kind: 'fatal', error: wrapped };
+}
+/** How long to wait before the next attempt, or undefined to give up. Exported for tests. */
+function retryDelay(failure, attempt, idempotent, policy, random = Math.random) {
+    if (attempt >= policy.attempts || failure.kind === 'fatal') {
+        return undefined;
+    }
+    if (failure.kind === 'connection') {
+        // A create that may have reached the service must not be sent again: a second image or server would
+        // be made and never cleaned up. Only a refused connection proves that nothing was sent.
+        if (!idempotent && failure.code !== 'ECONNREFUSED') {
+            return undefined;
+        }
+        return backoffDelay(attempt, policy, random);
+    }
+    if (!(failure.status === 429 || failure.status >= 500) || !idempotent) {
+        return undefined;
+    }
+    if (failure.retryAfterMs !== undefined) {
+        return failure.retryAfterMs <= policy.maxRetryAfterMs ? failure.retryAfterMs : undefined;
+    }
+    return backoffDelay(attempt, policy, random);
+}
+/** Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(attempt-1))]. */
+function backoffDelay(attempt, policy, random = Math.random) {
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+    return Math.floor(random() * ceiling);
+}
+/** Retry-After as delta-seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
+function parseRetryAfter(value, now = Date.now()) {
+    if (value === undefined) {
+        return undefined;
+    }
+    const trimmed = value.trim();
+    if (/^\d+$/.test(trimmed)) {
+        return Number(trimmed) * 1000;
+    }
+    const date = Date.parse(trimmed);
+    if (Number.isNaN(date) || !/[A-Za-z]/.test(trimmed)) {
+        return undefined;
+    }
+    return Math.max(0, date - now);
+}
+/**
+ * The human part of an OpenStack error body: Nova's {"badRequest": {"message"}}, Keystone's
+ * {"error": {"message"}}, Glance's {"message"} (with <br /> in it), Neutron's {"NeutronError":
+ * {"message"}}, or a short plain text. HTML pages are reduced to their text.
+ */
+function serviceMessage(body) {
+    const text = body.trim();
+    if (text === '') {
+        return '';
+    }
+    let message;
+    try {
+        message = messageFromJson(JSON.parse(text));
+    }
+    catch {
+        message = undefined;
+    }
+    if (message === undefined) {
+        message = text.startsWith('<')
+            ? text.replace(/<title>[^<]*<\/title>/i, ' ').replace(/<[^>]*>/g, ' ')
+            : text;
+    }
+    return tidy(message);
+}
+function messageFromJson(parsed) {
+    if (typeof parsed !== 'object' || parsed === null) {
+        return typeof parsed === 'string' ? parsed : undefined;
+    }
+    const record = parsed;
+    if (typeof record.message === 'string') {
+        return record.message;
+    }
+    if (typeof record.error === 'string') {
+        return record.error;
+    }
+    for (const value of Object.values(record)) {
+        if (typeof value === 'object' && value !== null) {
+            const inner = value;
+            if (typeof inner.message === 'string') {
+                return inner.message;
             }
         }
     }
-    if (problems.length > 0) {
-        throw new ConfigurationError([...new Set(problems)].join('\n'));
+    return undefined;
+}
+function tidy(message) {
+    const clean = message
+        .replace(/<br\s*\/?>/gi, ' ')
+        .replace(/&nbsp;/g, ' ')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&')
+        .replace(/\s+/g, ' ')
+        .trim();
+    return clean.length > 500 ? `${clean.slice(0, 500)}…` : clean;
+}
+function header(headers, name) {
+    const value = headers[name.toLowerCase()];
+    return Array.isArray(value) ? value[0] : value;
+}
+async function readBody(stream, limit, truncate) {
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of stream) {
+        size += chunk.length;
+        if (size > limit) {
+            if (truncate) {
+                stream.destroy();
+                break;
+            }
+            throw Object.assign(new Error(`response larger than ${limit} bytes`), { code: 'ETOOLARGE' });
+        }
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+}
+
+;// CONCATENATED MODULE: ./shared/openstack/auth.ts
+
+
+
+
+
+/** The endpoint URL of a service type for an interface and (optionally) a region. */
+function selectEndpoint(catalog, type, iface, region) {
+    const candidates = catalog
+        .filter((entry) => entry.type === type)
+        .flatMap((entry) => entry.endpoints)
+        .filter((endpoint) => endpoint.interface === iface);
+    const inRegion = region
+        ? candidates.filter((endpoint) => endpoint.region_id === region || endpoint.region === region)
+        : candidates;
+    if (!region) {
+        const regions = new Set(inRegion.map((endpoint) => endpoint.region_id ?? endpoint.region ?? ''));
+        if (regions.size > 1) {
+            throw new errors_ConfigurationError(`the ${type} service has endpoints in several regions (${[...regions].sort().join(', ')}); set regionName / OS_REGION_NAME`);
+        }
+    }
+    return inRegion[0]?.url.replace(/\/+$/, '');
+}
+/** Explicit settings, over the clouds.yaml entry when `cloud` names one. */
+function gatherAuthSettings(explicit, context) {
+    if (!explicit.cloud) {
+        return explicit;
+    }
+    const { entry } = loadCloudEntry(explicit.cloud, context);
+    return overlaySettings({ ...settingsFromCloudEntry(explicit.cloud, entry), cloud: explicit.cloud }, explicit);
+}
+class OpenStackSession {
+    http;
+    auth;
+    #renewMarginMs;
+    #state;
+    #login;
+    constructor(auth, http, renewMarginMs) {
+        this.auth = auth;
+        this.http = http;
+        this.#renewMarginMs = renewMarginMs;
+    }
+    /** Reads clouds.yaml if asked to, checks the settings and logs in. */
+    static async open(settings, options) {
+        const context = options.cloudsYaml ?? { env: process.env, cwd: process.cwd() };
+        const auth = planAuth(gatherAuthSettings(settings, context));
+        const http = new HttpClient({
+            reporter: options.reporter,
+            cacert: auth.cacert,
+            insecure: auth.insecure,
+            timeoutMs: options.timeoutMs,
+            retry: options.retry,
+            sleep: options.sleep,
+        });
+        const session = new OpenStackSession(auth, http, options.renewMarginMs ?? 5 * 60_000);
+        await session.#currentToken();
+        return session;
+    }
+    get reporter() {
+        return this.http.reporter;
+    }
+    get userId() {
+        return this.#required().userId;
+    }
+    get projectId() {
+        return this.#required().projectId;
+    }
+    hasEndpoint(type) {
+        return this.#find(type) !== undefined;
+    }
+    endpoint(type) {
+        const url = this.#find(type);
+        if (url === undefined) {
+            const region = this.auth.regionName ? ` in region ${this.auth.regionName}` : '';
+            throw new errors_ConfigurationError(`the cloud's service catalog has no ${this.auth.interface} ${type} endpoint${region}; check interface and regionName`);
+        }
+        return url;
+    }
+    /** A request to a service, with the token; a 401 leads to one new login and one more try. */
+    async request(serviceType, spec) {
+        const base = serviceType === 'identity' ? this.auth.authUrl.replace(/\/+$/, '') : this.endpoint(serviceType);
+        const url = `${base}${spec.path}`;
+        for (let renewed = false;; renewed = true) {
+            const state = await this.#currentToken();
+            try {
+                return await this.http.request({
+                    ...spec,
+                    url,
+                    headers: { ...spec.headers, 'X-Auth-Token': state.token.reveal() },
+                });
+            }
+            catch (error) {
+                if (renewed || !(error instanceof OpenStackHttpError) || error.status !== 401) {
+                    throw error;
+                }
+                this.reporter.info(`${spec.method} ${new URL(url).pathname}: the token was refused (401); logging in again`);
+                this.#invalidate(state);
+            }
+        }
+    }
+    /** The current token, for the rare caller that must hand it to another tool. */
+    async token() {
+        return (await this.#currentToken()).token;
+    }
+    #find(type) {
+        return selectEndpoint(this.#required().catalog, type, this.auth.interface, this.auth.regionName);
+    }
+    #required() {
+        if (!this.#state) {
+            throw new Error('the OpenStack session has not logged in');
+        }
+        return this.#state;
+    }
+    #invalidate(state) {
+        if (this.#state === state) {
+            this.#state = undefined;
+        }
+    }
+    async #currentToken() {
+        const state = this.#state;
+        if (state && state.expiresAt - Date.now() > this.#renewMarginMs) {
+            return state;
+        }
+        // Concurrent requests share one login.
+        this.#login ??= this.#logIn().finally(() => {
+            this.#login = undefined;
+        });
+        const fresh = await this.#login;
+        this.#state = fresh;
+        return fresh;
+    }
+    async #logIn() {
+        const url = `${this.auth.authUrl.replace(/\/+$/, '')}/auth/tokens`;
+        let response;
+        try {
+            response = await this.http.request({
+                method: 'POST',
+                url,
+                json: authRequestBody(this.auth.plan),
+                response: 'json',
+                // Issuing a token changes nothing on the cloud, so a retry after any failure is harmless.
+                idempotent: true,
+            });
+        }
+        catch (error) {
+            if (error instanceof OpenStackHttpError && error.status === 401) {
+                throw new errors_ConfigurationError(`Keystone at ${this.auth.authUrl} refused the ${describeMethod(this.auth)} (HTTP 401): ${error.serviceMessage}`);
+            }
+            throw error;
+        }
+        const value = header(response.headers, 'x-subject-token');
+        const token = response.body?.token;
+        if (!value || !token) {
+            throw new OpenStackHttpError('POST', new URL(url).pathname, response.status, 'no X-Subject-Token header or token in the answer');
+        }
+        this.reporter.mask(value);
+        const expiresAt = token.expires_at ? Date.parse(token.expires_at) : Number.POSITIVE_INFINITY;
+        return {
+            token: new Secret(value),
+            expiresAt: Number.isNaN(expiresAt) ? Number.POSITIVE_INFINITY : expiresAt,
+            catalog: token.catalog ?? [],
+            userId: token.user?.id ?? '',
+            projectId: token.project?.id ?? token.application_credential?.project_id,
+        };
     }
 }
-async function manage(options, _reporter) {
-    checkManageOptions(options);
-    throw new NotBuiltYetError(`The management tasks over SSH (${(options.tasks ?? []).join(', ')})`);
+function describeMethod(auth) {
+    switch (auth.plan.method) {
+        case 'password':
+            return 'user name and password';
+        case 'applicationCredential':
+            return 'application credential';
+        case 'token':
+            return 'token';
+    }
+}
+
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: external "node:stream"
+const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+;// CONCATENATED MODULE: ./shared/openstack/digests.ts
+
+
+/**
+ * A pass-through stream that hashes what flows through it with MD5, SHA-256 and SHA-512 at once, so
+ * an image is read a single time however it is used (upload, download) and memory stays flat.
+ */
+class DigestStream extends external_node_stream_namespaceObject.Transform {
+    #hashes = {
+        md5: (0,external_node_crypto_namespaceObject.createHash)('md5'),
+        sha256: (0,external_node_crypto_namespaceObject.createHash)('sha256'),
+        sha512: (0,external_node_crypto_namespaceObject.createHash)('sha512'),
+    };
+    #size = 0;
+    #result;
+    _transform(chunk, _encoding, callback) {
+        this.#hashes.md5.update(chunk);
+        this.#hashes.sha256.update(chunk);
+        this.#hashes.sha512.update(chunk);
+        this.#size += chunk.length;
+        callback(null, chunk);
+    }
+    _flush(callback) {
+        this.#result = {
+            md5: this.#hashes.md5.digest('hex'),
+            sha256: this.#hashes.sha256.digest('hex'),
+            sha512: this.#hashes.sha512.digest('hex'),
+            size: this.#size,
+        };
+        callback();
+    }
+    /** The digests once the whole stream has passed; undefined before that (or after an abort). */
+    get digests() {
+        return this.#result;
+    }
+}
+/** The digest Glance's os_hash_algo names, if it is one of ours. */
+function digestFor(digests, algorithm) {
+    switch (algorithm?.toLowerCase()) {
+        case 'md5':
+            return digests.md5;
+        case 'sha256':
+            return digests.sha256;
+        case 'sha512':
+            return digests.sha512;
+        default:
+            return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/openstack/wait.ts
+
+
+const DEFAULT_WAIT = { timeoutMs: 30 * 60_000, pollMs: 2000 };
+/** Thrown when a wait runs out of time; the last state seen is in the message. */
+class WaitTimeoutError extends CommandError {
+    name = 'WaitTimeoutError';
+}
+/**
+ * Calls probe until it returns a value (not undefined) or throws, or the time is up. lastState says
+ * what was seen last, for the timeout message.
+ */
+async function waitFor(what, options, probe, lastState) {
+    const { timeoutMs, pollMs } = { ...DEFAULT_WAIT, ...options };
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const result = await probe();
+        if (result !== undefined) {
+            return result;
+        }
+        if (Date.now() + pollMs > deadline) {
+            const state = lastState?.();
+            throw new WaitTimeoutError(`waiting for ${what}`, null, '', `gave up after ${formatDuration(timeoutMs)}${state ? `; last state: ${state}` : ''}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+}
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+function isUuid(value) {
+    return UUID.test(value);
+}
+
+;// CONCATENATED MODULE: ./shared/openstack/glance.ts
+
+
+
+
+
+
+
+/** Keys Glance owns; a custom property with one of these names would change the image itself. */
+const RESERVED = new Set([
+    'id',
+    'name',
+    'status',
+    'visibility',
+    'protected',
+    'os_hidden',
+    'checksum',
+    'os_hash_algo',
+    'os_hash_value',
+    'owner',
+    'size',
+    'virtual_size',
+    'created_at',
+    'updated_at',
+    'file',
+    'schema',
+    'self',
+    'direct_url',
+    'locations',
+    'tags',
+    'disk_format',
+    'container_format',
+    'min_disk',
+    'min_ram',
+    'stores',
+]);
+const FAILED_STATES = new Set(['killed', 'deactivated', 'deleted', 'pending_delete']);
+/** Statuses of a direct upload refused by policy or configuration, where staging may still work. */
+const UPLOAD_REFUSED = new Set([403, 405, 415]);
+class Glance {
+    #session;
+    constructor(session) {
+        this.#session = session;
+    }
+    /** The API root: some catalogs list Glance with its version, most without. */
+    #path(path) {
+        const base = this.#session.endpoint('image');
+        return /\/v2$/.test(base) ? path.replace(/^\/v2/, '') : path;
+    }
+    async #json(method, path, json) {
+        const response = await this.#session.request('image', {
+            method,
+            path: this.#path(path),
+            json,
+            response: 'json',
+        });
+        return response.body;
+    }
+    async create(spec) {
+        for (const key of Object.keys(spec.properties ?? {})) {
+            if (RESERVED.has(key)) {
+                throw new errors_ConfigurationError(`image property '${key}' is set by Glance itself; use the matching option instead`);
+            }
+        }
+        const body = {
+            ...spec.properties,
+            name: spec.name,
+            disk_format: spec.diskFormat,
+            container_format: spec.containerFormat ?? 'bare',
+            visibility: spec.visibility ?? 'private',
+            min_disk: spec.minDisk ?? 0,
+            min_ram: spec.minRam ?? 0,
+            tags: [...(spec.tags ?? [])],
+        };
+        const response = await this.#session.request('image', {
+            method: 'POST',
+            path: this.#path('/v2/images'),
+            json: body,
+            response: 'json',
+        });
+        return {
+            image: response.body,
+            importMethods: splitMethods(header(response.headers, 'openstack-image-import-methods')),
+        };
+    }
+    async get(id) {
+        return this.#json('GET', `/v2/images/${encodeURIComponent(id)}`);
+    }
+    /** The image, or undefined when Glance answers 404. */
+    async find(id) {
+        try {
+            return await this.get(id);
+        }
+        catch (error) {
+            if (error instanceof OpenStackHttpError && error.status === 404) {
+                return undefined;
+            }
+            throw error;
+        }
+    }
+    /** Every page of a listing, following Glance's `next` links. */
+    async list(query = {}) {
+        const images = [];
+        let path = `/v2/images?${new URLSearchParams({ limit: '200', ...query }).toString()}`;
+        while (path) {
+            const page = await this.#json('GET', path);
+            images.push(...page.images);
+            path = page.next;
+        }
+        return images;
+    }
+    /** An image by ID or exact name; a name must be unambiguous. */
+    async resolve(nameOrId) {
+        if (isUuid(nameOrId)) {
+            const image = await this.find(nameOrId);
+            if (image) {
+                return image;
+            }
+        }
+        const named = await this.list({ name: nameOrId });
+        if (named.length === 1) {
+            return named[0];
+        }
+        if (named.length === 0) {
+            throw new errors_ConfigurationError(`image '${nameOrId}' was not found in Glance (by name or ID)`);
+        }
+        throw new errors_ConfigurationError(`image name '${nameOrId}' is ambiguous: ${named.length} images have it (${named.map((image) => image.id).join(', ')}); use an ID`);
+    }
+    /** Images whose name starts with prefix, oldest first: the candidates of a keep-N rotation. */
+    async listByPrefix(prefix) {
+        const all = await this.list({ sort: 'created_at:asc' });
+        return sortByCreation(all.filter((image) => (image.name ?? '').startsWith(prefix)));
+    }
+    /** An active image with exactly these bytes (Glance's os_hash_value), to reuse instead of uploading. */
+    async findByHash(digests) {
+        const candidates = await this.list({ os_hash_value: digests.sha512, status: 'active' });
+        return candidates.find((image) => image.status === 'active' && matches(image, digests).length === 0);
+    }
+    async delete(id) {
+        await this.#session.request('image', {
+            method: 'DELETE',
+            path: this.#path(`/v2/images/${encodeURIComponent(id)}`),
+            response: 'none',
+        });
+    }
+    /** Deletes and tolerates an image that is already gone. */
+    async deleteIfExists(id) {
+        try {
+            await this.delete(id);
+            return true;
+        }
+        catch (error) {
+            if (error instanceof OpenStackHttpError && error.status === 404) {
+                return false;
+            }
+            throw error;
+        }
+    }
+    async importMethods() {
+        const info = await this.#json('GET', '/v2/info/import');
+        return info['import-methods']?.value ?? [];
+    }
+    /**
+     * Sends a file's bytes to a queued image and hashes them in the same pass. `direct` is PUT /file;
+     * `glance-direct` is PUT /stage then POST /import; `auto` tries direct and stages when the cloud
+     * refuses direct uploads. Returns the digests of what was sent and the way it went.
+     */
+    async upload(image, file, options = {}) {
+        const method = options.importMethod ?? 'auto';
+        if (method === 'glance-direct') {
+            return { digests: await this.#stageAndImport(image.id, file, options), method };
+        }
+        try {
+            return { digests: await this.#send('file', image.id, file, options), method: 'direct' };
+        }
+        catch (error) {
+            if (method === 'direct' ||
+                !(error instanceof OpenStackHttpError) ||
+                !UPLOAD_REFUSED.has(error.status ?? 0)) {
+                throw error;
+            }
+            const offered = options.importMethods?.length ? options.importMethods : await this.importMethods();
+            if (!offered.includes('glance-direct')) {
+                throw new CommandError(`upload of image ${image.id}`, null, '', `Glance refused the direct upload (${error.message}) and does not offer the glance-direct import (offers: ${offered.join(', ') || 'none'})`);
+            }
+            this.#session.reporter.info(`Glance refused the direct upload (HTTP ${error.status}); staging and importing instead`);
+            return { digests: await this.#stageAndImport(image.id, file, options), method: 'glance-direct' };
+        }
+    }
+    async #stageAndImport(id, file, options) {
+        const digests = await this.#send('stage', id, file, options);
+        await this.#session.request('image', {
+            method: 'POST',
+            path: this.#path(`/v2/images/${encodeURIComponent(id)}/import`),
+            json: { method: { name: 'glance-direct' } },
+            response: 'none',
+        });
+        return digests;
+    }
+    async #send(target, id, file, options) {
+        const { size } = await (0,promises_namespaceObject.stat)(file);
+        let hasher;
+        const body = () => {
+            // A retry sends the file again from the start, so it is hashed again from the start.
+            hasher = new DigestStream();
+            const source = (0,external_node_fs_namespaceObject.createReadStream)(file);
+            source.on('error', (error) => hasher?.destroy(error));
+            return source.pipe(hasher);
+        };
+        await this.#session.request('image', {
+            method: 'PUT',
+            path: this.#path(`/v2/images/${encodeURIComponent(id)}/${target}`),
+            body,
+            contentLength: options.chunked ? undefined : size,
+            contentType: 'application/octet-stream',
+            response: 'none',
+        });
+        const digests = hasher?.digests;
+        if (!digests || digests.size !== size) {
+            throw new CommandError(`upload of ${file}`, null, '', `sent ${digests?.size ?? 0} of ${size} bytes`);
+        }
+        return digests;
+    }
+    /** Polls until the image is active; fails at once on killed/deactivated or a failed import. */
+    async waitActive(id, options = {}) {
+        return waitFor(`image ${id} to become active`, options, async () => {
+            const image = await this.get(id);
+            if (image.status === 'active') {
+                return image;
+            }
+            if (FAILED_STATES.has(image.status)) {
+                throw new CommandError(`image ${id}`, null, '', `Glance set it to '${image.status}'`);
+            }
+            if (image.os_glance_failed_import) {
+                throw new CommandError(`import of image ${id}`, null, '', `failed for store(s) ${image.os_glance_failed_import}`);
+            }
+            return undefined;
+        });
+    }
+    /** Create, upload, wait for active and check that Glance holds exactly our bytes. */
+    async uploadImage(spec, file, options = {}) {
+        const { image, importMethods } = await this.create(spec);
+        options.onCreated?.(image);
+        const { digests, method } = await this.upload(image, file, { ...options, importMethods });
+        const active = await this.waitActive(image.id, options);
+        verifyDigests(active, digests);
+        return { image: active, digests, method };
+    }
+    /** Streams an image's bytes to a file and checks them against Glance's checksum and hash. */
+    async download(nameOrId, file) {
+        const image = await this.resolve(nameOrId);
+        if (image.status !== 'active') {
+            throw new errors_ConfigurationError(`image '${nameOrId}' is ${image.status}, not active: it cannot be downloaded`);
+        }
+        const response = await this.#session.request('image', {
+            method: 'GET',
+            path: this.#path(`/v2/images/${image.id}/file`),
+            headers: { Accept: 'application/octet-stream' },
+            response: 'stream',
+        });
+        const hasher = new DigestStream();
+        try {
+            await (0,external_node_stream_promises_namespaceObject.pipeline)(response.body, hasher, (0,external_node_fs_namespaceObject.createWriteStream)(file, { mode: 0o600 }));
+        }
+        catch (error) {
+            await (0,promises_namespaceObject.rm)(file, { force: true });
+            throw new CommandError(`download of image ${image.id}`, null, '', `the transfer broke off: ${error.message}`);
+        }
+        const digests = hasher.digests;
+        try {
+            verifyDigests(image, digests);
+        }
+        catch (error) {
+            await (0,promises_namespaceObject.rm)(file, { force: true });
+            throw error;
+        }
+        return { image, digests };
+    }
+}
+function splitMethods(value) {
+    return (value ?? '')
+        .split(',')
+        .map((method) => method.trim())
+        .filter((method) => method !== '');
+}
+function sortByCreation(images) {
+    return [...images].sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+}
+/** Of images sorted oldest first, the ones to delete so that the newest `keep` remain (0: keep all). */
+function imagesBeyondKeep(sortedOldestFirst, keep) {
+    return keep <= 0 ? [] : sortedOldestFirst.slice(0, Math.max(0, sortedOldestFirst.length - keep));
+}
+/** What differs between Glance's record and our digests; empty when they agree. */
+function matches(image, digests) {
+    const problems = [];
+    if (typeof image.size === 'number' && image.size !== digests.size) {
+        problems.push(`size ${image.size} instead of ${digests.size}`);
+    }
+    if (image.checksum && image.checksum !== digests.md5) {
+        problems.push(`MD5 checksum ${image.checksum} instead of ${digests.md5}`);
+    }
+    const ours = digestFor(digests, image.os_hash_algo ?? undefined);
+    if (image.os_hash_value && ours !== undefined && image.os_hash_value !== ours) {
+        problems.push(`${image.os_hash_algo} ${image.os_hash_value} instead of ${ours}`);
+    }
+    return problems;
+}
+function verifyDigests(image, digests) {
+    const problems = matches(image, digests);
+    if (problems.length > 0) {
+        throw new CommandError(`check of image ${image.id}`, null, '', `Glance holds different bytes: ${problems.join('; ')}`);
+    }
+    if (!image.checksum && !image.os_hash_value) {
+        throw new CommandError(`check of image ${image.id}`, null, '', 'Glance reports neither checksum nor os_hash_value');
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/openstack/neutron.ts
+
+
+
+class Neutron {
+    #session;
+    constructor(session) {
+        if (!session.hasEndpoint('network')) {
+            throw new errors_ConfigurationError(`the cloud has no ${session.auth.interface} network (Neutron) endpoint in its catalog: networks must be given by ID, auto or none, and floating IPs are not available`);
+        }
+        this.#session = session;
+    }
+    static available(session) {
+        return session.hasEndpoint('network');
+    }
+    #path(path) {
+        return /\/v2\.0$/.test(this.#session.endpoint('network')) ? path.replace(/^\/v2\.0/, '') : path;
+    }
+    async #json(method, path, json) {
+        const response = await this.#session.request('network', {
+            method,
+            path: this.#path(path),
+            json,
+            response: 'json',
+        });
+        return response.body;
+    }
+    /** A network by ID or exact name; a name must be unambiguous. */
+    async findNetwork(nameOrId) {
+        if (isUuid(nameOrId)) {
+            try {
+                return (await this.#json('GET', `/v2.0/networks/${nameOrId}`)).network;
+            }
+            catch (error) {
+                if (!(error instanceof OpenStackHttpError && error.status === 404)) {
+                    throw error;
+                }
+            }
+        }
+        const { networks } = await this.#json('GET', `/v2.0/networks?${new URLSearchParams({ name: nameOrId }).toString()}`);
+        const exact = networks.filter((network) => network.name === nameOrId);
+        if (exact.length === 1) {
+            return exact[0];
+        }
+        if (exact.length === 0) {
+            throw new errors_ConfigurationError(`network '${nameOrId}' was not found in Neutron (by name or ID)`);
+        }
+        throw new errors_ConfigurationError(`network name '${nameOrId}' is ambiguous (${exact.map((network) => network.id).join(', ')}); use an ID`);
+    }
+    async serverPorts(serverId) {
+        const { ports } = await this.#json('GET', `/v2.0/ports?${new URLSearchParams({ device_id: serverId }).toString()}`);
+        return ports;
+    }
+    /**
+     * Allocates a floating IP on an external network and binds it to the server's first port with an
+     * IPv4 address. The caller records the returned ID for cleanup before doing anything else.
+     */
+    async attachFloatingIp(serverId, externalNetwork, onCreated) {
+        const network = await this.findNetwork(externalNetwork);
+        const ports = await this.serverPorts(serverId);
+        const port = ports.find((candidate) => candidate.fixed_ips.some((ip) => ip.ip_address.includes('.')));
+        if (!port) {
+            throw new CommandError(`floating IP for server ${serverId}`, null, '', 'the server has no port with an IPv4 address');
+        }
+        const created = await this.#json('POST', '/v2.0/floatingips', {
+            floatingip: { floating_network_id: network.id },
+        });
+        // Allocated first and bound second, so that the caller has the ID to release even if binding fails.
+        onCreated?.(created.floatingip);
+        const updated = await this.#json('PUT', `/v2.0/floatingips/${created.floatingip.id}`, {
+            floatingip: { port_id: port.id },
+        });
+        return updated.floatingip;
+    }
+    async deleteFloatingIp(id) {
+        try {
+            await this.#session.request('network', {
+                method: 'DELETE',
+                path: this.#path(`/v2.0/floatingips/${id}`),
+                response: 'none',
+            });
+        }
+        catch (error) {
+            if (!(error instanceof OpenStackHttpError && error.status === 404)) {
+                throw error;
+            }
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/openstack/nova.ts
+
+
+
+
+/** Nova v2.1: servers, flavors, key pairs and console output, at a negotiated microversion. */
+/** The microversion this client is written against; lower clouds get their maximum. */
+const WANTED_MICROVERSION = '2.74';
+/** Nova refuses user_data longer than this (base64 characters). */
+const MAX_USER_DATA_BASE64 = 65535;
+/** "2.74" as a comparable pair. */
+function parseMicroversion(value) {
+    const match = /^(\d+)\.(\d+)$/.exec(value.trim());
+    return match ? [Number(match[1]), Number(match[2])] : undefined;
+}
+function compareMicroversions(a, b) {
+    const [am = 0, an = 0] = parseMicroversion(a) ?? [];
+    const [bm = 0, bn = 0] = parseMicroversion(b) ?? [];
+    return am - bm || an - bn;
+}
+/** The microversion to request: ours, or the cloud's maximum when that is lower; undefined for none. */
+function chooseMicroversion(wanted, cloudMax) {
+    if (!cloudMax || !parseMicroversion(cloudMax)) {
+        return undefined;
+    }
+    return compareMicroversions(cloudMax, wanted) < 0 ? cloudMax : wanted;
+}
+function encodeUserData(userData) {
+    const encoded = Buffer.from(userData).toString('base64');
+    if (encoded.length > MAX_USER_DATA_BASE64) {
+        throw new errors_ConfigurationError(`user-data is ${encoded.length} characters in base64, and Nova accepts at most ${MAX_USER_DATA_BASE64} ` +
+            `(about 48 KiB before encoding): make it smaller, or gzip it (cloud-init reads gzipped user-data)`);
+    }
+    return encoded;
+}
+/**
+ * The address to SSH to: a floating IP, else a fixed IPv4, else a global IPv6 (link-local ones are
+ * useless from outside). Undefined while the server has none.
+ */
+function pickSshAddress(server) {
+    const all = Object.values(server.addresses ?? {}).flat();
+    const usable = all.filter((address) => !/^fe80:/i.test(address.addr));
+    const floating = usable.find((address) => address['OS-EXT-IPS:type'] === 'floating');
+    const fixed4 = usable.find((address) => address.version === 4);
+    const any6 = usable.find((address) => address.version === 6);
+    return (floating ?? fixed4 ?? any6)?.addr;
+}
+class Nova {
+    #session;
+    #microversion;
+    constructor(session) {
+        this.#session = session;
+    }
+    /** The microversion in use, read once from the cloud's version document. */
+    microversion() {
+        this.#microversion ??= this.#negotiate();
+        return this.#microversion;
+    }
+    async #negotiate() {
+        let max;
+        try {
+            const response = await this.#session.request('compute', { method: 'GET', path: '/', response: 'json' });
+            max = response.body?.version?.version;
+        }
+        catch (error) {
+            if (!(error instanceof OpenStackHttpError) || error.status === undefined || error.status === 401) {
+                throw error;
+            }
+        }
+        const chosen = chooseMicroversion(WANTED_MICROVERSION, max);
+        if (chosen !== WANTED_MICROVERSION) {
+            this.#session.reporter.warning(`Nova offers microversions up to ${max || '2.1 (none)'}; using ${chosen ?? '2.1'} instead of ${WANTED_MICROVERSION}`);
+        }
+        return chosen;
+    }
+    async #request(method, path, options = {}) {
+        const version = await this.microversion();
+        const response = await this.#session.request('compute', {
+            method,
+            path,
+            json: options.json,
+            expect: options.expect,
+            idempotent: options.idempotent,
+            headers: version ? { 'OpenStack-API-Version': `compute ${version}` } : {},
+            response: 'json',
+        });
+        return response.body;
+    }
+    async #atLeast(version) {
+        const current = await this.microversion();
+        return current !== undefined && compareMicroversions(current, version) >= 0;
+    }
+    /** A flavor by ID or exact name. */
+    async resolveFlavor(nameOrId) {
+        const { flavors } = await this.#request('GET', '/flavors?is_public=None');
+        const byId = flavors.find((flavor) => flavor.id === nameOrId);
+        if (byId) {
+            return byId;
+        }
+        const named = flavors.filter((flavor) => flavor.name === nameOrId);
+        if (named.length === 1) {
+            return named[0];
+        }
+        if (named.length > 1) {
+            throw new errors_ConfigurationError(`flavor name '${nameOrId}' is ambiguous (${named.map((f) => f.id).join(', ')}); use an ID`);
+        }
+        const known = flavors.map((flavor) => flavor.name).sort();
+        throw new errors_ConfigurationError(`flavor '${nameOrId}' was not found (by name or ID); available: ${known.join(', ') || 'none'}`);
+    }
+    /**
+     * Network options as Nova's `networks`: auto and none alone, UUIDs as they are, names through
+     * Neutron (which must then be in the catalog).
+     */
+    async resolveNetworks(values) {
+        const special = values.filter((value) => value === 'auto' || value === 'none');
+        if (special.length > 0) {
+            if (values.length > 1) {
+                throw new errors_ConfigurationError(`network '${special[0]}' cannot be combined with other networks (got ${values.join(', ')})`);
+            }
+            return special[0];
+        }
+        if (values.length === 0) {
+            return 'auto';
+        }
+        const named = values.filter((value) => !isUuid(value));
+        if (named.length > 0 && !Neutron.available(this.#session)) {
+            throw new errors_ConfigurationError(`network '${named[0]}' is a name, but this cloud has no Neutron (network) endpoint to look it up: give the network's ID, auto or none`);
+        }
+        const neutron = named.length > 0 ? new Neutron(this.#session) : undefined;
+        const out = [];
+        for (const value of values) {
+            out.push({ uuid: isUuid(value) || !neutron ? value : (await neutron.findNetwork(value)).id });
+        }
+        return out;
+    }
+    /** POST /servers; returns the new server's ID at once (it is still building). */
+    async createServer(spec) {
+        const server = {
+            name: spec.name,
+            imageRef: spec.imageRef,
+            flavorRef: spec.flavorRef,
+        };
+        if (await this.#atLeast('2.37')) {
+            server.networks = spec.networks;
+        }
+        else if (typeof spec.networks !== 'string') {
+            server.networks = spec.networks;
+        }
+        if (spec.securityGroups?.length) {
+            server.security_groups = spec.securityGroups.map((name) => ({ name }));
+        }
+        if (spec.keyName) {
+            server.key_name = spec.keyName;
+        }
+        if (spec.availabilityZone) {
+            server.availability_zone = spec.availabilityZone;
+        }
+        if (spec.metadata && Object.keys(spec.metadata).length > 0) {
+            server.metadata = spec.metadata;
+        }
+        if (spec.configDrive) {
+            server.config_drive = true;
+        }
+        if (spec.userData !== undefined) {
+            server.user_data = encodeUserData(spec.userData);
+        }
+        const created = await this.#request('POST', '/servers', {
+            json: { server },
+        });
+        if (created.server.adminPass) {
+            // Nova makes up a root password even when no guest will use it; it must not reach a log.
+            this.#session.reporter.mask(created.server.adminPass);
+        }
+        return created.server.id;
+    }
+    async getServer(id) {
+        return (await this.#request('GET', `/servers/${encodeURIComponent(id)}`)).server;
+    }
+    async findServer(id) {
+        try {
+            return await this.getServer(id);
+        }
+        catch (error) {
+            if (error instanceof OpenStackHttpError && error.status === 404) {
+                return undefined;
+            }
+            throw error;
+        }
+    }
+    /** Servers of the project with exactly this name (Nova's name filter is a regular expression). */
+    async findServersByName(name) {
+        const pattern = `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+        const { servers } = await this.#request('GET', `/servers/detail?${new URLSearchParams({ name: pattern }).toString()}`);
+        return servers.filter((server) => server.name === name);
+    }
+    /** Polls until ACTIVE; ERROR fails at once with Nova's fault message. */
+    async waitActive(id, options = {}) {
+        let last = 'unknown';
+        return waitFor(`server ${id} to become ACTIVE`, options, async () => {
+            const server = await this.getServer(id);
+            last =
+                server.status + (server['OS-EXT-STS:task_state'] ? ` (${server['OS-EXT-STS:task_state']})` : '');
+            if (server.status === 'ACTIVE') {
+                return server;
+            }
+            if (server.status === 'ERROR') {
+                throw new CommandError(`boot of server ${server.name} (${id})`, null, '', `Nova set it to ERROR: ${server.fault?.message ?? 'no fault message'}`);
+            }
+            if (server.status === 'DELETED' || server.status === 'SOFT_DELETED' || server.status === 'SHUTOFF') {
+                throw new CommandError(`boot of server ${server.name} (${id})`, null, '', `it became ${server.status}`);
+            }
+            return undefined;
+        }, () => last);
+    }
+    async deleteServer(id) {
+        await this.#request('DELETE', `/servers/${encodeURIComponent(id)}`, { expect: [202, 204, 404] });
+    }
+    /** Deletes and waits until Nova answers 404 (a deleted server lingers briefly as "deleting"). */
+    async deleteServerAndWait(id, options = {}) {
+        await this.deleteServer(id);
+        let last = 'unknown';
+        await waitFor(`server ${id} to be deleted`, { pollMs: 1000, ...options }, async () => {
+            const server = await this.findServer(id);
+            if (server === undefined) {
+                return true;
+            }
+            last = server.status;
+            if (server.status === 'ERROR' && !server['OS-EXT-STS:task_state']) {
+                throw new CommandError(`delete of server ${id}`, null, '', `Nova set it to ERROR: ${server.fault?.message ?? ''}`);
+            }
+            return undefined;
+        }, () => last);
+    }
+    /** Registers a public key; the body works from 2.1 to 2.92 (where public_key became required). */
+    async createKeypair(name, publicKey) {
+        const keypair = { name, public_key: publicKey.trim() };
+        if (await this.#atLeast('2.2')) {
+            keypair.type = 'ssh';
+        }
+        const created = await this.#request('POST', '/os-keypairs', {
+            json: { keypair },
+        });
+        return { name: created.keypair.name, fingerprint: created.keypair.fingerprint };
+    }
+    async deleteKeypair(name) {
+        await this.#request('DELETE', `/os-keypairs/${encodeURIComponent(name)}`, { expect: [202, 204, 404] });
+    }
+    /** The server's console log (its last `length` lines when given). */
+    async consoleOutput(id, length) {
+        const result = await this.#request('POST', `/servers/${encodeURIComponent(id)}/action`, {
+            json: { 'os-getConsoleOutput': length === undefined ? {} : { length } },
+            // Reading the console changes nothing, so it may be retried like a GET.
+            idempotent: true,
+        });
+        return result.output ?? '';
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/openstack/console-host-keys.ts
+/**
+ * cloud-init prints the instance's SSH host public keys to the serial console between
+ * `-----BEGIN SSH HOST KEY KEYS-----` and `-----END SSH HOST KEY KEYS-----`. Read from Nova's console
+ * log they let the first SSH connection verify the host instead of trusting it blindly. Console text
+ * is messy: kernel messages interleave, lines carry syslog or timestamp prefixes and CRs, and a
+ * rebooted server shows several blocks (the last complete one is current).
+ */
+const BEGIN = '-----BEGIN SSH HOST KEY KEYS-----';
+const END = '-----END SSH HOST KEY KEYS-----';
+const KEY = /(ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)\s+([A-Za-z0-9+/]+={0,2})(?=\s|$)/;
+function parseConsoleHostKeys(console) {
+    const lines = console.split(/\r?\n|\r/);
+    let best = [];
+    for (let i = 0; i < lines.length; i += 1) {
+        if (!(lines[i] ?? '').includes(BEGIN)) {
+            continue;
+        }
+        const keys = [];
+        let closed = false;
+        for (i += 1; i < lines.length; i += 1) {
+            const line = lines[i] ?? '';
+            if (line.includes(END)) {
+                closed = true;
+                break;
+            }
+            if (line.includes(BEGIN)) {
+                i -= 1;
+                break;
+            }
+            const key = parseKey(line);
+            if (key && !keys.some((known) => known.line === key.line)) {
+                keys.push(key);
+            }
+        }
+        if (closed && keys.length > 0) {
+            best = keys;
+        }
+    }
+    return best;
+}
+/** A key found anywhere in the line whose blob really is a key of the stated type. */
+function parseKey(line) {
+    const match = KEY.exec(line);
+    if (!match) {
+        return undefined;
+    }
+    const [, type = '', key = ''] = match;
+    const fields = wireFields(Buffer.from(key, 'base64'));
+    if (fields === undefined || fields.length !== FIELD_COUNT[type] || fields[0]?.toString('latin1') !== type) {
+        // A key cut in two by interleaved kernel output, or not a key at all.
+        return undefined;
+    }
+    return { type, key, line: `${type} ${key}` };
+}
+/** How many length-prefixed fields each public key blob has, its type name included. */
+const FIELD_COUNT = {
+    'ssh-ed25519': 2,
+    'ssh-rsa': 3,
+    'ssh-dss': 5,
+    'ecdsa-sha2-nistp256': 3,
+    'ecdsa-sha2-nistp384': 3,
+    'ecdsa-sha2-nistp521': 3,
+    'sk-ssh-ed25519@openssh.com': 3,
+    'sk-ecdsa-sha2-nistp256@openssh.com': 4,
+};
+/** The SSH wire-format strings of a blob, or undefined unless they use up the blob exactly. */
+function wireFields(blob) {
+    const fields = [];
+    let offset = 0;
+    while (offset < blob.length) {
+        if (offset + 4 > blob.length) {
+            return undefined;
+        }
+        const length = blob.readUInt32BE(offset);
+        if (offset + 4 + length > blob.length) {
+            return undefined;
+        }
+        fields.push(blob.subarray(offset + 4, offset + 4 + length));
+        offset += 4 + length;
+    }
+    return fields;
+}
+
+;// CONCATENATED MODULE: ./shared/deploy/host-keys.ts
+
+
+/**
+ * Reads the console log until cloud-init's host-key block appears or the time is up. cloud-init prints
+ * the keys in its last stage, so an image that still provisions shows them late; none found is a
+ * warning, not a failure, because the server itself is fine.
+ */
+async function readHostKeys(nova, serverId, options) {
+    const deadline = Date.now() + options.timeoutMs;
+    for (;;) {
+        try {
+            const keys = parseConsoleHostKeys(await nova.consoleOutput(serverId));
+            if (keys.length > 0) {
+                return keys.map((key) => key.line);
+            }
+        }
+        catch (error) {
+            // Some clouds answer 409 or 501 while the console is not ready or not offered at all.
+            options.reporter.debug(`Console log of ${serverId} not readable yet: ${errorMessage(error)}`);
+        }
+        if (Date.now() + options.pollMs > deadline) {
+            options.reporter.warning(`No SSH host keys in the console log of server ${serverId} within ${Math.round(options.timeoutMs / 1000)} s: ` +
+                "output 'host-keys' is empty; pin the keys in action-manage another way, or raise 'host-key-timeout'.");
+            return [];
+        }
+        await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/deploy/undo.ts
+
+
+
+/** The ledger kinds a deployment records, in the words the post step and the summary use. */
+const KIND = {
+    image: 'glance-image',
+    server: 'nova-server',
+    keypair: 'nova-keypair',
+    floatingIp: 'floating-ip',
+};
+/**
+ * How to remove each kind the deploy records. The session is opened on first use only, so a post step
+ * with nothing to undo never logs in. A server is deleted and waited for before its key pair and image
+ * go (the ledger undoes in reverse order of creation), and anything already gone counts as removed.
+ */
+function deployUndoers(session, wait = {}) {
+    return {
+        [KIND.floatingIp]: async (resource) => {
+            await new Neutron(await session()).deleteFloatingIp(resource.id);
+        },
+        [KIND.server]: async (resource) => {
+            await new Nova(await session()).deleteServerAndWait(resource.id, { pollMs: 1000, ...wait });
+        },
+        [KIND.keypair]: async (resource) => {
+            await new Nova(await session()).deleteKeypair(resource.id);
+        },
+        [KIND.image]: async (resource) => {
+            await new Glance(await session()).deleteIfExists(resource.id);
+        },
+    };
+}
+/** Opens a session once, however many undoers ask for it. */
+function lazySession(open) {
+    let session;
+    return () => {
+        session ??= open().catch((error) => {
+            session = undefined;
+            throw error;
+        });
+        return session;
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/deploy/boot.ts
+
+
+
+
+
+
+/** The key pair name registered for public-key: recognisable, per server, never colliding. */
+function keypairName(serverName, random) {
+    return `indicovm-${serverName}-${random}`;
+}
+/**
+ * Key pair, server, floating IP, then (with replace) the old servers of the same name: each recorded
+ * the moment it exists, and the old servers deleted only once the new one is ACTIVE.
+ */
+async function bootServer(session, nova, input) {
+    const { options, checked, record, reporter, wait } = input;
+    const serverName = options.serverName;
+    let keyName = options.keyName;
+    let registeredKeypair;
+    if (options.publicKey) {
+        const name = keypairName(serverName, (0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex'));
+        await nova.createKeypair(name, options.publicKey);
+        record({ kind: KIND.keypair, id: name, label: `key pair ${name}` });
+        reporter.info(`Registered key pair ${name}`);
+        keyName = registeredKeypair = name;
+    }
+    if (checked.sameName.length > 0 && !options.replace) {
+        reporter.warning(`A server named ${serverName} already exists (${checked.sameName.map((s) => s.id).join(', ')}); ` +
+            "booting another one beside it. Set 'replace: true' to replace it.");
+    }
+    const started = Date.now();
+    const server = await reporter.group(`Booting server ${serverName} on ${checked.flavor.name}`, async () => {
+        const id = await nova.createServer({
+            name: serverName,
+            imageRef: input.imageId,
+            flavorRef: checked.flavor.id,
+            networks: checked.networks,
+            securityGroups: options.securityGroups,
+            keyName,
+            availabilityZone: options.availabilityZone,
+            metadata: options.metadata,
+            configDrive: options.configDrive,
+            userData: input.userData,
+        });
+        record({ kind: KIND.server, id, label: `server ${serverName}` });
+        reporter.info(`Created server ${serverName} (${id}); waiting for ACTIVE`);
+        return nova.waitActive(id, wait);
+    });
+    const bootMs = Date.now() - started;
+    reporter.info(`Server ${serverName} (${server.id}) is ACTIVE after ${Math.round(bootMs / 1000)} s`);
+    let floatingIp;
+    if (checked.floatingNetwork) {
+        floatingIp = await new Neutron(session).attachFloatingIp(server.id, checked.floatingNetwork.id, (ip) => record({ kind: KIND.floatingIp, id: ip.id, label: `floating IP ${ip.floating_ip_address}` }));
+        reporter.info(`Attached floating IP ${floatingIp.floating_ip_address}`);
+    }
+    const replaced = [];
+    if (options.replace) {
+        for (const old of checked.sameName) {
+            await reporter.group(`Replacing: deleting the old server ${old.name} (${old.id})`, () => nova.deleteServerAndWait(old.id, { ...wait, pollMs: Math.min(wait.pollMs, 1000) }));
+            replaced.push(old);
+        }
+    }
+    const hostKeys = await readHostKeys(nova, server.id, {
+        timeoutMs: options.hostKeyTimeout * 1000,
+        pollMs: Math.max(wait.pollMs, 1000),
+        reporter,
+    });
+    // Addresses can appear a little after ACTIVE; read them once more at the end.
+    const latest = await nova.getServer(server.id).catch((error) => {
+        reporter.debug(`Could not re-read server ${server.id}: ${errorMessage(error)}`);
+        return server;
+    });
+    const address = floatingIp?.floating_ip_address ?? pickSshAddress(latest) ?? '';
+    if (!address) {
+        reporter.warning(`Server ${serverName} has no address (network: ${options.network.join(', ')}).`);
+    }
+    return {
+        server: latest,
+        flavorName: checked.flavor.name,
+        address,
+        hostKeys,
+        registeredKeypair,
+        keyName,
+        floatingIp,
+        replaced,
+        bootMs,
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/deploy/disk-format.ts
+
+/** ISO 9660's primary volume descriptor sits at sector 16 of 2048 bytes. */
+const ISO_MAGIC_OFFSET = 16 * 2048 + 1;
+async function readAt(file, offset, length) {
+    const handle = await (0,promises_namespaceObject.open)(file, 'r');
+    try {
+        const buffer = Buffer.alloc(length);
+        const { bytesRead } = await handle.read(buffer, 0, length, offset);
+        return buffer.subarray(0, bytesRead);
+    }
+    finally {
+        await handle.close();
+    }
+}
+function formatFromHeader(head, tail, isoMagic) {
+    const ascii = (start, length) => head.subarray(start, start + length).toString('latin1');
+    if (head.length >= 4 && head.readUInt32BE(0) === 0x514649fb) {
+        return 'qcow2';
+    }
+    if (ascii(0, 4) === 'KDMV' || ascii(0, 21) === '# Disk DescriptorFile') {
+        return 'vmdk';
+    }
+    if (head.length >= 0x44 && head.readUInt32LE(0x40) === 0xbeda107f) {
+        return 'vdi';
+    }
+    if (ascii(0, 8) === 'vhdxfile') {
+        return 'vhdx';
+    }
+    // A dynamic VHD has a copy of its footer at the start; a fixed one only at the end.
+    if (ascii(0, 8) === 'conectix' || tail.subarray(0, 8).toString('latin1') === 'conectix') {
+        return 'vhd';
+    }
+    if (isoMagic.toString('latin1') === 'CD001') {
+        return 'iso';
+    }
+    return 'raw';
+}
+async function detectDiskFormat(file, size) {
+    const [head, tail, isoMagic] = await Promise.all([
+        readAt(file, 0, 512),
+        size >= 512 ? readAt(file, size - 512, 512) : Promise.resolve(Buffer.alloc(0)),
+        readAt(file, ISO_MAGIC_OFFSET, 5),
+    ]);
+    return formatFromHeader(head, tail, isoMagic);
+}
+
+;// CONCATENATED MODULE: ./shared/deploy/image-step.ts
+
+
+
+
+
+
+/** `auto` becomes the format the file's signature says; a given format that contradicts it is warned about. */
+async function chooseDiskFormat(file, wanted, reporter) {
+    const detected = await detectDiskFormat(file.path, file.size);
+    if (wanted === 'auto') {
+        reporter.info(`Disk format of ${file.path}: ${detected} (detected from the file)`);
+        return detected;
+    }
+    if (detected !== 'raw' && detected !== wanted) {
+        reporter.warning(`Option 'disk-format' is ${wanted}, but ${file.path} looks like ${detected}: Nova will boot it as ${wanted}.`);
+    }
+    return wanted;
+}
+async function hashFile(path) {
+    const hasher = new DigestStream();
+    await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_namespaceObject.createReadStream)(path), hasher, async (source) => {
+        for await (const _chunk of source) {
+            // drained: DigestStream only computes the digests
+        }
+    });
+    return hasher.digests;
+}
+/**
+ * Uploads the file as a new image (recorded in the ledger the moment Glance has it), or with
+ * reuse-image reuses an active image holding exactly these bytes. The client streams the file once,
+ * hashing it on the way, and checks Glance's size, checksum and os_hash_value against it.
+ */
+async function placeImage(glance, file, settings, context) {
+    const { record, reporter, wait } = context;
+    const started = Date.now();
+    const diskFormat = await chooseDiskFormat(file, settings.diskFormat, reporter);
+    if (settings.reuseImage) {
+        const digests = await hashFile(file.path);
+        const existing = await glance.findByHash(digests);
+        if (existing && existing.disk_format === diskFormat) {
+            reporter.info(`Reusing image ${existing.name ?? ''} (${existing.id}): it holds the same bytes (SHA-512 ${digests.sha512.slice(0, 16)}…)`);
+            return { image: existing, uploaded: false, digests, diskFormat, durationMs: Date.now() - started };
+        }
+        reporter.info('No active image with the same SHA-512: uploading');
+    }
+    const spec = {
+        name: settings.name,
+        diskFormat,
+        containerFormat: settings.containerFormat,
+        visibility: settings.visibility,
+        minDisk: settings.minDisk,
+        minRam: settings.minRam,
+        tags: settings.tags,
+        properties: settings.properties,
+    };
+    const result = await glance.uploadImage(spec, file.path, {
+        ...wait,
+        importMethod: settings.importMethod,
+        onCreated: (image) => {
+            record({ kind: KIND.image, id: image.id, label: `image ${settings.name}` });
+            reporter.info(`Created image ${settings.name} (${image.id}); uploading ${file.size} bytes`);
+        },
+    });
+    return {
+        image: result.image,
+        uploaded: true,
+        digests: result.digests,
+        diskFormat,
+        method: result.method,
+        durationMs: Date.now() - started,
+    };
+}
+/**
+ * The prefix images of one series share: the name up to its first part that starts with a digit
+ * (`indico-3.3-20261125.qcow2` → `indico-`). A name without such a part is its own series.
+ */
+function rotationPrefix(name) {
+    const parts = name.split(/([-_.])/);
+    let prefix = '';
+    for (let i = 0; i < parts.length; i += 2) {
+        const part = parts[i] ?? '';
+        if (/^\d/.test(part) && prefix !== '') {
+            return { prefix, exact: false };
+        }
+        prefix += part + (parts[i + 1] ?? '');
+    }
+    return { prefix: name, exact: true };
+}
+/**
+ * keep-images: of this project's images in the same series, deletes all but the newest `keep`; the
+ * image just uploaded or booted is never a candidate.
+ */
+async function rotateImages(glance, name, keep, context) {
+    if (keep <= 0) {
+        return [];
+    }
+    const { prefix, exact } = rotationPrefix(name);
+    const series = sortByCreation((await glance.listByPrefix(prefix)).filter((image) => (!exact || image.name === prefix) &&
+        (context.projectId === undefined || image.owner === context.projectId)));
+    const protectedIds = new Set(context.protect);
+    // The protected image counts as one of the kept ones, and is never deleted.
+    const others = series.filter((image) => !protectedIds.has(image.id));
+    const kept = Math.max(0, keep - series.filter((image) => protectedIds.has(image.id)).length);
+    const doomed = others.slice(0, Math.max(0, others.length - kept));
+    for (const image of doomed) {
+        context.reporter.info(`keep-images ${keep}: deleting older image ${image.name ?? ''} (${image.id}, ${image.created_at})`);
+        await glance.deleteIfExists(image.id);
+    }
+    return doomed;
+}
+
+;// CONCATENATED MODULE: ./shared/deploy/image-file.ts
+
+
+
+/** Extensions of disk images; an artifact may also hold checksums, logs or a manifest beside the image. */
+const IMAGE_EXTENSIONS = /\.(qcow2|img|raw|vmdk|vdi|vhd|vhdx|iso)$/i;
+async function filesBelow(dir) {
+    const entries = await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true, recursive: true });
+    return entries.filter((entry) => entry.isFile()).map((entry) => (0,external_node_path_namespaceObject.join)(entry.parentPath, entry.name));
+}
+/** The one disk image in a downloaded artifact; anything else is an error that lists what is there. */
+async function pickImageFile(dir, artifact) {
+    const files = await filesBelow(dir);
+    const images = files.filter((file) => IMAGE_EXTENSIONS.test(file));
+    if (images.length === 1) {
+        return images[0];
+    }
+    const listing = files.map((file) => (0,external_node_path_namespaceObject.relative)(dir, file)).sort();
+    const shown = listing.length > 0 ? listing.join(', ') : 'nothing';
+    throw new errors_ConfigurationError(images.length === 0
+        ? `Artifact '${artifact}' holds no disk image (.qcow2, .img, .raw, .vmdk, .vdi, .vhd, .vhdx or .iso); it has: ${shown}.`
+        : `Artifact '${artifact}' holds ${images.length} disk images (${images.map((f) => (0,external_node_path_namespaceObject.relative)(dir, f)).join(', ')}); ` +
+            `upload it with one image, or download it yourself and set 'image-path'.`);
+}
+async function checkImageFile(path, origin) {
+    let info;
+    try {
+        info = await (0,promises_namespaceObject.stat)(path);
+    }
+    catch {
+        throw new errors_ConfigurationError(`Option 'image-path': ${path} does not exist or cannot be read.`);
+    }
+    if (!info.isFile()) {
+        throw new errors_ConfigurationError(`Option 'image-path': ${path} is not a regular file.`);
+    }
+    if (info.size === 0) {
+        throw new errors_ConfigurationError(`Option 'image-path': ${path} is empty.`);
+    }
+    return { path, size: info.size, origin };
+}
+/** The image's default Glance name: its file name. */
+function defaultImageName(path) {
+    return (0,external_node_path_namespaceObject.basename)(path);
+}
+
+;// CONCATENATED MODULE: ./shared/deploy/preflight.ts
+
+
+
+async function checkKeypair(session, name) {
+    try {
+        await session.request('compute', {
+            method: 'GET',
+            path: `/os-keypairs/${encodeURIComponent(name)}`,
+            response: 'json',
+        });
+    }
+    catch (error) {
+        if (error instanceof OpenStackHttpError && error.status === 404) {
+            throw new errors_ConfigurationError(`Option 'key-name': key pair '${name}' does not exist in this project; register it, or give 'public-key' instead.`);
+        }
+        throw error;
+    }
+}
+/**
+ * Everything that can be found wrong before anything is created: an unknown flavor, network, key pair,
+ * source image or external network fails here, and nothing has to be cleaned up.
+ */
+async function preflight(session, nova, glance, input) {
+    const flavor = await nova.resolveFlavor(input.flavor);
+    const networks = await nova.resolveNetworks(input.network);
+    if (input.keyName) {
+        await checkKeypair(session, input.keyName);
+    }
+    let sourceImage;
+    if (input.sourceImage) {
+        sourceImage = await glance.resolve(input.sourceImage);
+        if (sourceImage.status !== 'active') {
+            throw new errors_ConfigurationError(`Option 'source-image': image '${input.sourceImage}' is ${sourceImage.status}, not active.`);
+        }
+    }
+    let floatingNetwork;
+    if (input.floatingIpNetwork) {
+        if (!Neutron.available(session)) {
+            throw new errors_ConfigurationError(`Option 'floating-ip-network' is set, but this cloud has no network (Neutron) endpoint in its catalog, so there are no floating IPs: leave it empty and use the server's fixed address.`);
+        }
+        floatingNetwork = await new Neutron(session).findNetwork(input.floatingIpNetwork);
+    }
+    const sameName = await nova.findServersByName(input.serverName);
+    return { flavor, networks, sourceImage, floatingNetwork, sameName };
+}
+
+;// CONCATENATED MODULE: ./shared/deploy/summary.ts
+
+function mebibytes(bytes) {
+    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+/** What the run created or changed, with IDs, sizes, hashes and timings, for the job summary. */
+function deploySummary(input) {
+    const rows = [];
+    const { placed, booted } = input;
+    if (placed) {
+        const rate = placed.uploaded && placed.durationMs > 0
+            ? `, ${mebibytes((placed.digests.size / placed.durationMs) * 1000)}/s`
+            : '';
+        rows.push([
+            placed.uploaded ? 'Image uploaded' : 'Image reused (same SHA-512)',
+            placed.image.name ?? '',
+            placed.image.id,
+            `${input.file?.origin ?? ''}; ${placed.diskFormat}, ${mebibytes(placed.digests.size)}; ` +
+                `SHA-512 ${placed.digests.sha512}; ${placed.method ?? 'no upload'} in ${formatDuration(placed.durationMs)}${rate}`,
+        ]);
+    }
+    else if (input.sourceImage) {
+        rows.push([
+            'Stock image booted',
+            input.sourceImage.name ?? '',
+            input.sourceImage.id,
+            `${input.sourceImage.disk_format ?? ''}, ${mebibytes(input.sourceImage.size ?? 0)}`,
+        ]);
+    }
+    if (input.userData) {
+        rows.push([
+            'User-data',
+            input.userData.path,
+            '',
+            `${input.userData.bytes.length} bytes${input.userData.gzipped ? ' (gzipped)' : ''}`,
+        ]);
+    }
+    if (booted.registeredKeypair) {
+        rows.push(['Key pair registered', booted.registeredKeypair, booted.registeredKeypair, '']);
+    }
+    rows.push([
+        'Server',
+        booted.server.name,
+        booted.server.id,
+        `${booted.flavorName}; ${booted.server.status}; address ${booted.address || 'none'}; ACTIVE in ${formatDuration(booted.bootMs)}`,
+    ]);
+    if (booted.floatingIp) {
+        rows.push(['Floating IP', booted.floatingIp.floating_ip_address, booted.floatingIp.id, '']);
+    }
+    for (const old of booted.replaced) {
+        rows.push(['Server replaced (deleted)', old.name, old.id, '']);
+    }
+    for (const image of input.rotated) {
+        rows.push(['Older image deleted (keep-images)', image.name ?? '', image.id, image.created_at]);
+    }
+    const hostKeys = booted.hostKeys.length > 0
+        ? `${booted.hostKeys.length} SSH host key(s) read from the console log.`
+        : 'No SSH host keys in the console log.';
+    return {
+        heading: 'indicovm deploy',
+        text: `Deployed ${booted.server.name} in ${formatDuration(input.totalMs)}. ${hostKeys}`,
+        tables: [{ header: ['What', 'Name', 'ID', 'Details'], rows }],
+    };
+}
+
+;// CONCATENATED MODULE: external "node:zlib"
+const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+;// CONCATENATED MODULE: ./shared/cloudinit/cloud-config.ts
+
+
+
+const CLOUD_CONFIG_HEADER = '#cloud-config\n';
+const OCTAL_PERMISSIONS = /^0?[0-7]{3,4}$/;
+const OWNER = /^[a-z_][a-z0-9_-]*[$]?(:[a-z_][a-z0-9_-]*[$]?)?$/;
+/** The document cloud-init reads: the header line, then YAML that PyYAML (YAML 1.1) reads back unchanged. */
+function renderCloudConfig(config) {
+    checkWriteFiles(config.write_files ?? []);
+    // YAML 1.1 output quotes the strings PyYAML would otherwise turn into booleans, octals or dates (on, 0600).
+    return CLOUD_CONFIG_HEADER + dist.stringify(revealed(config), { version: '1.1', lineWidth: 0 });
+}
+/** Plain YAML for NoCloud's meta-data and network-config files, with the same YAML 1.1 care. */
+function renderYaml(value) {
+    return YAML.stringify(revealed(value), { version: '1.1', lineWidth: 0 });
+}
+/**
+ * Reads extra cloud-config given by the user (as YAML text, with or without the `#cloud-config` line).
+ * `source` names where it came from, for the error message.
+ */
+function parseCloudConfig(text, source) {
+    const body = text.startsWith('#cloud-config') ? text.slice(text.indexOf('\n') + 1) : text;
+    let value;
+    try {
+        value = YAML.parse(body, { version: '1.1' });
+    }
+    catch (error) {
+        throw new ConfigurationError(`Invalid cloud-config in ${source}: not valid YAML (${error.message.split('\n')[0]}).`);
+    }
+    if (value === null || value === undefined)
+        return {};
+    if (!cloud_config_isPlainObject(value)) {
+        throw new ConfigurationError(`Invalid cloud-config in ${source}: expected a mapping of cloud-config keys.`);
+    }
+    return value;
+}
+/**
+ * Adds `extra` to `base`: mappings merge key by key, lists are appended (so extra users, files and commands
+ * come after ours), and other values from `extra` win. Keys in `owned` carry what indicovm relies on (the
+ * pinned host key, no password login): `extra` may repeat their value but not change it.
+ */
+function mergeCloudConfig(base, extra, owned = [], source = 'the extra cloud-config') {
+    for (const key of owned) {
+        if (key in extra && key in base && !sameValue(base[key], extra[key])) {
+            throw new ConfigurationError(`${capitalize(source)} may not set '${key}': indicovm sets it itself, and changing it would break the ` +
+                `build's SSH login or host-key pinning.`);
+        }
+    }
+    return cloud_config_mergeValues(base, extra);
+}
+function cloud_config_mergeValues(base, extra) {
+    if (Array.isArray(base) && Array.isArray(extra))
+        return [...base, ...extra];
+    if (cloud_config_isPlainObject(base) && cloud_config_isPlainObject(extra)) {
+        const merged = { ...base };
+        for (const [key, value] of Object.entries(extra)) {
+            merged[key] = key in base ? cloud_config_mergeValues(base[key], value) : value;
+        }
+        return merged;
+    }
+    return extra;
+}
+function checkWriteFiles(files) {
+    for (const file of files) {
+        if (!file.path.startsWith('/')) {
+            throw new errors_ConfigurationError(`Invalid write_files path ${JSON.stringify(file.path)}: use an absolute path.`);
+        }
+        if (!OCTAL_PERMISSIONS.test(file.permissions)) {
+            throw new errors_ConfigurationError(`Invalid permissions ${JSON.stringify(file.permissions)} for ${file.path}: use octal text such as '0644'.`);
+        }
+        if (!OWNER.test(file.owner)) {
+            throw new errors_ConfigurationError(`Invalid owner ${JSON.stringify(file.owner)} for ${file.path}: use 'user' or 'user:group'.`);
+        }
+        const content = isSecret(file.content) ? file.content.reveal() : file.content;
+        const mode = Number.parseInt(file.permissions, 8);
+        if (looksLikePrivateKey(content, file.path) && (mode & 0o077) !== 0) {
+            throw new errors_ConfigurationError(`Refusing permissions ${file.permissions} for the private key ${file.path}: use '0600' or '0400' so ` +
+                `that only its owner can read it.`);
+        }
+    }
+}
+function looksLikePrivateKey(content, path) {
+    return (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(content) || /\.key$|\/ssh_host_[a-z0-9]+_key$/.test(path));
+}
+/** A deep copy with every Secret replaced by its value, ready for the YAML writer. */
+function revealed(value) {
+    if (isSecret(value))
+        return value.reveal();
+    if (Array.isArray(value))
+        return value.map(revealed);
+    if (cloud_config_isPlainObject(value)) {
+        return Object.fromEntries(Object.entries(value)
+            .filter(([, item]) => item !== undefined)
+            .map(([key, item]) => [key, revealed(item)]));
+    }
+    return value;
+}
+function sameValue(a, b) {
+    return JSON.stringify(revealed(a)) === JSON.stringify(revealed(b));
+}
+function cloud_config_isPlainObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value) && !isSecret(value);
+}
+function capitalize(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+/** write_files entries from files described with a numeric mode (as the recipe renderer returns them). */
+function toWriteFiles(files) {
+    return files.map((file) => ({
+        path: file.path,
+        content: file.content,
+        owner: file.owner ?? 'root:root',
+        permissions: `0${(file.mode & 0o7777).toString(8).padStart(3, '0')}`,
+    }));
+}
+
+;// CONCATENATED MODULE: ./shared/cloudinit/mime.ts
+
+
+
+
+/**
+ * MIME multipart user-data, as cloud-init's write-mime-multipart (and `cloud-init devel make-mime`) writes it:
+ * how action-deploy hands a stock image both the recipe script and the files it needs in one user-data.
+ */
+/** Above this the MIME text is gzipped; cloud-init recognises the gzip magic and unpacks it. */
+const GZIP_THRESHOLD_BYTES = 16 * 1024;
+/** Nova rejects a server whose base64-encoded user_data is longer than this. */
+const NOVA_USER_DATA_LIMIT = 65535;
+/** RFC 5322: a line of a 7bit body may hold at most 998 characters. */
+const MAX_7BIT_LINE = 998;
+function renderUserData(input) {
+    if (!input.script.startsWith('#!')) {
+        throw new errors_ConfigurationError('The provisioning script for user-data must start with an interpreter line such as #!/bin/bash.');
+    }
+    const parts = [];
+    if (input.cloudConfig !== undefined) {
+        parts.push({
+            contentType: 'text/cloud-config',
+            filename: 'cloud-config.yaml',
+            content: renderCloudConfig(input.cloudConfig),
+        });
+    }
+    parts.push({
+        contentType: 'text/x-shellscript',
+        filename: input.scriptFilename ?? 'indicovm-provision.sh',
+        content: input.script,
+    });
+    const mime = Buffer.from(renderMultipart(parts), 'utf8');
+    const gzipped = mime.length > GZIP_THRESHOLD_BYTES;
+    const bytes = gzipped ? (0,external_node_zlib_namespaceObject.gzipSync)(mime, { level: 9 }) : mime;
+    checkNovaLimit(bytes, mime.length);
+    return { bytes, gzipped };
+}
+/** Throws a ConfigurationError when Nova would refuse these bytes as user_data. */
+function checkNovaLimit(bytes, uncompressedBytes = bytes.length) {
+    const encodedLength = 4 * Math.ceil(bytes.length / 3);
+    if (encodedLength > NOVA_USER_DATA_LIMIT) {
+        throw new errors_ConfigurationError(`The user-data is too large for OpenStack Nova: ${bytes.length} bytes` +
+            (uncompressedBytes !== bytes.length ? ` after gzip (${uncompressedBytes} before)` : '') +
+            ` are ${encodedLength} base64 characters, and Nova accepts at most ${NOVA_USER_DATA_LIMIT}. ` +
+            `Make the recipe's files smaller, or build an image with action-build-image instead.`);
+    }
+}
+/** A multipart/mixed document with one attachment per part; `newBoundary` is replaceable for tests. */
+function renderMultipart(parts, newBoundary = randomBoundary) {
+    const encoded = parts.map((part) => ({ part, ...encodePart(part) }));
+    const boundary = chooseBoundary(encoded.map(({ body }) => body), newBoundary);
+    let out = `Content-Type: multipart/mixed; boundary="${boundary}"\nMIME-Version: 1.0\n\n`;
+    for (const { part, body, transferEncoding, charset } of encoded) {
+        out +=
+            `--${boundary}\n` +
+                `Content-Type: ${part.contentType}; charset="${charset}"\n` +
+                'MIME-Version: 1.0\n' +
+                `Content-Transfer-Encoding: ${transferEncoding}\n` +
+                `Content-Disposition: attachment; filename="${checkedFilename(part.filename)}"\n` +
+                '\n' +
+                // The line break before a delimiter belongs to the delimiter (RFC 2046 5.1.1), not to the body.
+                `${body}\n`;
+    }
+    return `${out}--${boundary}--\n`;
+}
+function encodePart(part) {
+    const ascii = /^[\x20-\x7e\t\n]*$/.test(part.content);
+    const shortLines = part.content.split('\n').every((line) => line.length <= MAX_7BIT_LINE);
+    if (ascii && shortLines) {
+        return { body: part.content, transferEncoding: '7bit', charset: 'us-ascii' };
+    }
+    const base64 = Buffer.from(part.content, 'utf8').toString('base64');
+    const lines = base64.match(/.{1,76}/g) ?? [''];
+    return { body: lines.join('\n'), transferEncoding: 'base64', charset: 'utf-8' };
+}
+/** A boundary that occurs in no part: the parser would otherwise cut a part short at it. */
+function chooseBoundary(bodies, newBoundary) {
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+        const candidate = newBoundary();
+        if (!/^[0-9A-Za-z'()+_,./:=?-]{1,69}[0-9A-Za-z'()+_,./:=?-]$/.test(candidate)) {
+            throw new Error(`Invalid MIME boundary ${JSON.stringify(candidate)}.`);
+        }
+        if (!bodies.some((body) => body.includes(candidate)))
+            return candidate;
+    }
+    throw new Error('Could not find a MIME boundary that occurs in none of the user-data parts.');
+}
+function randomBoundary() {
+    return `==indicovm-${(0,external_node_crypto_namespaceObject.randomBytes)(16).toString('hex')}==`;
+}
+function checkedFilename(name) {
+    if (!/^[A-Za-z0-9._-]{1,100}$/.test(name)) {
+        throw new errors_ConfigurationError(`Invalid user-data part file name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-'.`);
+    }
+    return name;
 }
 
 ;// CONCATENATED MODULE: ./shared/recipe/pem-inputs.ts
@@ -11086,7 +13403,7 @@ function pemOrFile(name, value) {
         return (0,external_node_fs_namespaceObject.readFileSync)(value.trim(), 'utf8');
     }
     catch (error) {
-        throw new ConfigurationError(`${name}: not PEM text, and not a readable file (${errorMessage(error)}).`);
+        throw new errors_ConfigurationError(`${name}: not PEM text, and not a readable file (${errorMessage(error)}).`);
     }
 }
 function readPemInputs(options) {
@@ -11133,7 +13450,7 @@ const CONFIG_SAFE_PATH = /^\/[A-Za-z0-9._/-]*$/;
 function safePath(name, value) {
     const trimmed = value.length > 1 ? value.replace(/\/+$/, '') : value;
     if (!CONFIG_SAFE_PATH.test(trimmed) || trimmed === '/') {
-        throw new ConfigurationError(`${name} ${JSON.stringify(value)} must be an absolute path of letters, digits, '.', '_', '-' and '/' (not /): it is written into web server, uWSGI, systemd and SELinux files.`);
+        throw new errors_ConfigurationError(`${name} ${JSON.stringify(value)} must be an absolute path of letters, digits, '.', '_', '-' and '/' (not /): it is written into web server, uWSGI, systemd and SELinux files.`);
     }
     return trimmed;
 }
@@ -11150,7 +13467,7 @@ function recipeContext(options) {
         safePath('pip-find-links', options.pipFindLinks);
     }
     if (options.httpPort === options.httpsPort) {
-        throw new ConfigurationError(`http-port and https-port must differ (both are ${options.httpPort}).`);
+        throw new errors_ConfigurationError(`http-port and https-port must differ (both are ${options.httpPort}).`);
     }
     const host = options.serverHostname.replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1');
     const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -11158,18 +13475,18 @@ function recipeContext(options) {
     let givenCert;
     if (options.sslCert !== undefined || options.sslKey !== undefined) {
         if (options.sslCert === undefined || options.sslKey === undefined) {
-            throw new ConfigurationError('ssl-cert and ssl-key must be given together (or neither, for a self-signed certificate).');
+            throw new errors_ConfigurationError('ssl-cert and ssl-key must be given together (or neither, for a self-signed certificate).');
         }
         if (!isPem(options.sslCert, /CERTIFICATE/)) {
-            throw new ConfigurationError('ssl-cert must be a PEM certificate (-----BEGIN CERTIFICATE-----).');
+            throw new errors_ConfigurationError('ssl-cert must be a PEM certificate (-----BEGIN CERTIFICATE-----).');
         }
         if (options.sslChain !== undefined &&
             options.sslChain.trim() !== '' &&
             !isPem(options.sslChain, /CERTIFICATE/)) {
-            throw new ConfigurationError('ssl-chain must be PEM certificates (-----BEGIN CERTIFICATE-----).');
+            throw new errors_ConfigurationError('ssl-chain must be PEM certificates (-----BEGIN CERTIFICATE-----).');
         }
         if (!isPem(options.sslKey.reveal(), /[A-Z ]*PRIVATE KEY/)) {
-            throw new ConfigurationError('ssl-key must be a PEM private key (-----BEGIN … PRIVATE KEY-----).');
+            throw new errors_ConfigurationError('ssl-key must be a PEM private key (-----BEGIN … PRIVATE KEY-----).');
         }
         const chain = options.sslChain?.trim() ? pemText(options.sslChain) : '';
         givenCert = { cert: pemText(options.sslCert) + chain, key: new Secret(pemText(options.sslKey.reveal())) };
@@ -11665,7 +13982,7 @@ function put(file, target = quote(file.path)) {
     const { delimiter, body } = hereDocument(file.content);
     return `put_file ${target} ${octal(file.mode)} root:root <<'${delimiter}'\n${body}${delimiter}\n`;
 }
-function header(ctx) {
+function script_header(ctx) {
     return `#!/bin/sh
 # Indico 3.3 stack for ${ctx.baseUrl}, written by indicovm (render-script).
 # Installs PostgreSQL, Redis, ${ctx.options.webServer}, uWSGI and Celery as Indico's production guides do,
@@ -12172,7 +14489,7 @@ printf '\\nindicovm: the Indico stack is installed; Indico answers at %s\\n' "$B
 }
 function provisioningScript(ctx, files) {
     return [
-        header(ctx),
+        script_header(ctx),
         settings(ctx),
         '\n' + LIBRARY,
         arguments_(),
@@ -12538,10 +14855,255 @@ function renderRecipe(options) {
     return { script: provisioningScript(ctx, files), files: list };
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./shared/deploy/user-data.ts
+
+
+
+
+
+/**
+ * The stock-image path's user-data: the same provisioning script the image build runs over SSH, as a
+ * MIME multipart document (gzipped when large). renderUserData refuses what Nova would refuse. The
+ * file may hold given secrets (ssl-key, passwords), so only its owner may read it.
+ */
+async function writeUserData(options, path) {
+    const { script } = renderRecipe(readPemInputs(options));
+    const { bytes, gzipped } = renderUserData({ script });
+    const absolute = (0,external_node_path_namespaceObject.resolve)(path);
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(absolute), { recursive: true });
+    await (0,promises_namespaceObject.writeFile)(absolute, bytes, { mode: 0o600 });
+    // mode applies to a new file only; an older one may have been readable by others.
+    await (0,promises_namespaceObject.chmod)(absolute, 0o600);
+    return { path: absolute, bytes, gzipped };
+}
+
+;// CONCATENATED MODULE: ./shared/deploy/deploy.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+function checkDeployOptions(options) {
+    requireOne(options, ['imagePath', 'imageArtifact', 'sourceImage'], 'What to boot');
+    requireSet(options, 'flavor', 'the Nova flavor to boot with');
+    requireSet(options, 'serverName', 'the name of the Nova server');
+    if (!options.cloud && !options.authUrl) {
+        throw new errors_ConfigurationError("No OpenStack credentials: set 'cloud' (a clouds.yaml entry) or 'auth-url' with a user or an application credential (or the OS_* environment).");
+    }
+    if (options.keyName && options.publicKey) {
+        throw new errors_ConfigurationError("Set only one of 'key-name' (an existing key pair) and 'public-key' (register a new one).");
+    }
+    const special = options.network.filter((n) => n === 'auto' || n === 'none');
+    if (special.length > 0 && options.network.length > 1) {
+        throw new errors_ConfigurationError(`Option 'network': '${special[0]}' cannot be combined with other networks.`);
+    }
+    if (options.floatingIpNetwork && options.network.includes('none')) {
+        throw new errors_ConfigurationError("Option 'floating-ip-network' needs a network port on the server, but 'network' is none.");
+    }
+}
+async function imageFileFrom(options, deps, scratch, reporter) {
+    if (options.imagePath) {
+        return checkImageFile(options.imagePath, options.imagePath);
+    }
+    if (!options.imageArtifact) {
+        return undefined;
+    }
+    if (!deps.downloadArtifact) {
+        throw new errors_ConfigurationError("Option 'image-artifact' downloads a workflow artifact of the current run, so it works in action-deploy only: " +
+            "here, download the artifact yourself and set 'image-path' (--image-path) to the image file.");
+    }
+    const folder = await reporter.group(`Downloading artifact ${options.imageArtifact}`, async () => deps.downloadArtifact(options.imageArtifact, await scratch()));
+    const file = await pickImageFile(folder, options.imageArtifact);
+    return checkImageFile(file, `artifact ${options.imageArtifact}: ${file.slice(folder.length + 1)}`);
+}
+/**
+ * Uploads an image to Glance (or boots a stock image with generated user-data) and boots a Nova
+ * server from it. Everything created goes into the ledger as soon as it exists; on success what the
+ * user keeps is released from it, on failure it is removed here (unless keep-on-failure), and whatever
+ * is still recorded after an interrupted run is removed by the action's post step.
+ */
+async function deploy(options, reporter, deps = {}) {
+    checkDeployOptions(options);
+    const started = Date.now();
+    let scratchDir;
+    const scratch = async () => (scratchDir ??= await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'indicovm-deploy-')));
+    const ledger = deps.ledger ?? new Ledger((0,external_node_path_namespaceObject.join)(await scratch(), 'ledger.json'));
+    const created = [];
+    const record = (resource) => {
+        ledger.record(resource);
+        created.push(resource);
+    };
+    const pollMs = deps.pollMs ?? 2000;
+    const wait = { timeoutMs: options.waitTimeout * 1000, pollMs };
+    let session;
+    let succeeded = false;
+    try {
+        // Local work first: a bad file, artifact or recipe fails before the cloud is touched.
+        const file = await imageFileFrom(options, deps, scratch, reporter);
+        let userData;
+        if (options.sourceImage) {
+            userData = await writeUserData(options, options.userDataPath);
+            reporter.info(`Wrote user-data to ${userData.path} (${userData.bytes.length} bytes${userData.gzipped ? ', gzipped' : ''})`);
+        }
+        session = await OpenStackSession.open(authSettingsFromOptions(options, deps.sources), {
+            reporter,
+            cloudsYaml: deps.cloudsYaml,
+        });
+        const glance = new Glance(session);
+        const nova = new Nova(session);
+        const checked = await preflight(session, nova, glance, {
+            flavor: options.flavor,
+            network: options.network,
+            sourceImage: options.sourceImage,
+            keyName: options.keyName,
+            floatingIpNetwork: options.floatingIpNetwork,
+            serverName: options.serverName,
+        });
+        let placed;
+        if (file) {
+            const name = options.imageName ?? defaultImageName(file.path);
+            placed = await reporter.group(`Uploading ${file.origin} to Glance as ${name}`, () => placeImage(glance, file, {
+                name,
+                diskFormat: options.diskFormat,
+                containerFormat: options.containerFormat,
+                visibility: options.visibility,
+                properties: options.properties,
+                tags: options.tags,
+                minDisk: options.minDisk,
+                minRam: options.minRam,
+                reuseImage: options.reuseImage,
+                importMethod: options.importMethod,
+            }, { record, reporter, wait }));
+        }
+        const image = placed?.image ?? checked.sourceImage;
+        const booted = await bootServer(session, nova, {
+            options,
+            checked,
+            imageId: image.id,
+            userData: userData?.bytes,
+            record,
+            reporter,
+            wait,
+        });
+        const rotated = placed && options.keepImages > 0
+            ? await rotateImages(glance, placed.image.name ?? '', options.keepImages, {
+                projectId: session.projectId,
+                protect: [placed.image.id],
+                reporter,
+            })
+            : [];
+        reporter.summary(deploySummary({
+            file,
+            placed,
+            sourceImage: checked.sourceImage,
+            booted,
+            userData,
+            rotated,
+            totalMs: Date.now() - started,
+        }));
+        succeeded = true;
+        return {
+            imageId: image.id,
+            serverId: booted.server.id,
+            serverName: booted.server.name,
+            address: booted.address,
+            addresses: booted.server.addresses ?? {},
+            hostKeys: booted.hostKeys,
+            userDataPath: userData?.path,
+        };
+    }
+    finally {
+        if (succeeded) {
+            // The user keeps these: the post step must leave them alone.
+            created.forEach((resource) => ledger.release(resource.kind, resource.id));
+        }
+        else if (created.length > 0) {
+            await cleanUpAfterFailure(ledger, created, options.keepOnFailure, session, reporter, pollMs);
+        }
+        if (scratchDir) {
+            await (0,promises_namespaceObject.rm)(scratchDir, { recursive: true, force: true });
+        }
+    }
+}
+async function cleanUpAfterFailure(ledger, created, keep, session, reporter, pollMs) {
+    const listing = created.map((resource) => `${resource.kind} ${resource.label ?? ''} (${resource.id})`);
+    if (keep) {
+        reporter.warning(`keep-on-failure: leaving what this run created: ${listing.join(', ')}`);
+        created.forEach((resource) => ledger.release(resource.kind, resource.id));
+        return;
+    }
+    if (!session) {
+        return;
+    }
+    const open = session;
+    await reporter.group(`Removing what this failed run created (${created.length})`, async () => {
+        const undone = await ledger.undoAll(deployUndoers(async () => open, { pollMs: Math.min(pollMs, 1000), timeoutMs: 5 * 60_000 }), (resource, error) => reporter.warning(`Could not remove ${resource.kind} ${resource.label ?? resource.id}: ${errorMessage(error)} (the post step tries again)`));
+        reporter.info(`Removed ${undone} of ${created.length}: ${listing.join(', ')}`);
+    });
+}
+
+
+;// CONCATENATED MODULE: ./shared/manage/manage.ts
+
+/** What each task needs beyond the connection, checked for the whole list before connecting. */
+const TASK_NEEDS = {
+    'load-ssl': ['sslCert', 'sslKey'],
+    'update-server': ['serverName'],
+    'update-redis': ['redisPassword'],
+    'update-smtp': ['smtpServer'],
+    config: ['sslCert', 'sslKey', 'serverName', 'redisPassword', 'smtpServer'],
+    run: ['script'],
+};
+function checkManageOptions(options) {
+    const problems = [];
+    if (!options.host) {
+        problems.push("Missing option 'host': the address of the VM (output address of action-deploy).");
+    }
+    if (!options.tasks || options.tasks.length === 0) {
+        problems.push("Missing option 'tasks': say which tasks to run, e.g. tasks: load-ssl,update-server,restart.");
+    }
+    if (!options.sshKey && !options.password && !process.env.SSH_AUTH_SOCK) {
+        problems.push("No SSH credentials: set 'ssh-key' (preferred) or 'password', or run an ssh-agent.");
+    }
+    if (!options.hostKeys &&
+        options.fingerprint.length === 0 &&
+        !options.knownHosts &&
+        !options.insecureAcceptHostKey) {
+        problems.push("The host key cannot be verified: set 'host-keys' (output of action-deploy), 'fingerprint' or 'known-hosts' " +
+            "('insecure-accept-host-key: true' accepts any key, for first contact only).");
+    }
+    if (options.proxyHost && !options.proxySshKey && !options.sshKey) {
+        problems.push("The jump host needs a key: set 'proxy-ssh-key' (or 'ssh-key', used for both).");
+    }
+    for (const task of options.tasks ?? []) {
+        for (const key of TASK_NEEDS[task] ?? []) {
+            if (options[key] === undefined || options[key] === '') {
+                const name = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+                problems.push(`Task '${task}' needs option '${name}'.`);
+            }
+        }
+    }
+    if (problems.length > 0) {
+        throw new errors_ConfigurationError([...new Set(problems)].join('\n'));
+    }
+}
+async function manage(options, _reporter) {
+    checkManageOptions(options);
+    throw new NotBuiltYetError(`The management tasks over SSH (${(options.tasks ?? []).join(', ')})`);
+}
+
 ;// CONCATENATED MODULE: ./shared/recipe/write-recipe.ts
 
 
@@ -12657,7 +15219,7 @@ async function runCli(argv, io = defaultIo) {
     }
     catch (error) {
         reporter.error(errorMessage(error));
-        return error instanceof ConfigurationError ? 2 : 1;
+        return error instanceof errors_ConfigurationError ? 2 : 1;
     }
 }
 
@@ -15282,7 +17844,6 @@ exports.prettifyError = prettifyError;
 /***/ 7207:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 var composer = __nccwpck_require__(3480);
@@ -15304,35 +17865,35 @@ var visit = __nccwpck_require__(292);
 
 
 
-__webpack_unused_export__ = composer.Composer;
-__webpack_unused_export__ = Document.Document;
-__webpack_unused_export__ = Schema.Schema;
-__webpack_unused_export__ = errors.YAMLError;
-__webpack_unused_export__ = errors.YAMLParseError;
-__webpack_unused_export__ = errors.YAMLWarning;
-__webpack_unused_export__ = Alias.Alias;
-__webpack_unused_export__ = identity.isAlias;
-__webpack_unused_export__ = identity.isCollection;
-__webpack_unused_export__ = identity.isDocument;
-__webpack_unused_export__ = identity.isMap;
-__webpack_unused_export__ = identity.isNode;
-__webpack_unused_export__ = identity.isPair;
-__webpack_unused_export__ = identity.isScalar;
-__webpack_unused_export__ = identity.isSeq;
-__webpack_unused_export__ = Pair.Pair;
-__webpack_unused_export__ = Scalar.Scalar;
-__webpack_unused_export__ = YAMLMap.YAMLMap;
-__webpack_unused_export__ = YAMLSeq.YAMLSeq;
-__webpack_unused_export__ = cst;
-__webpack_unused_export__ = lexer.Lexer;
-__webpack_unused_export__ = lineCounter.LineCounter;
-__webpack_unused_export__ = parser.Parser;
-exports.qg = publicApi.parse;
-__webpack_unused_export__ = publicApi.parseAllDocuments;
-__webpack_unused_export__ = publicApi.parseDocument;
-__webpack_unused_export__ = publicApi.stringify;
-__webpack_unused_export__ = visit.visit;
-__webpack_unused_export__ = visit.visitAsync;
+exports.Composer = composer.Composer;
+exports.Document = Document.Document;
+exports.Schema = Schema.Schema;
+exports.YAMLError = errors.YAMLError;
+exports.YAMLParseError = errors.YAMLParseError;
+exports.YAMLWarning = errors.YAMLWarning;
+exports.Alias = Alias.Alias;
+exports.isAlias = identity.isAlias;
+exports.isCollection = identity.isCollection;
+exports.isDocument = identity.isDocument;
+exports.isMap = identity.isMap;
+exports.isNode = identity.isNode;
+exports.isPair = identity.isPair;
+exports.isScalar = identity.isScalar;
+exports.isSeq = identity.isSeq;
+exports.Pair = Pair.Pair;
+exports.Scalar = Scalar.Scalar;
+exports.YAMLMap = YAMLMap.YAMLMap;
+exports.YAMLSeq = YAMLSeq.YAMLSeq;
+exports.CST = cst;
+exports.Lexer = lexer.Lexer;
+exports.LineCounter = lineCounter.LineCounter;
+exports.Parser = parser.Parser;
+exports.parse = publicApi.parse;
+exports.parseAllDocuments = publicApi.parseAllDocuments;
+exports.parseDocument = publicApi.parseDocument;
+exports.stringify = publicApi.stringify;
+exports.visit = visit.visit;
+exports.visitAsync = visit.visitAsync;
 
 
 /***/ }),
@@ -21344,6 +23905,18 @@ exports.visitAsync = visitAsync;
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
 /******/ 	};
 /******/ })();
 /******/ 
