@@ -11,6 +11,7 @@ const common = {
 export default {
   // Real services and VMs are slow; unit tests finish in milliseconds either way.
   testTimeout: 15 * 60 * 1000,
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
