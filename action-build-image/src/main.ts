@@ -1,11 +1,28 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import { DefaultArtifactClient } from '@actions/artifact';
+import { openLedger } from '../../action-kit/cleanup.js';
+import { ToolCacheDownloader } from '../../action-kit/download.js';
 import { readActionOptions } from '../../action-kit/inputs.js';
 import { runAction, setOutputs } from '../../action-kit/run.js';
-import { buildImage } from '../../shared/build/build-image.js';
+import { buildImage, serialLogPathFor } from '../../shared/build/build-image.js';
 import { buildImageCommand } from '../../shared/options/commands.js';
+
+const SERIAL_LOG_STATE = 'serial-log';
+const SUCCEEDED_STATE = 'build-succeeded';
 
 await runAction('action-build-image', async (reporter) => {
   const { values } = readActionOptions(buildImageCommand, reporter);
-  const result = await buildImage(values, reporter);
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  core.saveState(SERIAL_LOG_STATE, serialLogPathFor(values, workspace));
+  const result = await buildImage(values, reporter, {
+    ledger: openLedger(),
+    downloader: new ToolCacheDownloader(),
+    cwd: workspace,
+    ...(process.env.RUNNER_TEMP ? { tempRoot: process.env.RUNNER_TEMP } : {}),
+  });
+  core.saveState(SUCCEEDED_STATE, 'true');
   const first = result.images[0];
   setOutputs({
     'image-path': first?.path,
@@ -16,4 +33,26 @@ await runAction('action-build-image', async (reporter) => {
     manifest: result.manifestPath,
     'serial-log': result.serialLogPath,
   });
+
+  const artifactName = values.artifactName ?? `${values.imageName}-image`;
+  if (!values.uploadArtifact) {
+    return;
+  }
+  if (!process.env.ACTIONS_RUNTIME_TOKEN) {
+    core.notice(
+      `The images were not uploaded as artifact ${artifactName}: this runner gives no ACTIONS_RUNTIME_TOKEN ` +
+        '(not a GitHub Actions job, or a local runner). They are in ' +
+        `${result.outputDir}.`,
+    );
+    return;
+  }
+  const files = readdirSync(result.outputDir).map((name) => join(result.outputDir, name));
+  // The images are compressed already (or sparse raw): zipping them again costs time and gains nothing.
+  const upload = await new DefaultArtifactClient().uploadArtifact(artifactName, files, result.outputDir, {
+    compressionLevel: 0,
+  });
+  setOutputs({ 'artifact-name': artifactName, 'artifact-id': upload.id });
+  reporter.info(
+    `Uploaded ${files.length} file(s) as artifact ${artifactName} (id ${upload.id ?? 'unknown'}).`,
+  );
 });

@@ -60,7 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       env: process.env,
       file,
     });
-    const output = await TASKS[command.name]!(resolved.values as never, reporterForRun);
+    const output = await TASKS[command.name]!(resolved.values as never, reporterForRun, resolved.sources);
     if (output !== undefined) {
       io.out(output);
     }

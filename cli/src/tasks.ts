@@ -1,18 +1,27 @@
 import { buildImage, runImage } from '../../shared/build/build-image.js';
+import { CachingDownloader, defaultDownloadCacheDir } from '../../shared/build/download.js';
 import { deploy } from '../../shared/deploy/deploy.js';
+import { writeUserData } from '../../shared/deploy/user-data.js';
 import { manage } from '../../shared/manage/manage.js';
 import { readPemInputs } from '../../shared/recipe/pem-inputs.js';
 import { renderRecipe, type RecipeOptions } from '../../shared/recipe/render.js';
 import { writeRecipe } from '../../shared/recipe/write-recipe.js';
+import type { SourceKind } from '../../shared/options/resolve.js';
 import type { Reporter } from '../../shared/report/reporter.js';
 
-type Task = (values: never, reporter: Reporter) => Promise<string | undefined>;
+/** Where each option's value came from: a default must not override a clouds.yaml entry. */
+type Sources = Readonly<Partial<Record<string, SourceKind>>>;
+
+type Task = (values: never, reporter: Reporter, sources: Sources) => Promise<string | undefined>;
 
 const json = (value: unknown): string => JSON.stringify(value, null, 2);
 
 /** Each CLI task: the same core call as the action, with its result printed as JSON on stdout. */
 export const TASKS: Readonly<Record<string, Task>> = {
-  'build-image': async (values, reporter) => json(await buildImage(values, reporter)),
+  'build-image': async (values, reporter) =>
+    json(
+      await buildImage(values, reporter, { downloader: new CachingDownloader(defaultDownloadCacheDir()) }),
+    ),
   'run-image': async (values, reporter) => {
     await runImage(values, reporter);
     return undefined;
@@ -21,10 +30,12 @@ export const TASKS: Readonly<Record<string, Task>> = {
     const written = await writeRecipe(renderRecipe(readPemInputs(values)), values.outputDir);
     return written.join('\n');
   },
-  'gen-user-data': async (values) => {
-    renderRecipe(values);
-    return undefined;
+  'gen-user-data': async (values: RecipeOptions & { userDataPath: string }, reporter) => {
+    const written = await writeUserData(values, values.userDataPath);
+    reporter.info(`${written.bytes.length} bytes${written.gzipped ? ', gzipped' : ''}`);
+    return written.path;
   },
-  deploy: async (values, reporter) => json(await deploy(values, reporter)),
+  // image-artifact needs a workflow run: without a downloader, deploy says so.
+  deploy: async (values, reporter, sources) => json(await deploy(values, reporter, { sources })),
   manage: async (values, reporter) => json(await manage(values, reporter)),
 };

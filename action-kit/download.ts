@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tc from '@actions/tool-cache';
+import {
+  CachingDownloader,
+  checkSha256,
+  withDownloadRetries,
+  type Downloader,
+  type DownloadRequest,
+} from '../shared/build/download.js';
+import type { Reporter } from '../shared/report/reporter.js';
+
+const TOOL = 'indicovm-base-image';
+const FILE = 'base.img';
+
+/**
+ * Base-image downloads through the runner's tool cache, so a self-hosted runner downloads each URL once.
+ * The cache key is the URL (and the expected hash, when given): a new upstream image needs a new URL or
+ * hash. Without a tool cache (outside a runner) it falls back to a cache folder under RUNNER_TEMP.
+ */
+export class ToolCacheDownloader implements Downloader {
+  async download(request: DownloadRequest, reporter: Reporter): Promise<string> {
+    if (!process.env.RUNNER_TOOL_CACHE) {
+      const dir = join(process.env.RUNNER_TEMP ?? process.env.TMPDIR ?? '/tmp', 'indicovm-downloads');
+      return new CachingDownloader(dir).download(request, reporter);
+    }
+    const key = createHash('sha256')
+      .update(`${request.url}\n${request.sha256 ?? ''}`)
+      .digest('hex')
+      .slice(0, 16);
+    // tool-cache wants a semver; a prerelease tag carries the key.
+    const version = `0.0.0-h${key}`;
+    const cached = tc.find(TOOL, version);
+    if (cached) {
+      reporter.info(`Using the tool cache's copy of ${request.url}.`);
+      return join(cached, FILE);
+    }
+    const downloaded = await withDownloadRetries(request.url, reporter, async () => {
+      const path = await tc.downloadTool(request.url);
+      if (request.sha256) {
+        try {
+          await checkSha256(path, request.url, request.sha256);
+        } catch (error) {
+          rmSync(path, { force: true });
+          throw error;
+        }
+      }
+      return path;
+    });
+    const dir = await tc.cacheFile(downloaded, FILE, TOOL, version);
+    rmSync(downloaded, { force: true });
+    return join(dir, FILE);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Fetching a base image over https: retried, checked against an expected SHA-256, cached. The action
+ * plugs in a tool-cache based Downloader, the CLI this plain one with a cache folder.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CommandError, ConfigurationError } from '../errors.js';
+import type { Reporter } from '../report/reporter.js';
+
+export interface DownloadRequest {
+  readonly url: string;
+  /** Lower-case hex; when given, a download that does not match fails (and is not cached). */
+  readonly sha256?: string;
+}
+
+export interface Downloader {
+  /** A local path holding the content of the URL (possibly from a cache). */
+  download(request: DownloadRequest, reporter: Reporter): Promise<string>;
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+/** Throws a ConfigurationError naming both digests when a file does not have the expected one. */
+export async function checkSha256(path: string, url: string, expected: string): Promise<string> {
+  const actual = await sha256File(path);
+  if (actual !== expected.toLowerCase()) {
+    throw new ConfigurationError(
+      `The download of ${url} has SHA-256 ${actual}, but 'base-image-sha256' expects ${expected.toLowerCase()}.`,
+    );
+  }
+  return actual;
+}
+
+/** GETs a URL into a file, writing to a temporary name first so an interrupted download leaves nothing. */
+export async function fetchToFile(url: string, target: string): Promise<void> {
+  const response = await fetch(url, { redirect: 'follow' });
+  if (!response.ok || !response.body) {
+    throw new CommandError(
+      `GET ${url}`,
+      response.status,
+      '',
+      `HTTP ${response.status} ${response.statusText}`,
+    );
+  }
+  const partial = `${target}.partial`;
+  try {
+    await pipeline(
+      Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+      createWriteStream(partial),
+    );
+    renameSync(partial, target);
+  } finally {
+    rmSync(partial, { force: true });
+  }
+}
+
+export async function withDownloadRetries<T>(
+  what: string,
+  reporter: Reporter,
+  fn: () => Promise<T>,
+  attempts = 4,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const status = (error as { exitCode?: unknown }).exitCode;
+      // 4xx other than 408/429 will not get better by asking again.
+      const permanent =
+        error instanceof ConfigurationError ||
+        (typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429);
+      if (permanent || attempt >= attempts) {
+        throw error;
+      }
+      const delay = 2000 * 2 ** (attempt - 1);
+      reporter.warning(
+        `Downloading ${what} failed (${(error as Error).message}); retrying in ${delay / 1000} s.`,
+      );
+      await sleep(delay);
+    }
+  }
+}
+
+/** Downloads into cacheDir, keyed by the URL's hash; a cached file is re-checked against the expected hash. */
+export class CachingDownloader implements Downloader {
+  constructor(private readonly cacheDir: string) {}
+
+  async download(request: DownloadRequest, reporter: Reporter): Promise<string> {
+    mkdirSync(this.cacheDir, { recursive: true });
+    const key = createHash('sha256').update(request.url).digest('hex').slice(0, 24);
+    const target = join(this.cacheDir, `base-${key}.img`);
+    if (existsSync(target)) {
+      if (!request.sha256 || (await sha256File(target)) === request.sha256.toLowerCase()) {
+        reporter.info(`Using the cached download of ${request.url}: ${target}`);
+        return target;
+      }
+      reporter.info(`The cached copy of ${request.url} has another SHA-256; downloading again.`);
+      rmSync(target, { force: true });
+    }
+    await withDownloadRetries(request.url, reporter, async () => {
+      await fetchToFile(request.url, target);
+      if (request.sha256) {
+        try {
+          await checkSha256(target, request.url, request.sha256);
+        } catch (error) {
+          rmSync(target, { force: true });
+          throw error;
+        }
+      }
+    });
+    return target;
+  }
+}
+
+/** The CLI's download cache: $INDICOVM_CACHE_DIR, else $XDG_CACHE_HOME/indicovm, else ~/.cache/indicovm. */
+export function defaultDownloadCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const root =
+    env.INDICOVM_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(env.HOME ?? '/tmp', '.cache'), 'indicovm');
+  return join(root, 'downloads');
+}

@@ -1,0 +1,145 @@
+/** run-image: boot an image on a throwaway overlay with SSH, HTTP and HTTPS forwarded to 127.0.0.1. */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Ledger } from '../cleanup/ledger.js';
+import { ConfigurationError, errorMessage } from '../errors.js';
+import type { Values } from '../options/kinds.js';
+import type { runImageCommand } from '../options/commands.js';
+import { chooseAccelerator, type HostFacts } from '../qemu/accelerator.js';
+import { createOverlay, imageInfo } from '../qemu/img.js';
+import { killRecordedQemu, QEMU_RESOURCE } from '../qemu/process.js';
+import { loopbackPortIsFree } from '../qemu/ports.js';
+import type { Reporter } from '../report/reporter.js';
+import { commandLine } from '../shell/quote.js';
+import { bootVm, writeSeed } from './vm.js';
+
+type RunImageOptions = Values<typeof runImageCommand.options>;
+
+const RUN_USER = 'indicovm';
+
+export interface RunImageDeps {
+  readonly hostFacts?: HostFacts;
+  readonly tempRoot?: string;
+  /** Resolves when the VM should be stopped (default: SIGINT or SIGTERM). */
+  readonly stopSignal?: Promise<void>;
+}
+
+function signalled(): { promise: Promise<void>; dispose: () => void } {
+  let dispose = (): void => undefined;
+  const promise = new Promise<void>((resolvePromise) => {
+    const handler = (): void => resolvePromise();
+    process.once('SIGINT', handler);
+    process.once('SIGTERM', handler);
+    dispose = () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    };
+  });
+  return { promise, dispose };
+}
+
+/**
+ * The image itself is never written: the VM runs on an overlay in a temporary folder, removed when qemu
+ * stops (a poweroff in the guest, or Ctrl-C here). A fresh seed adds a login for this run only.
+ */
+export async function runImage(
+  options: RunImageOptions,
+  reporter: Reporter,
+  deps: RunImageDeps = {},
+): Promise<void> {
+  if (!options.image) {
+    throw new ConfigurationError("Missing option 'image': the path of the image to boot.");
+  }
+  const image = resolve(options.image);
+  if (!existsSync(image)) {
+    throw new ConfigurationError(`Option 'image': ${image} does not exist.`);
+  }
+  const forwards = [
+    { hostPort: options.forwardSshPort, guestPort: 22 },
+    { hostPort: options.forwardHttpPort, guestPort: 80 },
+    { hostPort: options.forwardHttpsPort, guestPort: 443 },
+  ];
+  for (const forward of forwards) {
+    if (!(await loopbackPortIsFree(forward.hostPort))) {
+      throw new ConfigurationError(
+        `Port 127.0.0.1:${forward.hostPort} (for the guest's port ${forward.guestPort}) is in use; choose another with the forward-*-port options.`,
+      );
+    }
+  }
+  const accelerator = chooseAccelerator(options.accelerator, reporter, deps.hostFacts);
+  const info = await imageInfo(image);
+  const workDir = mkdtempSync(join(deps.tempRoot ?? tmpdir(), 'indicovm-run-'));
+  const ledger = new Ledger(`${workDir}.ledger.json`);
+  const stop = deps.stopSignal ? { promise: deps.stopSignal, dispose: () => undefined } : signalled();
+  try {
+    const overlay = join(workDir, 'disk.qcow2');
+    await createOverlay(image, info.format, overlay, info.virtualSize);
+    const { seed, seedFile } = writeSeed(workDir, options.seedName, {
+      hostname: 'indicovm-run',
+      buildUser: RUN_USER,
+    });
+    const keyFile = join(workDir, 'id_ed25519');
+    writeFileSync(keyFile, seed.buildKey.privateKey.reveal(), { mode: 0o600 });
+    const knownHosts = join(workDir, 'known_hosts');
+    writeFileSync(knownHosts, `[127.0.0.1]:${options.forwardSshPort} ${seed.hostKey.publicKey}\n`);
+    const serialLog = join(workDir, 'serial.log');
+    const qemu = await bootVm(
+      {
+        name: 'run',
+        workDir,
+        disk: overlay,
+        diskFormat: 'qcow2',
+        seed,
+        seedFile,
+        serialLog,
+        machine: {
+          binary: options.qemuBinary,
+          accelerator,
+          memory: options.memory,
+          cpus: options.cpus,
+          extraArgs: options.qemuArgs,
+        },
+      },
+      ledger,
+      reporter,
+      { fixed: forwards },
+    );
+    const ssh = commandLine([
+      'ssh',
+      '-i',
+      keyFile,
+      '-p',
+      String(options.forwardSshPort),
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      `${RUN_USER}@127.0.0.1`,
+    ]);
+    reporter.info(
+      [
+        `The VM is booting (${accelerator}); serial console: ${serialLog}`,
+        `SSH (once cloud-init has run): ${ssh}`,
+        `HTTP: http://127.0.0.1:${options.forwardHttpPort}/  HTTPS: https://127.0.0.1:${options.forwardHttpsPort}/`,
+        'Press Ctrl-C to stop the VM (its overlay is discarded).',
+      ].join('\n'),
+    );
+    const stopped = await Promise.race([
+      stop.promise.then(() => 'signal' as const),
+      qemu.waitForExit(2 ** 31 - 1).then(() => 'exited' as const),
+    ]);
+    if (stopped === 'signal') {
+      reporter.info('Stopping the VM.');
+      await qemu.stop(reporter);
+    } else {
+      ledger.release(QEMU_RESOURCE, String(qemu.pid));
+      reporter.info(`qemu exited with status ${qemu.exitCode ?? 'unknown'}.`);
+    }
+  } finally {
+    stop.dispose();
+    await ledger.undoAll({ [QEMU_RESOURCE]: killRecordedQemu }, (resource, error) =>
+      reporter.warning(`Could not stop ${resource.label ?? resource.id}: ${errorMessage(error)}`),
+    );
+    rmSync(workDir, { recursive: true, force: true });
+    rmSync(ledger.file, { force: true });
+  }
+}

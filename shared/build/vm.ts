@@ -1,0 +1,166 @@
+/** Booting a disk with a NoCloud seed and reaching it over SSH: shared by the build, its verify boot and run-image. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Ledger } from '../cleanup/ledger.js';
+import { renderNoCloudSeed, type NoCloudSeed } from '../cloudinit/seed.js';
+import { CommandError, errorMessage } from '../errors.js';
+import type { Accelerator } from '../qemu/accelerator.js';
+import { startQemu, type QemuProcess } from '../qemu/process.js';
+import { serialLogTail } from '../qemu/serial.js';
+import type { Reporter } from '../report/reporter.js';
+import { connect, HostKeyMismatchError, type SshSession } from '../ssh/index.js';
+
+export interface MachineSettings {
+  readonly binary: string;
+  readonly accelerator: Accelerator;
+  readonly memory: number;
+  readonly cpus: number;
+  readonly extraArgs: readonly string[];
+}
+
+export interface BootRequest {
+  readonly name: string;
+  readonly workDir: string;
+  readonly disk: string;
+  readonly diskFormat: string;
+  readonly seed: NoCloudSeed;
+  readonly seedFile: string;
+  readonly serialLog: string;
+  readonly machine: MachineSettings;
+}
+
+export function writeSeed(
+  workDir: string,
+  fileName: string,
+  options: Parameters<typeof renderNoCloudSeed>[0],
+): { seed: NoCloudSeed; seedFile: string } {
+  const seed = renderNoCloudSeed(options);
+  const seedFile = join(workDir, fileName);
+  // It holds the host private key and the password hash.
+  writeFileSync(seedFile, seed.iso, { mode: 0o600 });
+  return { seed, seedFile };
+}
+
+export async function bootVm(
+  request: BootRequest,
+  ledger: Ledger,
+  reporter: Reporter,
+  forwards: { guestPorts?: readonly number[]; fixed?: readonly { hostPort: number; guestPort: number }[] },
+): Promise<QemuProcess> {
+  writeFileSync(request.serialLog, '');
+  return startQemu(
+    {
+      machine: {
+        binary: request.machine.binary,
+        accelerator: request.machine.accelerator,
+        memory: request.machine.memory,
+        cpus: request.machine.cpus,
+        disk: request.disk,
+        diskFormat: request.diskFormat,
+        seed: request.seedFile,
+        serialLog: request.serialLog,
+        pidFile: join(request.workDir, `${request.name}.pid`),
+        monitorSocket: join(request.workDir, `${request.name}.monitor`),
+        extraArgs: request.machine.extraArgs,
+      },
+      ...(forwards.guestPorts ? { guestPorts: forwards.guestPorts } : {}),
+      ...(forwards.fixed ? { fixedForwards: forwards.fixed } : {}),
+      stderrFile: join(request.workDir, `${request.name}.qemu.log`),
+      label: `${request.name} VM`,
+    },
+    ledger,
+    reporter,
+  );
+}
+
+/** The failure of a VM that never answered: says why and shows the end of its serial console. */
+export class VmNotReachableError extends CommandError {
+  override readonly name = 'VmNotReachableError';
+}
+
+/**
+ * Readiness is "an SSH login with the pinned host key works", not an open port: qemu's user network
+ * accepts TCP long before sshd runs. Retries until the deadline; a wrong host key ends it at once.
+ */
+export async function waitForSsh(
+  qemu: QemuProcess,
+  seed: NoCloudSeed,
+  serialLog: string,
+  timeoutMs: number,
+  reporter: Reporter,
+): Promise<SshSession> {
+  const port = qemu.hostPort(22);
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let lastError = 'no attempt finished';
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (!qemu.running) {
+      throw new VmNotReachableError(
+        'qemu',
+        qemu.exitCode ?? null,
+        serialLogTail(serialLog),
+        `qemu exited before SSH answered (${qemu.stderr() || 'no message'}). Last lines of the serial console (${serialLog})`,
+      );
+    }
+    if (remaining <= 0) {
+      const consoleTail = serialLogTail(serialLog);
+      const hint = /^\(the serial log is empty\)$|^\(no serial log\)$/.test(consoleTail)
+        ? ' Nothing was written to the serial console: the disk did not boot an operating system that logs to ttyS0 ' +
+          '(is base-image a bootable cloud image?).'
+        : '';
+      throw new VmNotReachableError(
+        `ssh ${seed.buildUser}@127.0.0.1 -p ${port}`,
+        null,
+        consoleTail,
+        `the VM did not answer SSH within ${Math.round(timeoutMs / 1000)} s (last error: ${lastError}).${hint} ` +
+          `Last lines of the serial console (${serialLog})`,
+      );
+    }
+    try {
+      const session = await connect(
+        {
+          host: '127.0.0.1',
+          port,
+          username: seed.buildUser,
+          privateKey: seed.buildKey.privateKey,
+          hostKeys: seed.hostKey.publicKey,
+          connectTimeoutMs: Math.max(5000, Math.min(20_000, remaining)),
+          retry: { attempts: 1 },
+        },
+        reporter,
+      );
+      reporter.info(`SSH answered after ${Math.round((Date.now() - started) / 1000)} s.`);
+      return session;
+    } catch (error) {
+      if (error instanceof HostKeyMismatchError) {
+        throw error;
+      }
+      lastError = errorMessage(error).split('\n')[0] ?? '';
+      reporter.debug(`SSH not ready yet: ${lastError}`);
+    }
+    await sleep(Math.min(2000, Math.max(0, deadline - Date.now())));
+  }
+}
+
+/** Streams a command's output to the reporter line by line. */
+export class LineSink {
+  #partial = '';
+  constructor(private readonly emit: (line: string) => void) {}
+
+  write = (text: string): void => {
+    const lines = (this.#partial + text).split('\n');
+    this.#partial = lines.pop() ?? '';
+    for (const line of lines) {
+      this.emit(line.replace(/\r$/, ''));
+    }
+  };
+
+  flush(): void {
+    if (this.#partial) {
+      this.emit(this.#partial);
+      this.#partial = '';
+    }
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * The bundled action-build-image, run as the runner runs it (rebuild dist/ with `npm run bundle` first),
+ * on the Debian 12 fixture under TCG: a real boot, provisioning, sealing and conversion, then the images
+ * are inspected offline (debugfs reads the ext4 root of the raw image without mounting it).
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureBaseImage } from '../../support/base-image.js';
+import { parseOutputFile, runBundledAction, type ActionRun } from '../../support/run-action.js';
+
+const MAIN = 'action-build-image/dist/index.js';
+const POST = 'action-build-image/dist/post/index.js';
+/** The fixture's root partition starts at 1 MiB. */
+const ROOT_OFFSET = 1048576;
+
+const PROVISION = `set -eu
+mkdir -p /etc/indicovm-test
+echo built-by-provision > /etc/indicovm-test/marker
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq -o Acquire::Languages=none
+apt-get install -y -qq --no-install-recommends hello >/dev/null
+hello
+`;
+
+let base: string;
+
+beforeAll(async () => {
+  base = await ensureBaseImage();
+  if (!existsSync(MAIN)) {
+    throw new Error(`${MAIN} is missing: run npm run bundle first.`);
+  }
+});
+
+function sha256(path: string): string {
+  // Streamed by sha256sum: a raw image is bigger than a Buffer may be.
+  return execFileSync('sha256sum', ['--', path], { encoding: 'utf8' }).split(' ')[0]!;
+}
+
+/** Runs debugfs on the raw image's root filesystem; debugfs prints errors on stderr with status 0. */
+function debugfs(raw: string, request: string): { out: string; err: string } {
+  const result = spawnSync('debugfs', ['-R', request, `${raw}?offset=${ROOT_OFFSET}`], { encoding: 'utf8' });
+  return { out: result.stdout, err: result.stderr };
+}
+
+/** Names in a folder of the image (`ls -p` prints /inode/mode/uid/gid/name/size/ lines). */
+function entries(raw: string, folder: string): string[] {
+  const { out, err } = debugfs(raw, `ls -p ${folder}`);
+  if (/not found/.test(err)) {
+    throw new Error(`${folder} does not exist in the image`);
+  }
+  return out
+    .split('\n')
+    .map((line) => line.split('/')[5])
+    .filter((name): name is string => name !== undefined && name !== '.' && name !== '..');
+}
+
+/** qemu processes whose command line mentions the given folder. */
+function qemuProcessesUnder(folder: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return cmdline.includes('qemu') && cmdline.includes(folder) && !/\) Z /.test(stat);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** The post step, given the state the main step saved (the runner hands it over as STATE_* variables). */
+function runPost(run: ActionRun, tmp: string): ActionRun {
+  const state = parseOutputFile(readFileSync(join(run.workspace, '.github_state'), 'utf8'));
+  const env = Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]));
+  return runBundledAction(POST, {}, { workspace: run.workspace, env: { ...env, TMPDIR: tmp } });
+}
+
+describe('action-build-image (bundled, qemu TCG)', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'indicovm-build-test-'));
+  const workspaces: string[] = [];
+  // The images are gigabytes (raw): nothing of a run stays behind.
+  afterAll(() => {
+    for (const folder of [...workspaces, scratch]) {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('builds, seals, converts and verifies an image; the images are sound and sealed', () => {
+    const tmp = join(scratch, 'tmp-ok');
+    mkdirSync(tmp);
+    const started = Date.now();
+    const run = runBundledAction(
+      MAIN,
+      {
+        'base-image': base,
+        accelerator: 'tcg',
+        recipe: 'none',
+        'provision-script': 'provision.sh',
+        formats: 'qcow2,vmdk,raw',
+        'disk-size': '3G',
+        memory: '1024',
+        'ssh-timeout': '300',
+        'output-dir': 'out',
+        'image-name': 'itest',
+      },
+      { env: { TMPDIR: tmp }, files: { 'provision.sh': PROVISION }, timeoutMs: 12 * 60_000 },
+    );
+    workspaces.push(run.workspace);
+    process.stderr.write(`build-image took ${Math.round((Date.now() - started) / 1000)} s\n`);
+    if (run.status !== 0) {
+      process.stderr.write(run.stdout.slice(-8000));
+    }
+    expect(run.status).toBe(0);
+    const out = join(run.workspace, 'out');
+
+    // Outputs.
+    expect(run.outputs['image-path']).toBe(join(out, 'itest.qcow2'));
+    expect(run.outputs['image-format']).toBe('qcow2');
+    const images = JSON.parse(run.outputs.images!) as {
+      format: string;
+      path: string;
+      size: number;
+      sha256: string;
+    }[];
+    expect(images.map((i) => i.format)).toEqual(['qcow2', 'vmdk', 'raw']);
+    expect(run.outputs['image-size']).toBe(String(images[0]!.size));
+    expect(run.outputs.sha256).toBe(images[0]!.sha256);
+    expect(run.outputs['serial-log']).toBe(join(out, 'itest.serial.log'));
+    expect(readFileSync(run.outputs['serial-log']!, 'utf8')).toContain('indicovm-seal: ok');
+    // No runtime token here: the upload is skipped with a notice, and no artifact outputs are set.
+    expect(run.stdout).toMatch(/::notice::The images were not uploaded as artifact itest-image/);
+    expect(run.outputs['artifact-id']).toBeUndefined();
+    // The provision script's output is streamed into the log, in its own group.
+    expect(run.stdout).toContain('::group::Provision script 1: provision.sh');
+    expect(run.stdout).toContain('Hello, world!');
+
+    // Every image: the hash and size match the file; qemu-img check passes where the format has one.
+    for (const image of images) {
+      expect(statSync(image.path).size).toBe(image.size);
+      expect(sha256(image.path)).toBe(image.sha256);
+      if (image.format !== 'raw') {
+        const check = JSON.parse(
+          execFileSync('qemu-img', ['check', '--output=json', '-f', image.format, image.path], {
+            encoding: 'utf8',
+          }),
+        ) as { corruptions?: number; leaks?: number; 'check-errors'?: number };
+        expect([check.corruptions ?? 0, check.leaks ?? 0, check['check-errors'] ?? 0]).toEqual([0, 0, 0]);
+      }
+      const info = JSON.parse(
+        execFileSync('qemu-img', ['info', '--output=json', image.path], { encoding: 'utf8' }),
+      ) as { 'virtual-size': number; 'backing-filename'?: string };
+      expect(info['virtual-size']).toBe(3 * 1024 ** 3);
+      expect(info['backing-filename']).toBeUndefined();
+    }
+    const qcow2Info = execFileSync('qemu-img', ['info', images[0]!.path], { encoding: 'utf8' });
+    expect(qcow2Info).toMatch(/compression type: zstd/);
+
+    // The manifest.
+    const manifest = JSON.parse(readFileSync(run.outputs.manifest!, 'utf8')) as {
+      baseImage: { sha256: string };
+      accelerator: string;
+      timingsSeconds: Record<string, number>;
+      images: { file: string; sha256: string }[];
+      verify: { hostKeyChanged: boolean; machineIdChanged: boolean; buildUserGone: boolean };
+    };
+    expect(manifest.baseImage.sha256).toBe(sha256(base));
+    process.stderr.write(`phase timings (s): ${JSON.stringify(manifest.timingsSeconds)}\n`);
+    expect(manifest.accelerator).toBe('tcg');
+    expect(Object.keys(manifest.timingsSeconds)).toEqual(
+      expect.arrayContaining(['Boot and SSH', 'cloud-init', 'Seal and power off', 'Convert', 'Verify boot']),
+    );
+    expect(manifest.images.map((i) => i.file)).toEqual(['itest.qcow2', 'itest.vmdk', 'itest.raw']);
+    // The verify boot came up with a new host key and machine-id, and without the build user.
+    expect(manifest.verify).toEqual({ hostKeyChanged: true, machineIdChanged: true, buildUserGone: true });
+    expect(run.summary).toContain('itest.qcow2');
+
+    // The sealed filesystem, read offline from the raw image.
+    const raw = images.find((i) => i.format === 'raw')!.path;
+    const sshDir = debugfs(raw, 'ls /etc/ssh');
+    expect(sshDir.out).toContain('sshd_config');
+    expect(sshDir.out).not.toMatch(/ssh_host_/);
+    expect(debugfs(raw, 'cat /etc/indicovm-test/marker').out).toBe('built-by-provision\n');
+    expect(debugfs(raw, 'stat /usr/bin/hello').err).not.toMatch(/not found/);
+    const machineId = debugfs(raw, 'stat /etc/machine-id');
+    expect(machineId.err).not.toMatch(/not found/);
+    expect(machineId.out).toMatch(/Size: 0\b/);
+    expect(debugfs(raw, 'cat /etc/passwd').out).not.toMatch(/^indicovm:/m);
+    expect(debugfs(raw, 'cat /etc/group').out).not.toMatch(/^indicovm:/m);
+    expect(debugfs(raw, 'ls /home/indicovm').err).toMatch(/not found/);
+    expect(debugfs(raw, 'stat /etc/sudoers.d/90-cloud-init-users').err).toMatch(/not found/);
+    // cloud-init forgot this instance: no instance data, no logs; the next boot is a first boot.
+    expect(entries(raw, '/var/lib/cloud')).toEqual([]);
+    expect(debugfs(raw, 'stat /var/lib/cloud/instance').err).toMatch(/not found/);
+    expect(debugfs(raw, 'stat /var/log/cloud-init.log').err).toMatch(/not found/);
+    expect(debugfs(raw, 'stat /etc/apt/apt.conf.d/94cloud-init-config').err).toMatch(/not found/);
+    // Logs are empty, /tmp is empty.
+    expect(debugfs(raw, 'stat /var/log/dpkg.log').out).toMatch(/Size: 0\b/);
+    expect(entries(raw, '/tmp')).toEqual([]);
+    expect(entries(raw, '/var/tmp')).toEqual([]);
+
+    // Nothing left behind: no qemu, no temporary folder, and the post step finds nothing to do.
+    expect(qemuProcessesUnder(run.workspace)).toEqual([]);
+    expect(readdirSync(run.workspace).filter((name) => name.startsWith('indicovm-build-'))).toEqual([]);
+    const post = runPost(run, tmp);
+    expect(post.status).toBe(0);
+    expect(post.stdout).toMatch(/Nothing to clean up/);
+    expect(post.stdout).not.toContain('Serial console of the build VM');
+  });
+
+  test('a VM that never answers SSH fails with the serial console tail and leaves nothing behind', () => {
+    const tmp = join(scratch, 'tmp-fail');
+    mkdirSync(tmp);
+    const workspace = mkdtempSync(join(scratch, 'ws-'));
+    // A blank disk: SeaBIOS finds nothing to boot.
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', join(workspace, 'blank.qcow2'), '1G']);
+    const run = runBundledAction(
+      MAIN,
+      {
+        'base-image': 'blank.qcow2',
+        accelerator: 'tcg',
+        recipe: 'none',
+        'provision-script': 'provision.sh',
+        'ssh-timeout': '20s',
+        'disk-size': '1G',
+        memory: '512',
+        'output-dir': 'out',
+      },
+      { workspace, env: { TMPDIR: tmp }, files: { 'provision.sh': PROVISION }, timeoutMs: 3 * 60_000 },
+    );
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toMatch(/::error::action-build-image failed: .*the VM did not answer SSH within 20 s/);
+    // The error carries the serial console's tail; a blank disk writes nothing there, and the error says so.
+    expect(run.stdout).toMatch(/Last lines of the serial console/);
+    expect(run.stdout).toMatch(/Nothing was written to the serial console: the disk did not boot/);
+    expect(qemuProcessesUnder(workspace)).toEqual([]);
+    expect(readdirSync(workspace).filter((name) => name.startsWith('indicovm-build-'))).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
+    // No half-written image; the serial log stays for the post step and the user.
+    expect(readdirSync(join(workspace, 'out'))).toEqual(['indico.serial.log']);
+    const post = runPost(run, tmp);
+    expect(post.status).toBe(0);
+    expect(post.stdout).toMatch(/Nothing to clean up/);
+    expect(post.stdout).toContain('::group::Serial console of the build VM (last lines)');
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { checkBuildImageOptions, type BuildImageOptions } from '../../../shared/build/build-image.js';
+import { finalSealScript, SEAL_FAILED, SEAL_OK, sealScript } from '../../../shared/build/seal.js';
+import { LineSink } from '../../../shared/build/vm.js';
+import { ConfigurationError } from '../../../shared/errors.js';
+import { buildImageCommand } from '../../../shared/options/commands.js';
+import { resolveOptions } from '../../../shared/options/resolve.js';
+
+function options(explicit: Record<string, string>): BuildImageOptions {
+  return resolveOptions(buildImageCommand, { explicit, explicitKind: 'flag', env: {} }).values;
+}
+
+/** `sh -n`: the real shell parses the script without running it. */
+function shellSyntaxError(script: string): string {
+  const result = spawnSync('sh', ['-n'], { input: script, encoding: 'utf8' });
+  return result.status === 0 ? '' : result.stderr;
+}
+
+describe('seal scripts', () => {
+  test('both parts are valid POSIX sh', () => {
+    expect(shellSyntaxError(sealScript())).toBe('');
+    expect(shellSyntaxError(finalSealScript('indicovm'))).toBe('');
+  });
+
+  test('the session part removes what makes a machine unique', () => {
+    const script = sealScript();
+    for (const expected of [
+      'cloud-init clean --logs --seed --machine-id',
+      ': > /etc/machine-id',
+      'rm -f /etc/ssh/ssh_host_*',
+      'apt-get clean',
+      'rm -f /var/lib/indicovm/firstboot.done',
+      '/var/lib/dhcp/*',
+    ]) {
+      expect(script).toContain(expected);
+    }
+  });
+
+  test('the last part deletes the build user (quoted), empties logs and tmp, trims, reports, powers off', () => {
+    const script = finalSealScript('build_user');
+    expect(script).toContain('userdel -r build_user');
+    expect(script).toContain('find /tmp /var/tmp -mindepth 1 -delete');
+    expect(script).toContain('truncate -s 0');
+    expect(script).toContain('fstrim -av');
+    expect(script).toContain(SEAL_OK);
+    expect(script).toContain(SEAL_FAILED);
+    expect(script.trim().endsWith('systemctl poweroff')).toBe(true);
+  });
+});
+
+describe('checkBuildImageOptions', () => {
+  const base = { 'base-image': '/images/base.qcow2' };
+
+  test('accepts a plain build', () => {
+    expect(() => checkBuildImageOptions(options(base))).not.toThrow();
+  });
+
+  test.each([
+    [{}, "Missing option 'base-image'"],
+    [{ 'base-image': 'glance:' }, 'needs an image name or ID'],
+    [{ ...base, 'base-image-sha256': 'a'.repeat(64) }, 'only applies when'],
+    [{ ...base, recipe: 'none' }, "give at least one 'provision-script'"],
+    [{ ...base, formats: 'qcow2,raw,qcow2' }, 'lists a format twice'],
+  ])('refuses %j', (explicit, message) => {
+    expect(() => checkBuildImageOptions(options(explicit))).toThrow(ConfigurationError);
+    expect(() => checkBuildImageOptions(options(explicit))).toThrow(message);
+  });
+});
+
+test('LineSink joins chunks into whole lines', () => {
+  const lines: string[] = [];
+  const sink = new LineSink((line) => lines.push(line));
+  sink.write('one\ntw');
+  sink.write('o\r\nthr');
+  expect(lines).toEqual(['one', 'two']);
+  sink.flush();
+  expect(lines).toEqual(['one', 'two', 'thr']);
+});
