@@ -11,5 +11,7 @@ await runAction('action-manage', async (reporter) => {
     stdout: result.stdout,
     status: result.status,
     'backup-path': result.backupPath,
+    'logs-path': result.logsPath,
+    health: result.health,
   });
 });

@@ -5,13 +5,15 @@ export const metadata: ActionMetadata = {
   folder: 'action-manage',
   name: 'indicovm manage',
   description:
-    'Run management tasks on an Indico VM over one verified SSH connection: load-ssl, update-server, update-redis, update-smtp, start/stop/restart/status, run, backup.',
+    'Run management tasks on an Indico VM over one verified SSH connection: load-ssl, update-server, update-redis, update-smtp, config, start/stop/restart/status, run, backup, logs, upgrade, health.',
   command: manageCommand,
   post: false,
   outputs: {
     changed: 'JSON: per task, what changed',
     stdout: 'Standard output of the run task',
-    status: 'JSON: per component, its state',
+    status: 'JSON: per component, is-active and is-enabled (and per unit)',
     'backup-path': 'Local path of the backup tarball',
+    'logs-path': 'Local path of the journal fetched by the logs task',
+    health: 'JSON: the HTTPS probe of BASE_URL (url, status, ok, certificate)',
   },
 };

@@ -1,15 +1,32 @@
-import { ConfigurationError, NotBuiltYetError } from '../errors.js';
-import type { Values } from '../options/kinds.js';
-import { manageCommand } from '../options/commands.js';
+import { ConfigurationError } from '../errors.js';
+import { urlUserInfo } from '../recipe/escape.js';
 import type { Reporter } from '../report/reporter.js';
+import type { Secret } from '../secret.js';
+import { connect, sshConnectOptions } from '../ssh/index.js';
+import type { ManageOptions } from './options.js';
+import { readHostFacts, type HostFacts } from './remote/host-facts.js';
+import type { TaskContext, TaskOutcome } from './task.js';
+import { TASKS } from './tasks/index.js';
 
-export type ManageOptions = Values<typeof manageCommand.options>;
+export type { ManageOptions } from './options.js';
 
+/**
+ * `manage`: one verified SSH connection, the tasks run on it in the order given. Each task reads what
+ * is on the VM, changes only what differs (so a second run changes nothing) and says what it changed.
+ */
 export interface ManageResult {
+  /** Per task, the files and services it changed; tasks that changed nothing are left out. */
   readonly changed: Record<string, readonly string[]>;
+  /** Standard output of the run task. */
   readonly stdout?: string;
-  readonly status?: Record<string, string>;
+  /** Per component: is-active, is-enabled, and the same per unit. */
+  readonly status?: Record<string, unknown>;
+  /** Local path of the backup tarball. */
   readonly backupPath?: string;
+  /** Local path of the fetched journal. */
+  readonly logsPath?: string;
+  /** The HTTPS probe of BASE_URL. */
+  readonly health?: Record<string, unknown>;
 }
 
 /** What each task needs beyond the connection, checked for the whole list before connecting. */
@@ -57,12 +74,78 @@ export function checkManageOptions(options: ManageOptions): void {
       }
     }
   }
+  const movesPorts = (options.tasks ?? []).some((task) => task === 'update-server' || task === 'config');
+  if (movesPorts && options.httpPort === options.httpsPort) {
+    problems.push(`http-port and https-port must differ (both are ${options.httpPort}).`);
+  }
   if (problems.length > 0) {
     throw new ConfigurationError([...new Set(problems)].join('\n'));
   }
 }
 
-export async function manage(options: ManageOptions, _reporter: Reporter): Promise<ManageResult> {
+/** Every form in which a secret of these options could reach a log. */
+function maskSecrets(options: ManageOptions, reporter: Reporter): void {
+  const secrets: (Secret | undefined)[] = [options.redisPassword, options.smtpPassword, options.sslKey];
+  for (const secret of secrets) {
+    if (secret === undefined || secret.length === 0) continue;
+    for (const form of [...secret.encodings(), urlUserInfo(secret.reveal())]) reporter.mask(form);
+  }
+}
+
+function summaryRow(task: string, outcome: TaskOutcome | undefined, error?: unknown): string[] {
+  if (outcome === undefined) {
+    return [task, 'failed', error instanceof Error ? error.message.split('\n')[0]! : String(error)];
+  }
+  return [task, outcome.changed.length > 0 ? outcome.changed.join('\n') : 'unchanged', outcome.note];
+}
+
+export async function manage(options: ManageOptions, reporter: Reporter): Promise<ManageResult> {
   checkManageOptions(options);
-  throw new NotBuiltYetError(`The management tasks over SSH (${(options.tasks ?? []).join(', ')})`);
+  maskSecrets(options, reporter);
+  const tasks = options.tasks ?? [];
+  const session = await connect(sshConnectOptions(options, process.env.SSH_AUTH_SOCK), reporter);
+  let facts: Promise<HostFacts> | undefined;
+  const ctx: TaskContext = {
+    session,
+    options,
+    reporter,
+    facts: () => (facts ??= readHostFacts(session)),
+    now: new Date(),
+  };
+  const changed: Record<string, string[]> = {};
+  const rows: string[][] = [];
+  let result: Omit<ManageResult, 'changed'> = {};
+  try {
+    for (const task of tasks) {
+      let outcome: TaskOutcome;
+      try {
+        outcome = await reporter.group(`${task} on ${session.where}`, () => TASKS[task]!(ctx));
+      } catch (error) {
+        rows.push(summaryRow(task, undefined, error));
+        throw error;
+      }
+      rows.push(summaryRow(task, outcome));
+      reporter.info(
+        `${task}: ${outcome.changed.length > 0 ? `changed ${outcome.changed.join(', ')}` : outcome.note}`,
+      );
+      if (outcome.changed.length > 0) {
+        changed[task] = [...(changed[task] ?? []), ...outcome.changed];
+      }
+      result = {
+        ...result,
+        ...(outcome.stdout !== undefined ? { stdout: outcome.stdout } : {}),
+        ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+        ...(outcome.backupPath !== undefined ? { backupPath: outcome.backupPath } : {}),
+        ...(outcome.logsPath !== undefined ? { logsPath: outcome.logsPath } : {}),
+        ...(outcome.health !== undefined ? { health: outcome.health } : {}),
+      };
+    }
+  } finally {
+    reporter.summary({
+      heading: `indicovm manage: ${session.where}`,
+      tables: [{ header: ['Task', 'Changed', 'Result'], rows }],
+    });
+    await session.close();
+  }
+  return { changed, ...result };
 }

@@ -35,6 +35,7 @@ export const manageOptions = {
     default: {},
     keyPattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
   }),
+  // The web server (nginx or Apache) and the unit names are read from the VM (/etc/indicovm/host.env).
   sslCert: recipeOptions.sslCert,
   sslKey: recipeOptions.sslKey,
   sslChain: recipeOptions.sslChain,
@@ -53,6 +54,9 @@ export const manageOptions = {
   smtpPassword: recipeOptions.smtpPassword,
   smtpUseTls: recipeOptions.smtpUseTls,
   installDir: recipeOptions.installDir,
-  webServer: recipeOptions.webServer,
-  backupDir: o.path({ description: 'Local directory for backup tarballs', default: 'indicovm-backups' }),
+  dbName: recipeOptions.dbName,
+  backupDir: o.path({
+    description: 'Local directory for backup tarballs and fetched logs',
+    default: 'indicovm-backups',
+  }),
 } satisfies o.OptionGroup;

@@ -1,0 +1,186 @@
+// The `config` task set, indicovm (the bundled action-manage) against Fabric 2 doing the same edits
+// on the same recipe VM. See README.md. Run: npx tsx bench/manage/bench.ts [rounds]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { recipeVm } from '../../test/support/recipe-vm.js';
+import { runBundledAction } from '../../test/support/run-action.js';
+
+const ROUNDS = Number(process.argv[2] ?? 3);
+const FABRIC = fileURLToPath(new URL('./fabric_config.py', import.meta.url));
+const PYTHON = '/usr/bin/python3';
+const work = mkdtempSync(join(tmpdir(), 'indicovm-bench-manage-'));
+
+function makeCert(cn: string): { cert: string; key: string } {
+  const key = join(work, `${cn}.key`);
+  const cert = join(work, `${cn}.crt`);
+  const r = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-nodes',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-days',
+      '7',
+      '-subj',
+      `/CN=${cn}`,
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(r.stderr);
+  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
+}
+
+interface Values {
+  serverName: string;
+  httpsPort: number;
+  redisPassword: string;
+  smtpPassword: string;
+  cert: string;
+  key: string;
+}
+
+const sets: Record<'A' | 'B', Values> = {
+  A: {
+    serverName: 'indico-a.test',
+    httpsPort: 8443,
+    redisPassword: `a p@ss'"\\$x`,
+    smtpPassword: 'smtp-a',
+    ...makeCert('indico-a.test'),
+  },
+  B: {
+    serverName: 'indico-b.test',
+    httpsPort: 9443,
+    redisPassword: `b p@ss'"\\$y`,
+    smtpPassword: 'smtp-b',
+    ...makeCert('indico-b.test'),
+  },
+};
+
+const vm = await recipeVm();
+const keyFile = join(work, 'id');
+writeFileSync(keyFile, vm.privateKey.reveal(), { mode: 0o600 });
+
+function indicovm(v: Values): { seconds: number; changed: unknown } {
+  const started = process.hrtime.bigint();
+  const run = runBundledAction(
+    'action-manage/dist/index.js',
+    {
+      host: vm.host,
+      port: String(vm.port),
+      username: vm.username,
+      'ssh-key': vm.privateKey.reveal(),
+      'host-keys': vm.hostKey,
+      tasks: 'config',
+      'ssl-cert': v.cert,
+      'ssl-key': v.key,
+      'server-name': v.serverName,
+      'https-port': String(v.httpsPort),
+      'redis-password': v.redisPassword,
+      'smtp-server': 'smtp.example.org',
+      'smtp-port': '587',
+      'smtp-login': 'indico',
+      'smtp-password': v.smtpPassword,
+      'smtp-use-tls': 'true',
+    },
+    { timeoutMs: 600_000 },
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (run.status !== 0) throw new Error(`indicovm failed:\n${run.stdout}\n${run.stderr}`);
+  return { seconds, changed: JSON.parse(run.outputs.changed ?? '{}') };
+}
+
+function fabric(v: Values): { seconds: number; changed: unknown } {
+  const input = JSON.stringify({
+    host: vm.host,
+    port: vm.port,
+    user: vm.username,
+    key_file: keyFile,
+    host_key: vm.hostKey,
+    install_dir: '/opt/indico',
+    values: {
+      cert: v.cert,
+      key: v.key,
+      server_name: v.serverName,
+      https_port: v.httpsPort,
+      http_port: 80,
+      redis_password: v.redisPassword,
+      redis_port: 6379,
+      smtp_server: 'smtp.example.org',
+      smtp_port: 587,
+      smtp_login: 'indico',
+      smtp_password: v.smtpPassword,
+      smtp_use_tls: true,
+    },
+  });
+  const started = process.hrtime.bigint();
+  const run = spawnSync(PYTHON, [FABRIC], { input, encoding: 'utf8', timeout: 600_000 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (run.status !== 0) throw new Error(`fabric failed:\n${run.stdout}\n${run.stderr}`);
+  return { seconds, changed: (JSON.parse(run.stdout) as { changed: string[] }).changed };
+}
+
+const empty = (changed: unknown): boolean =>
+  Array.isArray(changed) ? changed.length === 0 : Object.keys(changed as object).length === 0;
+
+// Same edits: after indicovm wrote set A, Fabric with set A must find nothing to change, and back.
+indicovm(sets.A);
+const fabricAfterIndicovm = fabric(sets.A);
+if (!empty(fabricAfterIndicovm.changed)) {
+  throw new Error(
+    `Fabric changed files indicovm had written: ${JSON.stringify(fabricAfterIndicovm.changed)}`,
+  );
+}
+fabric(sets.B);
+const indicovmAfterFabric = indicovm(sets.B);
+if (!empty(indicovmAfterFabric.changed)) {
+  throw new Error(
+    `indicovm changed files Fabric had written: ${JSON.stringify(indicovmAfterFabric.changed)}`,
+  );
+}
+
+const times = {
+  indicovmChange: [] as number[],
+  indicovmNoop: [] as number[],
+  fabricChange: [] as number[],
+  fabricNoop: [] as number[],
+};
+for (let round = 0; round < ROUNDS; round++) {
+  const i1 = indicovm(sets.A);
+  const i2 = indicovm(sets.A);
+  const f1 = fabric(sets.B);
+  const f2 = fabric(sets.B);
+  if (empty(i1.changed) || !empty(i2.changed) || empty(f1.changed) || !empty(f2.changed)) {
+    throw new Error(`unexpected change pattern in round ${round + 1}`);
+  }
+  times.indicovmChange.push(i1.seconds);
+  times.indicovmNoop.push(i2.seconds);
+  times.fabricChange.push(f1.seconds);
+  times.fabricNoop.push(f2.seconds);
+  process.stderr.write(
+    `round ${round + 1}: ${[i1, i2, f1, f2].map((r) => r.seconds.toFixed(2)).join(' ')}\n`,
+  );
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const row = (name: string, a: number[], b: number[]): string =>
+  `| ${name} | ${median(a).toFixed(2)} | ${median(b).toFixed(2)} | ${(median(a) / median(b)).toFixed(2)} |`;
+console.log(
+  `Median wall time of ${ROUNDS} rounds, seconds (Fabric ${spawnSync(PYTHON, ['-c', 'import fabric; print(fabric.__version__)'], { encoding: 'utf8' }).stdout.trim()}, node ${process.version}):\n`,
+);
+console.log('| config run | indicovm (bundled action) | Fabric 2 | ratio indicovm / Fabric |');
+console.log('| --- | ---: | ---: | ---: |');
+console.log(row('changes everything', times.indicovmChange, times.fabricChange));
+console.log(row('changes nothing (second run)', times.indicovmNoop, times.fabricNoop));
+await vm.stop();
+rmSync(work, { recursive: true, force: true });

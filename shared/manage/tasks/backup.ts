@@ -1,0 +1,57 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CommandError } from '../../errors.js';
+import type { TaskContext, TaskOutcome } from '../task.js';
+
+export const REMOTE_BACKUP_DIR = '/var/backups/indicovm';
+
+/** UTC time as it goes into a file name: 20260125T101500Z. */
+export function stamp(date: Date): string {
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * On the VM: pg_dump (custom format) of the database and the archive directory (uploaded files) into
+ * one tarball. $1 database, $2 install dir, $3 tarball. Prints the tarball's size.
+ */
+const BACKUP_SCRIPT = `set -eu
+umask 077
+db=$1 install=$2 out=$3
+mkdir -p "$(dirname "$out")"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+chown postgres "$work"
+runuser -u postgres -- pg_dump -Fc -f "$work/$db.dump" "$db"
+set -- -C "$work" "$db.dump"
+if [ -d "$install/archive" ]; then set -- "$@" -C "$install" archive; fi
+tar -czf "$out.part" "$@"
+mv -f "$out.part" "$out"
+stat -c %s "$out"
+`;
+
+export async function backup(ctx: TaskContext): Promise<TaskOutcome> {
+  const o = ctx.options;
+  const name = `indicovm-backup-${stamp(ctx.now)}.tar.gz`;
+  const remote = `${REMOTE_BACKUP_DIR}/${name}`;
+  const { stdout } = await ctx.session.exec(
+    ['sh', '-c', BACKUP_SCRIPT, 'sh', o.dbName, o.installDir.replace(/\/+$/, ''), remote],
+    { sudo: true },
+  );
+  const size = Number(stdout.trim().split('\n').at(-1));
+  const content = await ctx.session.download(remote, { sudo: true });
+  if (content.length !== size) {
+    throw new CommandError(`download ${remote}`, null, '', `got ${content.length} of ${size} bytes`);
+  }
+  const dir = resolve(o.backupDir);
+  mkdirSync(dir, { recursive: true });
+  const local = join(dir, name);
+  writeFileSync(local, content, { mode: 0o600 });
+  return {
+    changed: [remote],
+    note: `${name} (${content.length} bytes; also kept on the VM in ${REMOTE_BACKUP_DIR})`,
+    backupPath: local,
+  };
+}

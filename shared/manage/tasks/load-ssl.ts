@@ -1,0 +1,65 @@
+import { PATHS } from '../../recipe/context.js';
+import { readPemInputs } from '../../recipe/pem-inputs.js';
+import type { RecipeOptions } from '../../recipe/render.js';
+import { apacheTlsPaths, apacheTlsPort, editApacheVhost } from '../edit/apache.js';
+import { editNginxVhost, nginxTlsPaths, nginxTlsPort } from '../edit/nginx.js';
+import { setShellAssignment } from '../edit/shell-assignment.js';
+import { changeFiles } from '../remote/file-edit.js';
+import { reloadOrStart, testWebConfig } from '../remote/services.js';
+import { waitForCertificate } from '../remote/tls-probe.js';
+import { checkTls } from '../tls-check.js';
+import type { TaskContext, TaskOutcome } from '../task.js';
+
+export const DEFAULT_CERT = '/etc/ssl/indico/indico.crt';
+const DEFAULT_KEY = '/etc/ssl/indico/indico.key';
+
+/**
+ * Installs a given certificate where the vhost already points (the recipe's ssl-dir), or where it
+ * should point when the vhost names none; the first-boot script is told the certificate is given
+ * (SELF_SIGNED=no), so a later `regenerate` keeps it instead of making a self-signed one.
+ */
+export async function loadSsl(ctx: TaskContext): Promise<TaskOutcome> {
+  const o = ctx.options;
+  const pem = readPemInputs({ sslCert: o.sslCert, sslKey: o.sslKey, sslChain: o.sslChain } as RecipeOptions);
+  const tls = checkTls(pem.sslCert ?? '', pem.sslKey?.reveal() ?? '', pem.sslChain);
+  ctx.reporter.info(
+    `Certificate ${tls.subject}, valid until ${tls.notAfter}; key matches; chain ${tls.endsAtRoot ? 'ends at a self-signed root' : `ends at ${tls.issuer}`}.`,
+  );
+  const facts = await ctx.facts();
+  const vhost = (await ctx.session.readFile(facts.vhostPath, { sudo: true }))?.toString('utf8') ?? '';
+  const named = facts.webServer === 'nginx' ? nginxTlsPaths(vhost) : apacheTlsPaths(vhost);
+  const certPath = named.cert ?? DEFAULT_CERT;
+  const keyPath = named.key ?? DEFAULT_KEY;
+
+  const changed = await changeFiles(
+    ctx.session,
+    [
+      { path: certPath, edit: () => tls.fullChainPem, mode: 0o644 },
+      { path: keyPath, edit: () => tls.keyPem, mode: 0o600, forceMode: true, owner: 'root', group: 'root' },
+      {
+        path: facts.vhostPath,
+        edit: (current) =>
+          facts.webServer === 'nginx'
+            ? editNginxVhost(current ?? '', { certPath, keyPath })
+            : editApacheVhost(current ?? '', { certPath, keyPath }),
+        onlyIfExists: true,
+      },
+      {
+        path: PATHS.firstbootScript,
+        edit: (current) => setShellAssignment(current ?? '', 'SELF_SIGNED', 'no'),
+        onlyIfExists: true,
+      },
+    ],
+    { testInPlace: () => testWebConfig(ctx.session, facts) },
+  );
+  const webChanged = changed.some((path) => path !== PATHS.firstbootScript);
+  const services = webChanged ? await reloadOrStart(ctx.session, [facts.webService]) : [];
+  const port = facts.webServer === 'nginx' ? nginxTlsPort(vhost) : apacheTlsPort(vhost);
+  if (webChanged && port !== undefined) {
+    await waitForCertificate(ctx.session, port, tls.fingerprint256);
+  }
+  return {
+    changed: [...changed, ...services],
+    note: changed.length > 0 ? `installed ${tls.subject} (${tls.fingerprint256})` : 'unchanged',
+  };
+}

@@ -1,0 +1,108 @@
+import { PATHS, UNITS } from '../../recipe/context.js';
+import { pythonString } from '../../recipe/escape.js';
+import { baseUrlFor, bareHost } from '../base-url.js';
+import { X509Certificate } from 'node:crypto';
+import { apacheTlsPaths, editApacheVhost } from '../edit/apache.js';
+import { editNginxVhost, nginxTlsPaths } from '../edit/nginx.js';
+import { setShellAssignment } from '../edit/shell-assignment.js';
+import { changeFiles } from '../remote/file-edit.js';
+import { reloadOrStart, restartRunning, testWebConfig } from '../remote/services.js';
+import { waitForCertificate } from '../remote/tls-probe.js';
+import { DEFAULT_CERT } from './load-ssl.js';
+import type { TaskContext, TaskOutcome } from '../task.js';
+import { indicoConfChanges } from './indico-conf-files.js';
+
+/**
+ * Opens the ports in whichever firewall the recipe used: its own nftables table when it wrote one,
+ * else ufw or firewalld when active. Prints one line per port it opened. Ports come as $1 $2.
+ */
+const OPEN_PORTS = `set -eu
+table=/etc/nftables.d/indicovm.nft
+if [ -f "$table" ]; then
+  new=$(mktemp "$table.XXXXXX")
+  sed -E "s/tcp dport \\{[^}]*\\}/tcp dport { $1, $2 }/" "$table" > "$new"
+  if cmp -s "$new" "$table"; then rm -f "$new"; else
+    chmod 644 "$new"; mv -f "$new" "$table"
+    nft delete table inet indicovm 2>/dev/null || true
+    nft -f "$table"
+    echo "$table (ports $1, $2)"
+  fi
+elif command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
+  for port in "$1" "$2"; do
+    ufw status | grep -qE "^$port/tcp +ALLOW" || { ufw allow "$port/tcp" >/dev/null; echo "ufw $port/tcp"; }
+  done
+elif command -v firewall-cmd >/dev/null 2>&1 && systemctl is-active --quiet firewalld; then
+  for port in "$1" "$2"; do
+    firewall-cmd --quiet --query-port="$port/tcp" --permanent || { firewall-cmd --quiet --permanent --add-port="$port/tcp"; echo "firewalld $port/tcp"; }
+    firewall-cmd --quiet --query-port="$port/tcp" || firewall-cmd --quiet --add-port="$port/tcp"
+  done
+fi
+`;
+
+/** Fingerprint of the certificate file the vhost names: what the new port must serve once the reload is done. */
+async function installedCertificate(
+  ctx: TaskContext,
+  vhostPath: string,
+  webServer: 'nginx' | 'apache',
+): Promise<string> {
+  const vhost = (await ctx.session.readFile(vhostPath, { sudo: true }))?.toString('utf8') ?? '';
+  const path = (webServer === 'nginx' ? nginxTlsPaths(vhost) : apacheTlsPaths(vhost)).cert ?? DEFAULT_CERT;
+  return new X509Certificate(await ctx.session.download(path, { sudo: true })).fingerprint256;
+}
+
+export async function updateServer(ctx: TaskContext): Promise<TaskOutcome> {
+  const o = ctx.options;
+  const host = bareHost(o.serverName!);
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const baseUrl = baseUrlFor(host, o.httpsPort);
+  const facts = await ctx.facts();
+  const vhostEdit = (current: string | undefined): string =>
+    facts.webServer === 'nginx'
+      ? editNginxVhost(current ?? '', {
+          serverName: host,
+          httpPort: o.httpPort,
+          httpsPort: o.httpsPort,
+          baseUrl,
+        })
+      : editApacheVhost(current ?? '', {
+          serverName: host,
+          urlHost,
+          httpPort: o.httpPort,
+          httpsPort: o.httpsPort,
+          baseUrl,
+        });
+  const changed = await changeFiles(
+    ctx.session,
+    [
+      { path: facts.vhostPath, edit: vhostEdit },
+      ...indicoConfChanges(ctx, { BASE_URL: pythonString(baseUrl) }),
+      {
+        path: PATHS.firstbootScript,
+        edit: (current) => setShellAssignment(current ?? '', 'SERVER_NAME', host),
+        onlyIfExists: true,
+      },
+    ],
+    { testInPlace: () => testWebConfig(ctx.session, facts) },
+  );
+  const services: string[] = [];
+  if (changed.includes(facts.vhostPath)) {
+    services.push(...(await reloadOrStart(ctx.session, [facts.webService])));
+    await waitForCertificate(
+      ctx.session,
+      o.httpsPort,
+      await installedCertificate(ctx, facts.vhostPath, facts.webServer),
+    );
+  }
+  if (changed.some((path) => path.endsWith('/etc/indico.conf'))) {
+    services.push(...(await restartRunning(ctx.session, [UNITS.uwsgi, UNITS.celery, UNITS.celeryBeat])));
+  }
+  const { stdout } = await ctx.session.exec(
+    ['sh', '-c', OPEN_PORTS, 'sh', String(o.httpPort), String(o.httpsPort)],
+    {
+      sudo: true,
+    },
+  );
+  const firewall = stdout.split('\n').filter(Boolean);
+  const all = [...changed, ...services, ...firewall];
+  return { changed: all, note: all.length > 0 ? `BASE_URL ${baseUrl}` : 'unchanged' };
+}

@@ -1,0 +1,125 @@
+// The staged, checked, backed-up file changes of manage over a real OpenSSH sshd on 127.0.0.1, as a
+// sudo user (the path a VM's default user takes).
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommandError } from '../../../shared/errors.js';
+import { changeFiles, checkPythonSyntax } from '../../../shared/manage/remote/file-edit.js';
+import { Secret } from '../../../shared/secret.js';
+import { connect, type SshSession } from '../../../shared/ssh/index.js';
+import { startSshd, type Sshd } from '../../support/sshd.js';
+import { RecordingReporter } from '../ssh/recording-reporter.js';
+
+let sshd: Sshd;
+let session: SshSession;
+let dir: string;
+
+beforeAll(async () => {
+  sshd = await startSshd({ sudoForTestUser: true });
+  // Root-owned, like /etc: only sudo can write here.
+  dir = mkdtempSync(join(tmpdir(), 'indicovm-manage-files-'));
+  execFileSync('chmod', ['755', dir]);
+  session = await connect(
+    {
+      host: sshd.host,
+      port: sshd.port,
+      username: sshd.testUser.name,
+      password: new Secret(sshd.testUser.password),
+      fingerprint: [sshd.fingerprint],
+    },
+    new RecordingReporter(),
+  );
+});
+
+afterAll(async () => {
+  await session?.close();
+  await sshd?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('changeFiles', () => {
+  test('edits keep mode and owner, keep one backup, create new files, and a repeat changes nothing', async () => {
+    const existing = join(dir, 'a.conf');
+    writeFileSync(existing, 'port 1\n', { mode: 0o640 });
+    execFileSync('chown', ['root:daemon', existing]);
+    const fresh = join(dir, 'new.key');
+    const changes = [
+      { path: existing, edit: (t: string | undefined) => (t ?? '').replace('port 1', 'port 2') },
+      { path: fresh, edit: () => 'secret\n', mode: 0o600 },
+      { path: join(dir, 'optional'), edit: () => 'x', onlyIfExists: true },
+    ];
+    expect(await changeFiles(session, changes)).toEqual([existing, fresh]);
+    expect(readFileSync(existing, 'utf8')).toBe('port 2\n');
+    expect(readFileSync(`${existing}.indicovm.bak`, 'utf8')).toBe('port 1\n');
+    expect(statSync(existing).mode & 0o777).toBe(0o640);
+    expect(execFileSync('stat', ['-c', '%U:%G', existing], { encoding: 'utf8' }).trim()).toBe('root:daemon');
+    expect(statSync(fresh).mode & 0o777).toBe(0o600);
+    expect(statSync(fresh).uid).toBe(0);
+    expect(existsSync(join(dir, 'optional'))).toBe(false);
+    expect(await changeFiles(session, changes)).toEqual([]);
+  });
+
+  test('a forced mode is a change even when the content is the same', async () => {
+    const key = join(dir, 'loose.key');
+    writeFileSync(key, 'k\n', { mode: 0o644 });
+    expect(
+      await changeFiles(session, [{ path: key, edit: () => 'k\n', mode: 0o600, forceMode: true }]),
+    ).toEqual([key]);
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+  });
+
+  test('a failing test in place puts every file back and removes the new ones', async () => {
+    const vhost = join(dir, 'vhost.conf');
+    writeFileSync(vhost, 'good\n');
+    const added = join(dir, 'added.crt');
+    const error = await failure(
+      changeFiles(
+        session,
+        [
+          { path: vhost, edit: () => 'bad\n' },
+          { path: added, edit: () => 'cert\n' },
+        ],
+        {
+          testInPlace: () =>
+            session.exec(['sh', '-c', `grep -q good ${vhost}`], { sudo: true }).then(() => undefined),
+        },
+      ),
+    );
+    expect(error).toBeInstanceOf(CommandError);
+    expect(error.message).toContain('the previous files were put back');
+    expect(readFileSync(vhost, 'utf8')).toBe('good\n');
+    expect(existsSync(added)).toBe(false);
+    expect(existsSync(`${vhost}.indicovm-new`)).toBe(false);
+  });
+
+  test('a failing check of the staged copy leaves the target alone and no staging file', async () => {
+    const conf = join(dir, 'indico.conf');
+    writeFileSync(conf, "BASE_URL = 'https://a'\n");
+    const secret = 'hunter2-very-secret';
+    const error = await failure(
+      changeFiles(session, [
+        {
+          path: conf,
+          edit: () => `SMTP_PASSWORD = '${secret}\n`,
+          check: (p) => checkPythonSyntax(session, p),
+        },
+      ]),
+    );
+    expect(error).toBeInstanceOf(CommandError);
+    expect(error.message).toMatch(/indico\.conf: .* at line 1/);
+    expect(error.message).not.toContain(secret);
+    expect(readFileSync(conf, 'utf8')).toBe("BASE_URL = 'https://a'\n");
+    expect(existsSync(`${conf}.indicovm-new`)).toBe(false);
+  });
+});

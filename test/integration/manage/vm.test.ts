@@ -1,0 +1,316 @@
+// action-manage, bundled, against a real Debian 12 VM provisioned by the recipe (install-indico: false).
+// Run `npm run bundle` first: the test runs action-manage/dist/index.js as the runner does.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { generateEd25519KeyPair } from '../../../shared/cloudinit/keys.js';
+import { TerminalReporter } from '../../../shared/report/terminal.js';
+import { quote } from '../../../shared/shell/quote.js';
+import { connect, type SshSession } from '../../../shared/ssh/index.js';
+import { recipeVm, type RecipeVm } from '../../support/recipe-vm.js';
+import { REPO, runBundledAction, type ActionRun } from '../../support/run-action.js';
+import { tempDir } from '../../unit/recipe/helpers.js';
+
+const BUNDLE = 'action-manage/dist/index.js';
+const REDIS_PASSWORD = `r3d!s p@ss:w/rd%41 'q' "dq" \\ $(id) #x`;
+const SMTP_PASSWORD = `smtp'"\\$pw #1`;
+const TIMINGS: Record<string, number> = {};
+
+let vm: RecipeVm;
+let session: SshSession;
+let pki: { cert: string; key: string; fingerprint: string };
+
+function makeCert(cn: string): { cert: string; key: string; fingerprint: string } {
+  const dir = tempDir('manage-vm-cert');
+  const result = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-nodes',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-days',
+      '7',
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      `subjectAltName=DNS:${cn}`,
+      '-keyout',
+      join(dir, 'k.pem'),
+      '-out',
+      join(dir, 'c.pem'),
+    ],
+    { encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(result.stderr);
+  const cert = readFileSync(join(dir, 'c.pem'), 'utf8');
+  return {
+    cert,
+    key: readFileSync(join(dir, 'k.pem'), 'utf8'),
+    fingerprint: new X509Certificate(cert).fingerprint256,
+  };
+}
+
+function manage(tasks: string, inputs: Record<string, string> = {}, hostKeys = vm.hostKey): ActionRun {
+  const started = Date.now();
+  const run = runBundledAction(
+    BUNDLE,
+    {
+      host: vm.host,
+      port: String(vm.port),
+      username: vm.username,
+      'ssh-key': vm.privateKey.reveal(),
+      'host-keys': hostKeys,
+      tasks,
+      ...inputs,
+    },
+    { timeoutMs: 300_000 },
+  );
+  TIMINGS[tasks] = (TIMINGS[tasks] ?? 0) + (Date.now() - started) / 1000;
+  // No secret in anything the runner keeps.
+  // ::add-mask:: lines are how the runner is told what to hide: the only place a secret may appear.
+  const logged = run.stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n');
+  for (const text of [logged, run.stderr, run.summary, JSON.stringify(run.outputs)]) {
+    for (const secret of [
+      REDIS_PASSWORD,
+      SMTP_PASSWORD,
+      encodeURIComponent(REDIS_PASSWORD),
+      pki.key.split('\n')[1]!,
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+  }
+  if (run.status !== 0) {
+    process.stderr.write(`manage ${tasks} exited ${run.status}:\n${run.stdout}\n${run.stderr}\n`);
+  }
+  return run;
+}
+
+async function sh(script: string): Promise<string> {
+  return (await session.runScript(script, { sudo: true })).stdout;
+}
+
+/** The certificate the VM serves on a port, seen through an SSH tunnel. */
+async function servedFingerprint(port: number, servername: string): Promise<string> {
+  const forward = await session.forwardLocal('127.0.0.1', port);
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect(
+        { host: '127.0.0.1', port: forward.port, servername, rejectUnauthorized: false },
+        () => {
+          resolve(socket.getPeerCertificate().fingerprint256);
+          socket.end();
+        },
+      );
+      socket.on('error', reject);
+    });
+  } finally {
+    await forward.close();
+  }
+}
+
+const CONFIG_FILES = [
+  '/opt/indico/etc/indico.conf',
+  '/etc/indicovm/templates/indico.conf',
+  '/etc/indicovm/templates/redis.conf',
+  '/etc/redis/indico.conf',
+  '/etc/nginx/conf.d/indico.conf',
+  '/etc/ssl/indico/indico.crt',
+  '/etc/ssl/indico/indico.key',
+  '/usr/local/sbin/indicovm-firstboot',
+];
+
+beforeAll(async () => {
+  if (!existsSync(join(REPO, BUNDLE))) throw new Error(`${BUNDLE} is missing: run npm run bundle first.`);
+  pki = makeCert('indico.test');
+  vm = await recipeVm();
+  session = await connect(
+    { host: vm.host, port: vm.port, username: vm.username, privateKey: vm.privateKey, hostKeys: vm.hostKey },
+    new TerminalReporter(),
+  );
+}, 1_500_000);
+
+afterAll(async () => {
+  process.stderr.write(
+    `manage VM test timings (s): boot ${vm?.timings.boot}, recipe ${vm?.timings.recipe}, ` +
+      Object.entries(TIMINGS)
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+        .join(', ') +
+      '\n',
+  );
+  await session?.close();
+  await vm?.stop();
+}, 120_000);
+
+describe('action-manage on a recipe VM', () => {
+  test('a wrong host key is refused before anything runs', async () => {
+    const marker = `/tmp/indicovm-must-not-exist-${Date.now()}`;
+    const run = manage('run', { script: `touch ${marker}` }, generateEd25519KeyPair().publicKey);
+    expect(run.status).not.toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/host key/i);
+    expect(await sh(`[ -e ${marker} ] && echo present || echo absent`)).toBe('absent\n');
+  });
+
+  test('load-ssl installs the certificate and nginx serves it', async () => {
+    const run = manage('load-ssl', { 'ssl-cert': pki.cert, 'ssl-key': pki.key });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.outputs.changed!)['load-ssl']).toEqual(
+      expect.arrayContaining(['/etc/ssl/indico/indico.crt', '/etc/ssl/indico/indico.key']),
+    );
+    expect(await servedFingerprint(443, 'indico.test')).toBe(pki.fingerprint);
+    expect(await sh('stat -c %a /etc/ssl/indico/indico.key')).toBe('600\n');
+    expect(await sh('grep -c "^SELF_SIGNED=no$" /usr/local/sbin/indicovm-firstboot')).toBe('1\n');
+    expect(run.summary).toContain('load-ssl');
+  });
+
+  test('update-server moves BASE_URL, server_name and the HTTPS port', async () => {
+    const run = manage('update-server', { 'server-name': 'indico.test', 'https-port': '8443' });
+    expect(run.status).toBe(0);
+    expect(await sh("grep '^BASE_URL' /opt/indico/etc/indico.conf /etc/indicovm/templates/indico.conf")).toBe(
+      "/opt/indico/etc/indico.conf:BASE_URL = 'https://indico.test:8443'\n" +
+        "/etc/indicovm/templates/indico.conf:BASE_URL = 'https://indico.test:8443'\n",
+    );
+    expect(await sh('grep -c "server_name  *indico.test;" /etc/nginx/conf.d/indico.conf')).toBe('2\n');
+    expect(await servedFingerprint(8443, 'indico.test')).toBe(pki.fingerprint);
+    expect(await sh('ss -Hltn "sport = :443" | wc -l')).toBe('0\n');
+  });
+
+  test('update-redis: AUTH works with a hostile password, indico.conf has it URL-encoded', async () => {
+    const run = manage('update-redis', { 'redis-password': REDIS_PASSWORD });
+    expect(run.status).toBe(0);
+    const pong = await session.runScript(
+      `REDISCLI_AUTH=${quote(REDIS_PASSWORD)} redis-cli --no-auth-warning -h 127.0.0.1 ping`,
+    );
+    expect(pong.stdout).toBe('PONG\n');
+    const read = `import json,urllib.parse
+ns={}
+exec(open('/opt/indico/etc/indico.conf').read(), ns)
+print(json.dumps([urllib.parse.unquote(urllib.parse.urlsplit(ns[k]).password) for k in ('CELERY_BROKER','REDIS_CACHE_URL')]))`;
+    const out = await session.exec(['python3', '-c', read], { sudo: true });
+    expect(JSON.parse(out.stdout)).toEqual([REDIS_PASSWORD, REDIS_PASSWORD]);
+    expect(await sh("grep -c '@INDICOVM_REDIS_PASSWORD@' /etc/indicovm/templates/redis.conf || true")).toBe(
+      '0\n',
+    );
+  });
+
+  test('update-smtp writes valid Python', async () => {
+    const run = manage('update-smtp', {
+      'smtp-server': 'smtp.example.org',
+      'smtp-port': '587',
+      'smtp-login': 'indico@example.org',
+      'smtp-password': SMTP_PASSWORD,
+      'smtp-use-tls': 'true',
+    });
+    expect(run.status).toBe(0);
+    const read = `import json
+ns={}
+exec(open('/opt/indico/etc/indico.conf').read(), ns)
+print(json.dumps([ns['SMTP_SERVER'], ns['SMTP_LOGIN'], ns['SMTP_PASSWORD'], ns['SMTP_USE_TLS']]))`;
+    const out = await session.exec(['python3', '-c', read], { sudo: true });
+    expect(JSON.parse(out.stdout)).toEqual([
+      ['smtp.example.org', 587],
+      'indico@example.org',
+      SMTP_PASSWORD,
+      true,
+    ]);
+  });
+
+  test('config twice: the second run changes nothing, byte for byte', async () => {
+    const inputs = {
+      'ssl-cert': pki.cert,
+      'ssl-key': pki.key,
+      'server-name': 'indico.test',
+      'https-port': '8443',
+      'redis-password': REDIS_PASSWORD,
+      'smtp-server': 'smtp.example.org',
+      'smtp-port': '587',
+      'smtp-login': 'indico@example.org',
+      'smtp-password': SMTP_PASSWORD,
+      'smtp-use-tls': 'true',
+    };
+    const sums = `sha256sum ${CONFIG_FILES.join(' ')}; stat -c '%n %a %U %G %Y' ${CONFIG_FILES.join(' ')}`;
+    const first = manage('config', inputs);
+    expect(first.status).toBe(0);
+    const before = await sh(sums);
+    const second = manage('config', inputs);
+    expect(second.status).toBe(0);
+    expect(JSON.parse(second.outputs.changed!)).toEqual({});
+    expect(await sh(sums)).toBe(before);
+  });
+
+  test('restart and status report every component as JSON', async () => {
+    const run = manage('restart,status', { components: 'redis,postgresql,web' });
+    expect(run.status).toBe(0);
+    const status = JSON.parse(run.outputs.status!) as Record<string, { active: string; enabled: string }>;
+    expect(Object.keys(status)).toEqual(['redis', 'postgresql', 'web']);
+    for (const component of Object.values(status)) {
+      expect(component.active).toBe('active');
+      expect(component.enabled).toBe('enabled');
+    }
+    const all = manage('status');
+    const every = JSON.parse(all.outputs.status!) as Record<string, { active: string }>;
+    // install-indico: false: the Indico units are enabled but wait for the venv.
+    expect(every.uwsgi!.active).toBe('inactive');
+  });
+
+  test('run: set -e, env vars, stdout as output', () => {
+    const ok = manage('run', {
+      script: 'echo "$GREETING from $(hostname)"\necho second',
+      envs: "GREETING=it's me",
+    });
+    expect(ok.status).toBe(0);
+    expect(ok.outputs.stdout).toBe("it's me from indicovm-manage\nsecond");
+    const failing = manage('run', { script: 'echo before\nfalse\necho after' });
+    expect(failing.status).not.toBe(0);
+    expect(failing.stdout).toContain('before');
+    expect(failing.stdout).not.toMatch(/^after$/m);
+  });
+
+  test('backup and logs: the tarball and the journal come back', () => {
+    const workspace = tempDir('manage-ws');
+    const run = runBundledAction(
+      BUNDLE,
+      {
+        host: vm.host,
+        port: String(vm.port),
+        username: vm.username,
+        'ssh-key': vm.privateKey.reveal(),
+        'host-keys': vm.hostKey,
+        tasks: 'backup,logs',
+        'backup-dir': 'backups',
+        components: 'redis,web',
+      },
+      { workspace, timeoutMs: 300_000 },
+    );
+    expect(run.status).toBe(0);
+    const path = run.outputs['backup-path']!;
+    expect(path.startsWith(join(workspace, 'backups'))).toBe(true);
+    const list = spawnSync('tar', ['-tzf', path], { encoding: 'utf8' });
+    expect(list.status).toBe(0);
+    expect(list.stdout).toContain('indico.dump');
+    const journal = readFileSync(run.outputs['logs-path']!, 'utf8');
+    expect(journal).toMatch(/redis|nginx/i);
+  });
+
+  test('health probes BASE_URL through the tunnel; upgrade says Indico is not installed', () => {
+    const run = manage('health');
+    expect(run.status).toBe(0);
+    const health = JSON.parse(run.outputs.health!) as { url: string; status: number; certificate: string };
+    expect(health.url).toBe('https://indico.test:8443');
+    expect(health.certificate).toBe(pki.fingerprint);
+    // No uWSGI without Indico: nginx answers, with a gateway error.
+    expect(health.status).toBe(502);
+    const upgrade = manage('upgrade');
+    expect(upgrade.status).not.toBe(0);
+    expect(upgrade.stdout + upgrade.stderr).toMatch(/Indico is not installed/);
+  });
+});

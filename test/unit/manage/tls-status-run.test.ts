@@ -1,0 +1,203 @@
+import { describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigurationError } from '../../../shared/errors.js';
+import { checkManageOptions } from '../../../shared/manage/manage.js';
+import { manageCommand } from '../../../shared/options/commands.js';
+import { resolveOptions } from '../../../shared/options/resolve.js';
+import { parseEnvFile, hostFactsFrom, unitsOf } from '../../../shared/manage/remote/host-facts.js';
+import { componentState, parseUnitStates } from '../../../shared/manage/status.js';
+import { runScriptText } from '../../../shared/manage/tasks/run.js';
+import { checkTls, splitPemCertificates } from '../../../shared/manage/tls-check.js';
+import { tempDir } from '../recipe/helpers.js';
+
+/** A root CA, an intermediate and a leaf, made by openssl as an admin would. */
+function makePki(): Record<'root' | 'inter' | 'leaf' | 'leafKey' | 'otherKey', string> {
+  const dir = tempDir('manage-pki');
+  const ssl = (...args: string[]): void => {
+    const result = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${result.stderr}`);
+  };
+  const ext = (name: string, text: string): string => {
+    writeFileSync(join(dir, name), text);
+    return name;
+  };
+  const key = (name: string): void =>
+    ssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', name);
+  key('root.key');
+  key('inter.key');
+  key('leaf.key');
+  key('other.key');
+  ssl(
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    'root.key',
+    '-subj',
+    '/CN=Test Root',
+    '-days',
+    '30',
+    '-out',
+    'root.crt',
+  );
+  ssl('req', '-new', '-key', 'inter.key', '-subj', '/CN=Test Intermediate', '-out', 'inter.csr');
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    'inter.csr',
+    '-CA',
+    'root.crt',
+    '-CAkey',
+    'root.key',
+    '-CAcreateserial',
+    '-days',
+    '30',
+    '-extfile',
+    ext('ca.ext', 'basicConstraints=critical,CA:true\nkeyUsage=keyCertSign,cRLSign\n'),
+    '-out',
+    'inter.crt',
+  );
+  ssl('req', '-new', '-key', 'leaf.key', '-subj', '/CN=indico.example.org', '-out', 'leaf.csr');
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    'leaf.csr',
+    '-CA',
+    'inter.crt',
+    '-CAkey',
+    'inter.key',
+    '-CAcreateserial',
+    '-days',
+    '30',
+    '-extfile',
+    ext('leaf.ext', 'subjectAltName=DNS:indico.example.org\n'),
+    '-out',
+    'leaf.crt',
+  );
+  const read = (name: string): string => readFileSync(join(dir, name), 'utf8');
+  return {
+    root: read('root.crt'),
+    inter: read('inter.crt'),
+    leaf: read('leaf.crt'),
+    leafKey: read('leaf.key'),
+    otherKey: read('other.key'),
+  };
+}
+
+describe('certificate, key and chain checks', () => {
+  const pki = makePki();
+
+  test('a leaf with its key and a chain up to the root is accepted and served leaf first', () => {
+    const tls = checkTls(pki.leaf, pki.leafKey, pki.inter + pki.root);
+    expect(tls.endsAtRoot).toBe(true);
+    expect(tls.subject).toBe('CN=indico.example.org');
+    expect(splitPemCertificates(tls.fullChainPem)).toEqual(
+      [pki.leaf, pki.inter, pki.root].map((p) => p.trim() + '\n'),
+    );
+  });
+
+  test('a chain that stops at the intermediate is accepted and says so', () => {
+    const tls = checkTls(pki.leaf + pki.inter, pki.leafKey, undefined);
+    expect(tls.endsAtRoot).toBe(false);
+    expect(tls.issuer).toBe('CN=Test Root');
+  });
+
+  test('a key of another certificate is refused without quoting the key', () => {
+    let error: unknown;
+    try {
+      checkTls(pki.leaf, pki.otherKey, pki.inter);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toMatch(/does not belong/);
+    expect((error as Error).message).not.toContain('PRIVATE KEY');
+  });
+
+  test('a chain in the wrong order or with a gap is refused', () => {
+    expect(() => checkTls(pki.leaf, pki.leafKey, pki.root + pki.inter)).toThrow(/chain is broken/);
+    expect(() => checkTls(pki.leaf, pki.leafKey, pki.root)).toThrow(/not issued by the next one/);
+  });
+
+  test('garbage is refused with the option named', () => {
+    expect(() => checkTls('nope', pki.leafKey, undefined)).toThrow(/ssl-cert/);
+    expect(() => checkTls(pki.leaf, 'nope', undefined)).toThrow(/ssl-key is not a readable/);
+    expect(() => checkTls(pki.leaf, pki.leafKey, 'nope')).toThrow(/ssl-chain/);
+  });
+});
+
+describe('status parsing', () => {
+  test('per unit and per component, a component as healthy as its worst unit', () => {
+    const states = parseUnitStates(
+      'redis-server.service active enabled\nindico-celery.service active enabled\nindico-celery-beat.service failed enabled\nnginx inactive disabled\n',
+    );
+    expect(states.get('nginx')).toEqual({ active: 'inactive', enabled: 'disabled' });
+    const celery = componentState(['indico-celery.service', 'indico-celery-beat.service'], states);
+    expect(celery.active).toBe('failed');
+    expect(celery.enabled).toBe('enabled');
+    expect(componentState(['missing.service'], states).active).toBe('unknown');
+  });
+
+  test('an empty is-enabled answer (no such unit) reads as unknown', () => {
+    expect(parseUnitStates('x.service inactive \n').get('x.service')).toEqual({
+      active: 'inactive',
+      enabled: 'unknown',
+    });
+  });
+
+  test('components map to the unit names the recipe wrote into host.env', () => {
+    const facts = hostFactsFrom(
+      parseEnvFile(
+        'REDIS_SERVICE=redis\nWEB_SERVICE=httpd\nPG_SERVICE=postgresql\nREDIS_DROP_IN=/etc/redis/indico.conf\n',
+      ),
+    );
+    expect(unitsOf('redis', facts)).toEqual(['redis']);
+    expect(unitsOf('web', facts)).toEqual(['httpd']);
+    expect(facts.vhostPath).toBe('/etc/httpd/conf.d/indico.conf');
+    expect(unitsOf('celery', facts)).toEqual(['indico-celery.service', 'indico-celery-beat.service']);
+  });
+});
+
+describe('run script', () => {
+  test('stops at the first failing command and sees the env values exactly', () => {
+    const value = `a'b"c $(id) \\ \n x`;
+    const text = runScriptText('printf "%s|" "$V"\nfalse\necho unreachable\n', { V: value });
+    const dir = tempDir('manage-run');
+    writeFileSync(join(dir, 'run.sh'), text);
+    const result = spawnSync('bash', [join(dir, 'run.sh')], { encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe(`${value}|`);
+  });
+});
+
+describe('options checked before connecting', () => {
+  test('every missing requirement is listed at once, with the option names users type', () => {
+    const options = resolveOptions(manageCommand, {
+      explicit: {
+        host: '192.0.2.1',
+        'ssh-key': 'k',
+        'host-keys': 'ssh-ed25519 AAAA',
+        tasks: 'config,run',
+        'http-port': '8443',
+        'https-port': '8443',
+      },
+      explicitKind: 'input',
+      env: {},
+    }).values;
+    let message = '';
+    try {
+      checkManageOptions(options);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigurationError);
+      message = (error as Error).message;
+    }
+    expect(message).toContain("Task 'config' needs option 'ssl-cert'.");
+    expect(message).toContain("Task 'config' needs option 'redis-password'.");
+    expect(message).toContain("Task 'run' needs option 'script'.");
+    expect(message).toContain('http-port and https-port must differ');
+  });
+});
