@@ -31203,6 +31203,7 @@ const manageOptions = {
         default: {},
         keyPattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
     }),
+    // The web server (nginx or Apache) and the unit names are read from the VM (/etc/indicovm/host.env).
     sslCert: recipeOptions.sslCert,
     sslKey: recipeOptions.sslKey,
     sslChain: recipeOptions.sslChain,
@@ -31221,8 +31222,11 @@ const manageOptions = {
     smtpPassword: recipeOptions.smtpPassword,
     smtpUseTls: recipeOptions.smtpUseTls,
     installDir: recipeOptions.installDir,
-    webServer: recipeOptions.webServer,
-    backupDir: kinds/* path */.Ae({ description: 'Local directory for backup tarballs', default: 'indicovm-backups' }),
+    dbName: recipeOptions.dbName,
+    backupDir: kinds/* path */.Ae({
+        description: 'Local directory for backup tarballs and fetched logs',
+        default: 'indicovm-backups',
+    }),
 };
 
 ;// CONCATENATED MODULE: ./shared/options/commands.ts
