@@ -1,7 +1,8 @@
 // Rebuilds every committed bundle with ncc: each action's main (and post) step and the CLI.
 // CI runs it and fails when the committed dist/ differs from what the sources produce.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const entries = [
   ['action-build-image/src/main.ts', 'action-build-image/dist'],
@@ -39,3 +40,24 @@ for (const [, out] of entries) {
   writeFileSync(file, `${shebang}${CJS_GLOBALS}${text.replace(/^#!.*\n/, '')}`);
 }
 chmodSync('cli/dist/index.js', 0o755);
+
+// ncc copies the native addons it finds (ssh2's sshcrypto.node, cpu-features) and ssh2's Windows
+// pageant helper. The addons are built for the bundling machine's node ABI and compiler, so they would
+// make the bundles differ between machines and fail to load under another node; ssh2 loads both inside
+// try/catch and falls back to its pure-JavaScript ciphers. The bundles ship without them.
+function dropNativeFiles(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      dropNativeFiles(path);
+      if (readdirSync(path).length === 0) {
+        rmSync(path, { recursive: true });
+      }
+    } else if (entry.name.endsWith('.node') || entry.name === 'pagent.exe') {
+      rmSync(path);
+    }
+  }
+}
+for (const dir of new Set(entries.map(([, out]) => out.split('/').slice(0, 2).join('/')))) {
+  dropNativeFiles(dir);
+}
