@@ -173,8 +173,8 @@ describe('image upload and boot', () => {
       metadata: 'role=indico',
       'public-key': PUBLIC_KEY,
     });
-    expect(run.status).toBe(0);
     if (run.status !== 0) throw new Error(explain(run));
+    expect(run.status).toBe(0);
 
     const image = await new Glance(demo).get(run.outputs['image-id']!);
     expect(image.status).toBe('active');
@@ -237,8 +237,8 @@ describe('stock image with generated user-data', () => {
       },
       workspace,
     );
-    expect(run.status).toBe(0);
     if (run.status !== 0) throw new Error(explain(run));
+    expect(run.status).toBe(0);
     expect(run.outputs['image-id']).toBe(stock.id);
     expect(run.outputs['user-data-path']).toBe(join(workspace, 'out', 'user-data.mime'));
     const written = readFileSync(run.outputs['user-data-path']!);
@@ -322,8 +322,8 @@ describe('replace, reuse and keep-images', () => {
     const name = `it-${id}-replace`;
     const fileA = makeQcow2('a.qcow2');
     const first = runDeploy({ 'image-path': fileA, 'image-name': `it-${id}-series-1`, 'server-name': name });
-    expect(first.status).toBe(0);
     if (first.status !== 0) throw new Error(explain(first));
+    expect(first.status).toBe(0);
 
     const second = runDeploy({
       'image-path': fileA,
@@ -332,8 +332,8 @@ describe('replace, reuse and keep-images', () => {
       'reuse-image': 'true',
       replace: 'true',
     });
-    expect(second.status).toBe(0);
     if (second.status !== 0) throw new Error(explain(second));
+    expect(second.status).toBe(0);
     expect(second.outputs['image-id']).toBe(first.outputs['image-id']);
     expect(second.outputs['server-id']).not.toBe(first.outputs['server-id']);
     expect(second.summary).toContain('Server replaced (deleted)');
@@ -348,8 +348,8 @@ describe('replace, reuse and keep-images', () => {
       'keep-images': '1',
       replace: 'true',
     });
-    expect(third.status).toBe(0);
     if (third.status !== 0) throw new Error(explain(third));
+    expect(third.status).toBe(0);
     expect((await imagesNamed(`it-${id}-series-`)).map((image) => image.id)).toEqual([
       third.outputs['image-id'],
     ]);
