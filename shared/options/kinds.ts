@@ -286,6 +286,11 @@ export function url<D extends string | undefined = undefined>(
   const protocols = common.protocols ?? ['http:', 'https:'];
   return spec('url', common, (raw) => {
     const value = text(raw).trim();
+    // The URL parser silently drops tabs and line breaks, so check the text itself: a header injected
+    // through a mirror URL must not pass as a valid URL.
+    if (CONTROL.test(value) || /[\s]/.test(value)) {
+      throw new InvalidValue('must be a URL without spaces or control characters');
+    }
     let parsed: URL;
     try {
       parsed = new URL(value);
