@@ -1,8 +1,11 @@
 import * as core from '@actions/core';
+import { DefaultArtifactClient } from '@actions/artifact';
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { cleanUpAfterAction } from '../../action-kit/cleanup.js';
 import { runAction } from '../../action-kit/run.js';
 import { buildUndoers } from '../../shared/build/build-image.js';
+import { errorMessage } from '../../shared/errors.js';
 import { serialLogTail } from '../../shared/qemu/serial.js';
 
 await runAction('action-build-image (post)', async (reporter) => {
@@ -13,5 +16,21 @@ await runAction('action-build-image (post)', async (reporter) => {
     await reporter.group('Serial console of the build VM (last lines)', async () => {
       reporter.info(serialLogTail(serialLog, 80));
     });
+    // The tail is in the log; the whole console goes into an artifact, where the runner gives one.
+    const artifact = core.getState('serial-log-artifact');
+    if (artifact && process.env.ACTIONS_RUNTIME_TOKEN) {
+      try {
+        const upload = await new DefaultArtifactClient().uploadArtifact(
+          artifact,
+          [serialLog],
+          dirname(serialLog),
+        );
+        reporter.info(
+          `The whole serial console log is in artifact ${artifact} (id ${upload.id ?? 'unknown'}).`,
+        );
+      } catch (error) {
+        reporter.warning(`Could not upload the serial console log: ${errorMessage(error)}`);
+      }
+    }
   }
 });
