@@ -14,13 +14,14 @@ const SUCCEEDED_STATE = 'build-succeeded';
 const SERIAL_ARTIFACT_STATE = 'serial-log-artifact';
 
 await runAction('action-build-image', async (reporter) => {
-  const { values } = readActionOptions(buildImageCommand, reporter);
+  const { values, sources } = readActionOptions(buildImageCommand, reporter);
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   core.saveState(SERIAL_LOG_STATE, serialLogPathFor(values, workspace));
   core.saveState(SERIAL_ARTIFACT_STATE, `${values.imageName}-serial-log`);
   const result = await buildImage(values, reporter, {
     ledger: openLedger(),
     downloader: new ToolCacheDownloader(),
+    sources,
     cwd: workspace,
     ...(process.env.RUNNER_TEMP ? { tempRoot: process.env.RUNNER_TEMP } : {}),
   });

@@ -18,9 +18,12 @@ const json = (value: unknown): string => JSON.stringify(value, null, 2);
 
 /** Each CLI task: the same core call as the action, with its result printed as JSON on stdout. */
 export const TASKS: Readonly<Record<string, Task>> = {
-  'build-image': async (values, reporter) =>
+  'build-image': async (values, reporter, sources) =>
     json(
-      await buildImage(values, reporter, { downloader: new CachingDownloader(defaultDownloadCacheDir()) }),
+      await buildImage(values, reporter, {
+        downloader: new CachingDownloader(defaultDownloadCacheDir()),
+        sources,
+      }),
     ),
   'run-image': async (values, reporter) => {
     await runImage(values, reporter);

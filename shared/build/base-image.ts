@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigurationError, NotBuiltYetError } from '../errors.js';
+import { ConfigurationError } from '../errors.js';
 import { imageInfo } from '../qemu/img.js';
 import type { Reporter } from '../report/reporter.js';
 import { checkSha256, sha256File, type Downloader } from './download.js';
@@ -50,8 +50,8 @@ export async function resolveBaseImage(
     sha256 = expectedSha256 ? await checkSha256(path, source, expectedSha256) : undefined;
   } else if (source.startsWith('glance:')) {
     if (!deps.fetchGlanceImage) {
-      throw new NotBuiltYetError(
-        `Building from a Glance image (base-image: ${source}; the build-image command takes no OpenStack credentials yet)`,
+      throw new ConfigurationError(
+        `Option 'base-image' is ${source}, but this caller offers no Glance access.`,
       );
     }
     path = await deps.fetchGlanceImage(source.slice('glance:'.length), deps.workDir, reporter);

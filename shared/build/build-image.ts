@@ -31,6 +31,8 @@ import { formatDuration, type Reporter } from '../report/reporter.js';
 import type { SshSession } from '../ssh/index.js';
 import { resolveBaseImage, type BaseImage, type GlanceImageFetcher } from './base-image.js';
 import { sha256File, type Downloader } from './download.js';
+import { glanceFetcherFromOptions, type GlanceFetcherContext } from './glance-base.js';
+import type { CloudsYamlContext } from '../openstack/clouds-yaml.js';
 import { buildManifest, buildSummary, type ManifestImage, type VerifyResult } from './manifest.js';
 import {
   FINAL_SEAL_PATH,
@@ -75,7 +77,11 @@ export interface BuildImageDeps {
   /** Defaults to a ledger file beside the build's temporary folder, removed at the end. */
   readonly ledger?: Ledger;
   readonly downloader?: Downloader;
+  /** Defaults to logging in with the build's OpenStack options, only for a glance: base image. */
   readonly fetchGlanceImage?: GlanceImageFetcher;
+  /** Where each option's value came from, so an option's default does not override clouds.yaml. */
+  readonly sources?: GlanceFetcherContext['sources'];
+  readonly cloudsYaml?: CloudsYamlContext;
   /** For tests of the accelerator choice; read from the host by default. */
   readonly hostFacts?: HostFacts;
   /** Parent of the build's temporary folder (default: the OS temp dir). */
@@ -246,7 +252,12 @@ export async function buildImage(
         options.baseImageSha256,
         {
           ...(deps.downloader ? { downloader: deps.downloader } : {}),
-          ...(deps.fetchGlanceImage ? { fetchGlanceImage: deps.fetchGlanceImage } : {}),
+          fetchGlanceImage:
+            deps.fetchGlanceImage ??
+            glanceFetcherFromOptions(options, {
+              ...(deps.sources ? { sources: deps.sources } : {}),
+              ...(deps.cloudsYaml ? { cloudsYaml: deps.cloudsYaml } : {}),
+            }),
           workDir,
           cwd,
         },

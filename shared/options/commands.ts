@@ -31,7 +31,7 @@ export const buildImageCommand = command({
   summary:
     'Build a sealed Indico image: boot a base cloud image with a NoCloud seed, provision it over SSH, seal, compact and convert it',
   origin: 'create_vm_img (config_no_cloud, launch_vm, deploy)',
-  options: { ...commonOptions, ...buildOptions, ...recipeOptions },
+  options: { ...commonOptions, ...buildOptions, ...recipeOptions, ...openstackAuthOptions },
 });
 
 export const runImageCommand = command({
