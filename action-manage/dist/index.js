@@ -58837,7 +58837,7 @@ const buildImageCommand = command({
     name: 'build-image',
     summary: 'Build a sealed Indico image: boot a base cloud image with a NoCloud seed, provision it over SSH, seal, compact and convert it',
     origin: 'create_vm_img (config_no_cloud, launch_vm, deploy)',
-    options: { ...commonOptions, ...buildOptions, ...recipeOptions },
+    options: { ...commonOptions, ...buildOptions, ...recipeOptions, ...openstackAuthOptions },
 });
 const runImageCommand = command({
     name: 'run-image',
@@ -68662,6 +68662,11 @@ function kinds_url(common) {
     const protocols = common.protocols ?? ['http:', 'https:'];
     return spec('url', common, (raw) => {
         const value = kinds_text(raw).trim();
+        // The URL parser silently drops tabs and line breaks, so check the text itself: a header injected
+        // through a mirror URL must not pass as a valid URL.
+        if (CONTROL.test(value) || /[\s]/.test(value)) {
+            throw new InvalidValue('must be a URL without spaces or control characters');
+        }
         let parsed;
         try {
             parsed = new URL(value);

@@ -23546,7 +23546,7 @@ nacl.setPRNG = function(fn) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8710);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5141);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2));
 
@@ -23555,7 +23555,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8710:
+/***/ 5141:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33386,6 +33386,11 @@ function kinds_url(common) {
     const protocols = common.protocols ?? ['http:', 'https:'];
     return spec('url', common, (raw) => {
         const value = kinds_text(raw).trim();
+        // The URL parser silently drops tabs and line breaks, so check the text itself: a header injected
+        // through a mirror URL must not pass as a valid URL.
+        if (CONTROL.test(value) || /[\s]/.test(value)) {
+            throw new InvalidValue('must be a URL without spaces or control characters');
+        }
         let parsed;
         try {
             parsed = new URL(value);
@@ -33996,7 +34001,7 @@ const buildImageCommand = command({
     name: 'build-image',
     summary: 'Build a sealed Indico image: boot a base cloud image with a NoCloud seed, provision it over SSH, seal, compact and convert it',
     origin: 'create_vm_img (config_no_cloud, launch_vm, deploy)',
-    options: { ...commonOptions, ...buildOptions, ...recipeOptions },
+    options: { ...commonOptions, ...buildOptions, ...recipeOptions, ...openstackAuthOptions },
 });
 const runImageCommand = command({
     name: 'run-image',
@@ -36742,7 +36747,7 @@ async function resolveBaseImage(source, expectedSha256, deps, reporter) {
     }
     else if (source.startsWith('glance:')) {
         if (!deps.fetchGlanceImage) {
-            throw new NotBuiltYetError(`Building from a Glance image (base-image: ${source}; the build-image command takes no OpenStack credentials yet)`);
+            throw new ConfigurationError(`Option 'base-image' is ${source}, but this caller offers no Glance access.`);
         }
         path = await deps.fetchGlanceImage(source.slice('glance:'.length), deps.workDir, reporter);
     }
@@ -36765,6 +36770,1229 @@ async function resolveBaseImage(source, expectedSha256, deps, reporter) {
         sha256: sha256 ?? (await sha256File(path)),
         format: info.format,
         virtualSize: info.virtualSize,
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/openstack/auth-settings.ts
+
+/** Explicit settings win field by field over the clouds.yaml entry. */
+function overlaySettings(cloud, explicit) {
+    const out = { ...cloud };
+    for (const [key, value] of Object.entries(explicit)) {
+        if (value !== undefined && value !== '') {
+            out[key] = value;
+        }
+    }
+    return out;
+}
+/** The Keystone default domain, which the openstack CLI also assumes when no domain is given. */
+const DEFAULT_DOMAIN_ID = 'default';
+function domainOf(id, name) {
+    if (id) {
+        return { id };
+    }
+    return name ? { name } : { id: DEFAULT_DOMAIN_ID };
+}
+/**
+ * Chooses the Keystone method and checks that everything it needs is there. `source` names where the
+ * settings came from, so that the error says where to add what is missing.
+ */
+function planAuth(settings) {
+    const where = settings.cloud ? ` (cloud '${settings.cloud}' in clouds.yaml, or the options)` : '';
+    const missing = (what) => {
+        throw new ConfigurationError(`OpenStack authentication: ${what} is missing${where}.`);
+    };
+    const authUrl = settings.authUrl ?? missing('the Keystone URL (authUrl / OS_AUTH_URL)');
+    if (!/^https?:\/\//.test(authUrl)) {
+        throw new ConfigurationError(`authUrl must be an http:// or https:// URL of Keystone (got '${authUrl}')`);
+    }
+    const method = settings.authType ??
+        (settings.token
+            ? 'token'
+            : settings.applicationCredentialSecret || settings.applicationCredentialId
+                ? 'applicationCredential'
+                : 'password');
+    const user = () => {
+        if (settings.userId) {
+            return { id: settings.userId };
+        }
+        const name = settings.username ?? missing('the user name (username / OS_USERNAME)');
+        return { name, domain: domainOf(settings.userDomainId, settings.userDomainName) };
+    };
+    const project = () => {
+        if (settings.projectId) {
+            return { id: settings.projectId };
+        }
+        const name = settings.projectName ??
+            missing('the project (projectName / OS_PROJECT_NAME, or projectId / OS_PROJECT_ID)');
+        return { name, domain: domainOf(settings.projectDomainId, settings.projectDomainName) };
+    };
+    let plan;
+    switch (method) {
+        case 'token':
+            plan = { method, token: settings.token ?? missing('the token (token / OS_TOKEN)'), project: project() };
+            break;
+        case 'applicationCredential': {
+            const secret = settings.applicationCredentialSecret ??
+                missing('the application credential secret (applicationCredentialSecret / OS_APPLICATION_CREDENTIAL_SECRET)');
+            let credential;
+            if (settings.applicationCredentialId) {
+                credential = { id: settings.applicationCredentialId };
+            }
+            else if (settings.applicationCredentialName) {
+                credential = { name: settings.applicationCredentialName, user: user() };
+            }
+            else {
+                return missing('the application credential ID (applicationCredentialId / OS_APPLICATION_CREDENTIAL_ID) or its name with the user name');
+            }
+            plan = { method, credential, secret };
+            break;
+        }
+        default:
+            plan = {
+                method: 'password',
+                user: user(),
+                password: settings.password ?? missing('the password (password / OS_PASSWORD)'),
+                project: project(),
+            };
+    }
+    const iface = (settings.interface ?? 'public').replace(/URL$/, '');
+    if (iface !== 'public' && iface !== 'internal' && iface !== 'admin') {
+        throw new ConfigurationError(`interface must be public, internal or admin (got '${settings.interface}')`);
+    }
+    return {
+        authUrl,
+        plan,
+        regionName: settings.regionName || undefined,
+        interface: iface,
+        cacert: settings.cacert || undefined,
+        insecure: settings.insecure ?? false,
+    };
+}
+/** The Keystone v3 request body for a plan; the only place secrets are revealed. */
+function authRequestBody(plan) {
+    switch (plan.method) {
+        case 'password':
+            return {
+                auth: {
+                    identity: {
+                        methods: ['password'],
+                        password: { user: { ...plan.user, password: plan.password.reveal() } },
+                    },
+                    scope: { project: plan.project },
+                },
+            };
+        case 'token':
+            return {
+                auth: {
+                    identity: { methods: ['token'], token: { id: plan.token.reveal() } },
+                    scope: { project: plan.project },
+                },
+            };
+        case 'applicationCredential':
+            // An application credential is bound to its project; Keystone refuses an explicit scope.
+            return {
+                auth: {
+                    identity: {
+                        methods: ['application_credential'],
+                        application_credential: { ...plan.credential, secret: plan.secret.reveal() },
+                    },
+                },
+            };
+    }
+}
+/**
+ * The resolved openstack options as auth settings. Values that only come from an option's default
+ * (interface: public, insecure: false) are dropped, so that a clouds.yaml entry can still set them.
+ */
+function authSettingsFromOptions(values, sources = {}) {
+    const given = (key) => sources[key] === 'default' ? undefined : values[key];
+    return {
+        cloud: given('cloud'),
+        authUrl: given('authUrl'),
+        username: given('username'),
+        password: given('password'),
+        userDomainName: given('userDomainName'),
+        projectName: given('projectName'),
+        projectId: given('projectId'),
+        projectDomainName: given('projectDomainName'),
+        regionName: given('regionName'),
+        interface: given('interface'),
+        applicationCredentialId: given('applicationCredentialId'),
+        applicationCredentialName: given('applicationCredentialName'),
+        applicationCredentialSecret: given('applicationCredentialSecret'),
+        token: given('token'),
+        cacert: given('cacert'),
+        insecure: given('insecure'),
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/openstack/clouds-yaml.ts
+
+
+
+
+
+
+function configDirectories(context) {
+    const xdg = context.env.XDG_CONFIG_HOME || (0,external_node_path_namespaceObject.join)(context.home ?? (0,external_node_os_namespaceObject.homedir)(), '.config');
+    return [context.cwd, (0,external_node_path_namespaceObject.join)(xdg, 'openstack'), '/etc/openstack'];
+}
+function firstFile(context, override, base) {
+    const candidates = [
+        ...(override ? [override] : []),
+        ...configDirectories(context).flatMap((dir) => ['yaml', 'yml', 'json'].map((ext) => (0,external_node_path_namespaceObject.join)(dir, `${base}.${ext}`))),
+    ];
+    return candidates.find((file) => (0,external_node_fs_namespaceObject.existsSync)(file));
+}
+function readClouds(file) {
+    let parsed;
+    try {
+        parsed = (0,dist.parse)((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'));
+    }
+    catch (error) {
+        throw new ConfigurationError(`${file} is not valid YAML: ${errorMessage(error)}`);
+    }
+    const clouds = parsed?.clouds;
+    if (clouds === undefined) {
+        return {};
+    }
+    if (typeof clouds !== 'object' || clouds === null || Array.isArray(clouds)) {
+        throw new ConfigurationError(`${file}: 'clouds' must be a mapping of cloud names to settings`);
+    }
+    return clouds;
+}
+/** Deep merge of mappings; values of `over` win, lists and scalars are replaced whole. */
+function mergeEntries(base, over) {
+    const out = { ...base };
+    for (const [key, value] of Object.entries(over)) {
+        const current = out[key];
+        out[key] = clouds_yaml_isMapping(current) && clouds_yaml_isMapping(value) ? mergeEntries(current, value) : value;
+    }
+    return out;
+}
+function clouds_yaml_isMapping(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The named cloud's merged entry, and where it came from (for messages). */
+function loadCloudEntry(name, context) {
+    const cloudsFile = firstFile(context, context.env.OS_CLIENT_CONFIG_FILE, 'clouds');
+    const secureFile = firstFile(context, context.env.OS_CLIENT_SECURE_FILE, 'secure');
+    const clouds = cloudsFile ? readClouds(cloudsFile) : {};
+    const secure = secureFile ? readClouds(secureFile) : {};
+    const files = [cloudsFile, secureFile].filter((file) => file !== undefined);
+    if (!(name in clouds) && !(name in secure)) {
+        const where = files.length > 0 ? files.join(' and ') : `no clouds.yaml in ${configDirectories(context).join(', ')}`;
+        const known = Object.keys(clouds);
+        throw new ConfigurationError(`cloud '${name}' is not defined (looked in ${where})` +
+            (known.length > 0 ? `; defined clouds: ${known.join(', ')}` : ''));
+    }
+    const base = clouds[name] ?? {};
+    const extra = secure[name] ?? {};
+    if (!clouds_yaml_isMapping(base) || !clouds_yaml_isMapping(extra)) {
+        throw new ConfigurationError(`cloud '${name}' must be a mapping of settings in ${files.join(' and ')}`);
+    }
+    return { entry: mergeEntries(base, extra), files };
+}
+const AUTH_TYPES = {
+    password: 'password',
+    v3password: 'password',
+    v3applicationcredential: 'applicationCredential',
+    token: 'token',
+    v3token: 'token',
+};
+/** A clouds.yaml entry as auth settings: the openstacksdk key names mapped to ours. */
+function settingsFromCloudEntry(name, entry) {
+    const auth = clouds_yaml_isMapping(entry.auth) ? entry.auth : {};
+    const text = (value) => typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
+    const secret = (value) => {
+        const plain = text(value);
+        return plain === undefined ? undefined : new Secret(plain);
+    };
+    const rawType = text(entry.auth_type);
+    let authType;
+    if (rawType !== undefined) {
+        authType = AUTH_TYPES[rawType];
+        if (authType === undefined) {
+            throw new ConfigurationError(`cloud '${name}': auth_type '${rawType}' is not supported; use password, v3applicationcredential or token`);
+        }
+    }
+    const verify = entry.verify;
+    return {
+        authType,
+        authUrl: text(auth.auth_url),
+        username: text(auth.username),
+        userId: text(auth.user_id),
+        password: secret(auth.password),
+        userDomainName: text(auth.user_domain_name) ?? text(auth.domain_name),
+        userDomainId: text(auth.user_domain_id) ?? text(auth.domain_id),
+        projectName: text(auth.project_name) ?? text(auth.tenant_name),
+        projectId: text(auth.project_id) ?? text(auth.tenant_id),
+        projectDomainName: text(auth.project_domain_name) ?? text(auth.domain_name),
+        projectDomainId: text(auth.project_domain_id) ?? text(auth.domain_id),
+        applicationCredentialId: text(auth.application_credential_id),
+        applicationCredentialName: text(auth.application_credential_name),
+        applicationCredentialSecret: secret(auth.application_credential_secret),
+        token: secret(auth.token),
+        regionName: text(entry.region_name),
+        interface: text(entry.interface) ?? text(entry.endpoint_type),
+        cacert: text(entry.cacert),
+        insecure: verify === false || verify === 'false' || verify === 'False' ? true : undefined,
+    };
+}
+
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
+;// CONCATENATED MODULE: ./shared/openstack/http.ts
+
+
+
+
+const DEFAULT_RETRY = {
+    attempts: 5,
+    baseDelayMs: 500,
+    maxDelayMs: 20_000,
+    maxRetryAfterMs: 120_000,
+};
+/** A request that got an answer it did not want, or none at all. */
+class OpenStackHttpError extends CommandError {
+    method;
+    path;
+    status;
+    serviceMessage;
+    name = 'OpenStackHttpError';
+    constructor(method, path, 
+    /** undefined when no response came (connection error, timeout). */
+    status, serviceMessage) {
+        super(`${method} ${path}`, null, '', status === undefined ? serviceMessage : `HTTP ${status}${serviceMessage ? `: ${serviceMessage}` : ''}`);
+        this.method = method;
+        this.path = path;
+        this.status = status;
+        this.serviceMessage = serviceMessage;
+    }
+}
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
+const MAX_JSON_BYTES = 32 * 1024 * 1024;
+const MAX_ERROR_BYTES = 64 * 1024;
+const DEFAULT_TIMEOUT_MS = 120_000;
+class HttpClient {
+    #options;
+    #retry;
+    #httpAgent = new (external_node_http_default()).Agent({ keepAlive: false });
+    #httpsAgent;
+    constructor(options) {
+        this.#options = options;
+        this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+        let ca;
+        if (options.cacert) {
+            try {
+                ca = (0,external_node_fs_namespaceObject.readFileSync)(options.cacert, 'utf8');
+            }
+            catch (error) {
+                throw new ConfigurationError(`cacert: cannot read the CA bundle ${options.cacert}: ${errorMessage(error)}`);
+            }
+        }
+        // keepAlive is off on purpose: a pooled socket the server has closed meanwhile fails the next request
+        // with ECONNRESET, and a POST cannot safely be retried after that.
+        this.#httpsAgent = new (external_node_https_default()).Agent({ keepAlive: false, ca, rejectUnauthorized: !options.insecure });
+    }
+    get reporter() {
+        return this.#options.reporter;
+    }
+    async request(spec) {
+        const url = new URL(spec.url);
+        const path = `${url.pathname}${url.search}`;
+        const label = `${spec.method} ${path}`;
+        const idempotent = spec.idempotent ?? !['POST', 'PATCH'].includes(spec.method);
+        const sleep = this.#options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+        for (let attempt = 1;; attempt += 1) {
+            const outcome = await this.#attempt(spec, url, path);
+            if (outcome.ok) {
+                return outcome.response;
+            }
+            const failure = outcome.failure;
+            if (failure.kind === 'fatal') {
+                throw failure.error;
+            }
+            const delay = retryDelay(failure, attempt, idempotent, this.#retry);
+            if (delay === undefined) {
+                throw failure.error;
+            }
+            const cause = failure.kind === 'status' ? String(failure.status) : failure.code;
+            this.reporter.info(`Retrying ${label}: attempt ${attempt + 1} of ${this.#retry.attempts} after ${cause}`);
+            await sleep(delay);
+        }
+    }
+    async #attempt(spec, url, path) {
+        let response;
+        try {
+            response = await this.#send(spec, url);
+        }
+        catch (error) {
+            return { ok: false, failure: connectionFailure(error, spec.method, path) };
+        }
+        const status = response.statusCode ?? 0;
+        const wanted = spec.expect ? spec.expect.includes(status) : status >= 200 && status < 300;
+        try {
+            if (!wanted) {
+                const text = (await readBody(response, MAX_ERROR_BYTES, true)).toString('utf8');
+                const error = new OpenStackHttpError(spec.method, path, status, serviceMessage(text));
+                return {
+                    ok: false,
+                    failure: {
+                        kind: 'status',
+                        status,
+                        retryAfterMs: parseRetryAfter(http_header(response.headers, 'retry-after')),
+                        error,
+                    },
+                };
+            }
+            if (spec.response === 'stream') {
+                return { ok: true, response: { status, headers: response.headers, body: response } };
+            }
+            const raw = await readBody(response, MAX_JSON_BYTES, false);
+            let body;
+            if (spec.response === 'json' && raw.length > 0) {
+                try {
+                    body = JSON.parse(raw.toString('utf8'));
+                }
+                catch {
+                    return {
+                        ok: false,
+                        failure: {
+                            kind: 'fatal',
+                            error: new OpenStackHttpError(spec.method, path, status, 'the response is not JSON'),
+                        },
+                    };
+                }
+            }
+            return { ok: true, response: { status, headers: response.headers, body } };
+        }
+        catch (error) {
+            // The connection broke while the answer was being read.
+            return { ok: false, failure: connectionFailure(error, spec.method, path) };
+        }
+    }
+    #send(spec, url) {
+        const headers = { Accept: 'application/json', ...spec.headers };
+        let payload;
+        if (spec.json !== undefined) {
+            payload = Buffer.from(JSON.stringify(spec.json), 'utf8');
+            headers['Content-Type'] = spec.contentType ?? 'application/json';
+            headers['Content-Length'] = String(payload.length);
+        }
+        else if (spec.body) {
+            headers['Content-Type'] = spec.contentType ?? 'application/octet-stream';
+            // Without a length node sends Transfer-Encoding: chunked.
+            if (spec.contentLength !== undefined) {
+                headers['Content-Length'] = String(spec.contentLength);
+            }
+        }
+        const secure = url.protocol === 'https:';
+        if (!secure && url.protocol !== 'http:') {
+            throw new ConfigurationError(`${url.protocol} is not an OpenStack endpoint scheme; use http: or https:`);
+        }
+        const transport = secure ? (external_node_https_default()) : (external_node_http_default());
+        const agent = secure ? this.#httpsAgent : this.#httpAgent;
+        const timeout = spec.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+        return new Promise((resolve, reject) => {
+            let settled = false;
+            let sentAnything = false;
+            const request = transport.request(url, { method: spec.method, headers, agent });
+            const fail = (error) => {
+                if (!settled) {
+                    settled = true;
+                    reject(error);
+                }
+            };
+            request.setTimeout(timeout, () => {
+                request.destroy(Object.assign(new Error(`no data for ${Math.round(timeout / 1000)} s`), { code: 'ETIMEDOUT' }));
+            });
+            request.on('socket', (socket) => socket.once('connect', () => (sentAnything = true)));
+            request.on('error', (error) => {
+                // ECONNREFUSED after the connection was up would wrongly make a POST look unsent.
+                if (error.code === 'ECONNREFUSED' && sentAnything) {
+                    error.code = 'ECONNRESET';
+                }
+                fail(error);
+            });
+            request.on('response', (response) => {
+                // The service may answer (413, 409) before the body is complete; its answer is what counts.
+                settled = true;
+                resolve(response);
+            });
+            if (spec.body) {
+                let body;
+                try {
+                    body = spec.body();
+                }
+                catch (error) {
+                    request.destroy();
+                    fail(new BodyError(error));
+                    return;
+                }
+                body.on('error', (error) => {
+                    fail(new BodyError(error));
+                    request.destroy();
+                });
+                request.on('close', () => body.destroy());
+                body.pipe(request);
+            }
+            else {
+                request.end(payload);
+            }
+        });
+    }
+}
+/** The request body itself failed (a file could not be read): not the network's fault, no retry. */
+class BodyError extends Error {
+    constructor(cause) {
+        super(`reading the request body failed: ${errorMessage(cause)}`);
+    }
+}
+function connectionFailure(error, method, path) {
+    if (error instanceof BodyError || error instanceof ConfigurationError) {
+        return { kind: 'fatal', error };
+    }
+    const code = error.code ?? 'ERROR';
+    const wrapped = new OpenStackHttpError(method, path, undefined, `${code}: ${errorMessage(error)}`);
+    return RETRYABLE_CODES.has(code)
+        ? { kind: 'connection', code, error: wrapped }
+        : { kind: 'fatal', error: wrapped };
+}
+/** How long to wait before the next attempt, or undefined to give up. Exported for tests. */
+function retryDelay(failure, attempt, idempotent, policy, random = Math.random) {
+    if (attempt >= policy.attempts || failure.kind === 'fatal') {
+        return undefined;
+    }
+    if (failure.kind === 'connection') {
+        // A create that may have reached the service must not be sent again: a second image or server would
+        // be made and never cleaned up. Only a refused connection proves that nothing was sent.
+        if (!idempotent && failure.code !== 'ECONNREFUSED') {
+            return undefined;
+        }
+        return backoffDelay(attempt, policy, random);
+    }
+    if (!(failure.status === 429 || failure.status >= 500) || !idempotent) {
+        return undefined;
+    }
+    if (failure.retryAfterMs !== undefined) {
+        return failure.retryAfterMs <= policy.maxRetryAfterMs ? failure.retryAfterMs : undefined;
+    }
+    return backoffDelay(attempt, policy, random);
+}
+/** Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(attempt-1))]. */
+function backoffDelay(attempt, policy, random = Math.random) {
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+    return Math.floor(random() * ceiling);
+}
+/** Retry-After as delta-seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
+function parseRetryAfter(value, now = Date.now()) {
+    if (value === undefined) {
+        return undefined;
+    }
+    const trimmed = value.trim();
+    if (/^\d+$/.test(trimmed)) {
+        return Number(trimmed) * 1000;
+    }
+    const date = Date.parse(trimmed);
+    if (Number.isNaN(date) || !/[A-Za-z]/.test(trimmed)) {
+        return undefined;
+    }
+    return Math.max(0, date - now);
+}
+/**
+ * The human part of an OpenStack error body: Nova's {"badRequest": {"message"}}, Keystone's
+ * {"error": {"message"}}, Glance's {"message"} (with <br /> in it), Neutron's {"NeutronError":
+ * {"message"}}, or a short plain text. HTML pages are reduced to their text.
+ */
+function serviceMessage(body) {
+    const text = body.trim();
+    if (text === '') {
+        return '';
+    }
+    let message;
+    try {
+        message = messageFromJson(JSON.parse(text));
+    }
+    catch {
+        message = undefined;
+    }
+    if (message === undefined) {
+        message = text.startsWith('<')
+            ? text.replace(/<title>[^<]*<\/title>/i, ' ').replace(/<[^>]*>/g, ' ')
+            : text;
+    }
+    return tidy(message);
+}
+function messageFromJson(parsed) {
+    if (typeof parsed !== 'object' || parsed === null) {
+        return typeof parsed === 'string' ? parsed : undefined;
+    }
+    const record = parsed;
+    if (typeof record.message === 'string') {
+        return record.message;
+    }
+    if (typeof record.error === 'string') {
+        return record.error;
+    }
+    for (const value of Object.values(record)) {
+        if (typeof value === 'object' && value !== null) {
+            const inner = value;
+            if (typeof inner.message === 'string') {
+                return inner.message;
+            }
+        }
+    }
+    return undefined;
+}
+function tidy(message) {
+    const clean = message
+        .replace(/<br\s*\/?>/gi, ' ')
+        .replace(/&nbsp;/g, ' ')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&')
+        .replace(/\s+/g, ' ')
+        .trim();
+    return clean.length > 500 ? `${clean.slice(0, 500)}…` : clean;
+}
+function http_header(headers, name) {
+    const value = headers[name.toLowerCase()];
+    return Array.isArray(value) ? value[0] : value;
+}
+async function readBody(stream, limit, truncate) {
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of stream) {
+        size += chunk.length;
+        if (size > limit) {
+            if (truncate) {
+                stream.destroy();
+                break;
+            }
+            throw Object.assign(new Error(`response larger than ${limit} bytes`), { code: 'ETOOLARGE' });
+        }
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+}
+
+;// CONCATENATED MODULE: ./shared/openstack/auth.ts
+
+
+
+
+
+/** The endpoint URL of a service type for an interface and (optionally) a region. */
+function selectEndpoint(catalog, type, iface, region) {
+    const candidates = catalog
+        .filter((entry) => entry.type === type)
+        .flatMap((entry) => entry.endpoints)
+        .filter((endpoint) => endpoint.interface === iface);
+    const inRegion = region
+        ? candidates.filter((endpoint) => endpoint.region_id === region || endpoint.region === region)
+        : candidates;
+    if (!region) {
+        const regions = new Set(inRegion.map((endpoint) => endpoint.region_id ?? endpoint.region ?? ''));
+        if (regions.size > 1) {
+            throw new ConfigurationError(`the ${type} service has endpoints in several regions (${[...regions].sort().join(', ')}); set regionName / OS_REGION_NAME`);
+        }
+    }
+    return inRegion[0]?.url.replace(/\/+$/, '');
+}
+/** Explicit settings, over the clouds.yaml entry when `cloud` names one. */
+function gatherAuthSettings(explicit, context) {
+    if (!explicit.cloud) {
+        return explicit;
+    }
+    const { entry } = loadCloudEntry(explicit.cloud, context);
+    return overlaySettings({ ...settingsFromCloudEntry(explicit.cloud, entry), cloud: explicit.cloud }, explicit);
+}
+class OpenStackSession {
+    http;
+    auth;
+    #renewMarginMs;
+    #state;
+    #login;
+    constructor(auth, http, renewMarginMs) {
+        this.auth = auth;
+        this.http = http;
+        this.#renewMarginMs = renewMarginMs;
+    }
+    /** Reads clouds.yaml if asked to, checks the settings and logs in. */
+    static async open(settings, options) {
+        const context = options.cloudsYaml ?? { env: process.env, cwd: process.cwd() };
+        const auth = planAuth(gatherAuthSettings(settings, context));
+        const http = new HttpClient({
+            reporter: options.reporter,
+            cacert: auth.cacert,
+            insecure: auth.insecure,
+            timeoutMs: options.timeoutMs,
+            retry: options.retry,
+            sleep: options.sleep,
+        });
+        const session = new OpenStackSession(auth, http, options.renewMarginMs ?? 5 * 60_000);
+        await session.#currentToken();
+        return session;
+    }
+    get reporter() {
+        return this.http.reporter;
+    }
+    get userId() {
+        return this.#required().userId;
+    }
+    get projectId() {
+        return this.#required().projectId;
+    }
+    hasEndpoint(type) {
+        return this.#find(type) !== undefined;
+    }
+    endpoint(type) {
+        const url = this.#find(type);
+        if (url === undefined) {
+            const region = this.auth.regionName ? ` in region ${this.auth.regionName}` : '';
+            throw new ConfigurationError(`the cloud's service catalog has no ${this.auth.interface} ${type} endpoint${region}; check interface and regionName`);
+        }
+        return url;
+    }
+    /** A request to a service, with the token; a 401 leads to one new login and one more try. */
+    async request(serviceType, spec) {
+        const base = serviceType === 'identity' ? this.auth.authUrl.replace(/\/+$/, '') : this.endpoint(serviceType);
+        const url = `${base}${spec.path}`;
+        for (let renewed = false;; renewed = true) {
+            const state = await this.#currentToken();
+            try {
+                return await this.http.request({
+                    ...spec,
+                    url,
+                    headers: { ...spec.headers, 'X-Auth-Token': state.token.reveal() },
+                });
+            }
+            catch (error) {
+                if (renewed || !(error instanceof OpenStackHttpError) || error.status !== 401) {
+                    throw error;
+                }
+                this.reporter.info(`${spec.method} ${new URL(url).pathname}: the token was refused (401); logging in again`);
+                this.#invalidate(state);
+            }
+        }
+    }
+    /** The current token, for the rare caller that must hand it to another tool. */
+    async token() {
+        return (await this.#currentToken()).token;
+    }
+    #find(type) {
+        return selectEndpoint(this.#required().catalog, type, this.auth.interface, this.auth.regionName);
+    }
+    #required() {
+        if (!this.#state) {
+            throw new Error('the OpenStack session has not logged in');
+        }
+        return this.#state;
+    }
+    #invalidate(state) {
+        if (this.#state === state) {
+            this.#state = undefined;
+        }
+    }
+    async #currentToken() {
+        const state = this.#state;
+        if (state && state.expiresAt - Date.now() > this.#renewMarginMs) {
+            return state;
+        }
+        // Concurrent requests share one login.
+        this.#login ??= this.#logIn().finally(() => {
+            this.#login = undefined;
+        });
+        const fresh = await this.#login;
+        this.#state = fresh;
+        return fresh;
+    }
+    async #logIn() {
+        const url = `${this.auth.authUrl.replace(/\/+$/, '')}/auth/tokens`;
+        let response;
+        try {
+            response = await this.http.request({
+                method: 'POST',
+                url,
+                json: authRequestBody(this.auth.plan),
+                response: 'json',
+                // Issuing a token changes nothing on the cloud, so a retry after any failure is harmless.
+                idempotent: true,
+            });
+        }
+        catch (error) {
+            if (error instanceof OpenStackHttpError && error.status === 401) {
+                throw new ConfigurationError(`Keystone at ${this.auth.authUrl} refused the ${describeMethod(this.auth)} (HTTP 401): ${error.serviceMessage}`);
+            }
+            throw error;
+        }
+        const value = http_header(response.headers, 'x-subject-token');
+        const token = response.body?.token;
+        if (!value || !token) {
+            throw new OpenStackHttpError('POST', new URL(url).pathname, response.status, 'no X-Subject-Token header or token in the answer');
+        }
+        this.reporter.mask(value);
+        const expiresAt = token.expires_at ? Date.parse(token.expires_at) : Number.POSITIVE_INFINITY;
+        return {
+            token: new Secret(value),
+            expiresAt: Number.isNaN(expiresAt) ? Number.POSITIVE_INFINITY : expiresAt,
+            catalog: token.catalog ?? [],
+            userId: token.user?.id ?? '',
+            projectId: token.project?.id ?? token.application_credential?.project_id,
+        };
+    }
+}
+function describeMethod(auth) {
+    switch (auth.plan.method) {
+        case 'password':
+            return 'user name and password';
+        case 'applicationCredential':
+            return 'application credential';
+        case 'token':
+            return 'token';
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/openstack/digests.ts
+
+
+/**
+ * A pass-through stream that hashes what flows through it with MD5, SHA-256 and SHA-512 at once, so
+ * an image is read a single time however it is used (upload, download) and memory stays flat.
+ */
+class DigestStream extends external_node_stream_namespaceObject.Transform {
+    #hashes = {
+        md5: (0,external_node_crypto_namespaceObject.createHash)('md5'),
+        sha256: (0,external_node_crypto_namespaceObject.createHash)('sha256'),
+        sha512: (0,external_node_crypto_namespaceObject.createHash)('sha512'),
+    };
+    #size = 0;
+    #result;
+    _transform(chunk, _encoding, callback) {
+        this.#hashes.md5.update(chunk);
+        this.#hashes.sha256.update(chunk);
+        this.#hashes.sha512.update(chunk);
+        this.#size += chunk.length;
+        callback(null, chunk);
+    }
+    _flush(callback) {
+        this.#result = {
+            md5: this.#hashes.md5.digest('hex'),
+            sha256: this.#hashes.sha256.digest('hex'),
+            sha512: this.#hashes.sha512.digest('hex'),
+            size: this.#size,
+        };
+        callback();
+    }
+    /** The digests once the whole stream has passed; undefined before that (or after an abort). */
+    get digests() {
+        return this.#result;
+    }
+}
+/** The digest Glance's os_hash_algo names, if it is one of ours. */
+function digestFor(digests, algorithm) {
+    switch (algorithm?.toLowerCase()) {
+        case 'md5':
+            return digests.md5;
+        case 'sha256':
+            return digests.sha256;
+        case 'sha512':
+            return digests.sha512;
+        default:
+            return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/openstack/wait.ts
+
+
+const DEFAULT_WAIT = { timeoutMs: 30 * 60_000, pollMs: 2000 };
+/** Thrown when a wait runs out of time; the last state seen is in the message. */
+class WaitTimeoutError extends CommandError {
+    name = 'WaitTimeoutError';
+}
+/**
+ * Calls probe until it returns a value (not undefined) or throws, or the time is up. lastState says
+ * what was seen last, for the timeout message.
+ */
+async function waitFor(what, options, probe, lastState) {
+    const { timeoutMs, pollMs } = { ...DEFAULT_WAIT, ...options };
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const result = await probe();
+        if (result !== undefined) {
+            return result;
+        }
+        if (Date.now() + pollMs > deadline) {
+            const state = lastState?.();
+            throw new WaitTimeoutError(`waiting for ${what}`, null, '', `gave up after ${formatDuration(timeoutMs)}${state ? `; last state: ${state}` : ''}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+}
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+function isUuid(value) {
+    return UUID.test(value);
+}
+
+;// CONCATENATED MODULE: ./shared/openstack/glance.ts
+
+
+
+
+
+
+
+/** Keys Glance owns; a custom property with one of these names would change the image itself. */
+const RESERVED = new Set([
+    'id',
+    'name',
+    'status',
+    'visibility',
+    'protected',
+    'os_hidden',
+    'checksum',
+    'os_hash_algo',
+    'os_hash_value',
+    'owner',
+    'size',
+    'virtual_size',
+    'created_at',
+    'updated_at',
+    'file',
+    'schema',
+    'self',
+    'direct_url',
+    'locations',
+    'tags',
+    'disk_format',
+    'container_format',
+    'min_disk',
+    'min_ram',
+    'stores',
+]);
+const FAILED_STATES = new Set(['killed', 'deactivated', 'deleted', 'pending_delete']);
+/** Statuses of a direct upload refused by policy or configuration, where staging may still work. */
+const UPLOAD_REFUSED = new Set([403, 405, 415]);
+class Glance {
+    #session;
+    constructor(session) {
+        this.#session = session;
+    }
+    /** The API root: some catalogs list Glance with its version, most without. */
+    #path(path) {
+        const base = this.#session.endpoint('image');
+        return /\/v2$/.test(base) ? path.replace(/^\/v2/, '') : path;
+    }
+    async #json(method, path, json) {
+        const response = await this.#session.request('image', {
+            method,
+            path: this.#path(path),
+            json,
+            response: 'json',
+        });
+        return response.body;
+    }
+    async create(spec) {
+        for (const key of Object.keys(spec.properties ?? {})) {
+            if (RESERVED.has(key)) {
+                throw new ConfigurationError(`image property '${key}' is set by Glance itself; use the matching option instead`);
+            }
+        }
+        const body = {
+            ...spec.properties,
+            name: spec.name,
+            disk_format: spec.diskFormat,
+            container_format: spec.containerFormat ?? 'bare',
+            visibility: spec.visibility ?? 'private',
+            min_disk: spec.minDisk ?? 0,
+            min_ram: spec.minRam ?? 0,
+            tags: [...(spec.tags ?? [])],
+        };
+        const response = await this.#session.request('image', {
+            method: 'POST',
+            path: this.#path('/v2/images'),
+            json: body,
+            response: 'json',
+        });
+        return {
+            image: response.body,
+            importMethods: splitMethods(http_header(response.headers, 'openstack-image-import-methods')),
+        };
+    }
+    async get(id) {
+        return this.#json('GET', `/v2/images/${encodeURIComponent(id)}`);
+    }
+    /** The image, or undefined when Glance answers 404. */
+    async find(id) {
+        try {
+            return await this.get(id);
+        }
+        catch (error) {
+            if (error instanceof OpenStackHttpError && error.status === 404) {
+                return undefined;
+            }
+            throw error;
+        }
+    }
+    /** Every page of a listing, following Glance's `next` links. */
+    async list(query = {}) {
+        const images = [];
+        let path = `/v2/images?${new URLSearchParams({ limit: '200', ...query }).toString()}`;
+        while (path) {
+            const page = await this.#json('GET', path);
+            images.push(...page.images);
+            path = page.next;
+        }
+        return images;
+    }
+    /** An image by ID or exact name; a name must be unambiguous. */
+    async resolve(nameOrId) {
+        if (isUuid(nameOrId)) {
+            const image = await this.find(nameOrId);
+            if (image) {
+                return image;
+            }
+        }
+        const named = await this.list({ name: nameOrId });
+        if (named.length === 1) {
+            return named[0];
+        }
+        if (named.length === 0) {
+            throw new ConfigurationError(`image '${nameOrId}' was not found in Glance (by name or ID)`);
+        }
+        throw new ConfigurationError(`image name '${nameOrId}' is ambiguous: ${named.length} images have it (${named.map((image) => image.id).join(', ')}); use an ID`);
+    }
+    /** Images whose name starts with prefix, oldest first: the candidates of a keep-N rotation. */
+    async listByPrefix(prefix) {
+        const all = await this.list({ sort: 'created_at:asc' });
+        return sortByCreation(all.filter((image) => (image.name ?? '').startsWith(prefix)));
+    }
+    /** An active image with exactly these bytes (Glance's os_hash_value), to reuse instead of uploading. */
+    async findByHash(digests) {
+        const candidates = await this.list({ os_hash_value: digests.sha512, status: 'active' });
+        return candidates.find((image) => image.status === 'active' && matches(image, digests).length === 0);
+    }
+    async delete(id) {
+        await this.#session.request('image', {
+            method: 'DELETE',
+            path: this.#path(`/v2/images/${encodeURIComponent(id)}`),
+            response: 'none',
+        });
+    }
+    /** Deletes and tolerates an image that is already gone. */
+    async deleteIfExists(id) {
+        try {
+            await this.delete(id);
+            return true;
+        }
+        catch (error) {
+            if (error instanceof OpenStackHttpError && error.status === 404) {
+                return false;
+            }
+            throw error;
+        }
+    }
+    async importMethods() {
+        const info = await this.#json('GET', '/v2/info/import');
+        return info['import-methods']?.value ?? [];
+    }
+    /**
+     * Sends a file's bytes to a queued image and hashes them in the same pass. `direct` is PUT /file;
+     * `glance-direct` is PUT /stage then POST /import; `auto` tries direct and stages when the cloud
+     * refuses direct uploads. Returns the digests of what was sent and the way it went.
+     */
+    async upload(image, file, options = {}) {
+        const method = options.importMethod ?? 'auto';
+        if (method === 'glance-direct') {
+            return { digests: await this.#stageAndImport(image.id, file, options), method };
+        }
+        try {
+            return { digests: await this.#send('file', image.id, file, options), method: 'direct' };
+        }
+        catch (error) {
+            if (method === 'direct' ||
+                !(error instanceof OpenStackHttpError) ||
+                !UPLOAD_REFUSED.has(error.status ?? 0)) {
+                throw error;
+            }
+            const offered = options.importMethods?.length ? options.importMethods : await this.importMethods();
+            if (!offered.includes('glance-direct')) {
+                throw new CommandError(`upload of image ${image.id}`, null, '', `Glance refused the direct upload (${error.message}) and does not offer the glance-direct import (offers: ${offered.join(', ') || 'none'})`);
+            }
+            this.#session.reporter.info(`Glance refused the direct upload (HTTP ${error.status}); staging and importing instead`);
+            return { digests: await this.#stageAndImport(image.id, file, options), method: 'glance-direct' };
+        }
+    }
+    async #stageAndImport(id, file, options) {
+        const digests = await this.#send('stage', id, file, options);
+        await this.#session.request('image', {
+            method: 'POST',
+            path: this.#path(`/v2/images/${encodeURIComponent(id)}/import`),
+            json: { method: { name: 'glance-direct' } },
+            response: 'none',
+        });
+        return digests;
+    }
+    async #send(target, id, file, options) {
+        const { size } = await (0,promises_namespaceObject.stat)(file);
+        let hasher;
+        const body = () => {
+            // A retry sends the file again from the start, so it is hashed again from the start.
+            hasher = new DigestStream();
+            const source = (0,external_node_fs_namespaceObject.createReadStream)(file);
+            source.on('error', (error) => hasher?.destroy(error));
+            return source.pipe(hasher);
+        };
+        await this.#session.request('image', {
+            method: 'PUT',
+            path: this.#path(`/v2/images/${encodeURIComponent(id)}/${target}`),
+            body,
+            contentLength: options.chunked ? undefined : size,
+            contentType: 'application/octet-stream',
+            response: 'none',
+        });
+        const digests = hasher?.digests;
+        if (!digests || digests.size !== size) {
+            throw new CommandError(`upload of ${file}`, null, '', `sent ${digests?.size ?? 0} of ${size} bytes`);
+        }
+        return digests;
+    }
+    /** Polls until the image is active; fails at once on killed/deactivated or a failed import. */
+    async waitActive(id, options = {}) {
+        return waitFor(`image ${id} to become active`, options, async () => {
+            const image = await this.get(id);
+            if (image.status === 'active') {
+                return image;
+            }
+            if (FAILED_STATES.has(image.status)) {
+                throw new CommandError(`image ${id}`, null, '', `Glance set it to '${image.status}'`);
+            }
+            if (image.os_glance_failed_import) {
+                throw new CommandError(`import of image ${id}`, null, '', `failed for store(s) ${image.os_glance_failed_import}`);
+            }
+            return undefined;
+        });
+    }
+    /** Create, upload, wait for active and check that Glance holds exactly our bytes. */
+    async uploadImage(spec, file, options = {}) {
+        const { image, importMethods } = await this.create(spec);
+        options.onCreated?.(image);
+        const { digests, method } = await this.upload(image, file, { ...options, importMethods });
+        const active = await this.waitActive(image.id, options);
+        verifyDigests(active, digests);
+        return { image: active, digests, method };
+    }
+    /** Streams an image's bytes to a file and checks them against Glance's checksum and hash. */
+    async download(nameOrId, file) {
+        const image = await this.resolve(nameOrId);
+        if (image.status !== 'active') {
+            throw new ConfigurationError(`image '${nameOrId}' is ${image.status}, not active: it cannot be downloaded`);
+        }
+        const response = await this.#session.request('image', {
+            method: 'GET',
+            path: this.#path(`/v2/images/${image.id}/file`),
+            headers: { Accept: 'application/octet-stream' },
+            response: 'stream',
+        });
+        const hasher = new DigestStream();
+        try {
+            await (0,external_node_stream_promises_namespaceObject.pipeline)(response.body, hasher, (0,external_node_fs_namespaceObject.createWriteStream)(file, { mode: 0o600 }));
+        }
+        catch (error) {
+            await (0,promises_namespaceObject.rm)(file, { force: true });
+            throw new CommandError(`download of image ${image.id}`, null, '', `the transfer broke off: ${error.message}`);
+        }
+        const digests = hasher.digests;
+        try {
+            verifyDigests(image, digests);
+        }
+        catch (error) {
+            await (0,promises_namespaceObject.rm)(file, { force: true });
+            throw error;
+        }
+        return { image, digests };
+    }
+}
+function splitMethods(value) {
+    return (value ?? '')
+        .split(',')
+        .map((method) => method.trim())
+        .filter((method) => method !== '');
+}
+function sortByCreation(images) {
+    return [...images].sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+}
+/** Of images sorted oldest first, the ones to delete so that the newest `keep` remain (0: keep all). */
+function imagesBeyondKeep(sortedOldestFirst, keep) {
+    return keep <= 0 ? [] : sortedOldestFirst.slice(0, Math.max(0, sortedOldestFirst.length - keep));
+}
+/** What differs between Glance's record and our digests; empty when they agree. */
+function matches(image, digests) {
+    const problems = [];
+    if (typeof image.size === 'number' && image.size !== digests.size) {
+        problems.push(`size ${image.size} instead of ${digests.size}`);
+    }
+    if (image.checksum && image.checksum !== digests.md5) {
+        problems.push(`MD5 checksum ${image.checksum} instead of ${digests.md5}`);
+    }
+    const ours = digestFor(digests, image.os_hash_algo ?? undefined);
+    if (image.os_hash_value && ours !== undefined && image.os_hash_value !== ours) {
+        problems.push(`${image.os_hash_algo} ${image.os_hash_value} instead of ${ours}`);
+    }
+    return problems;
+}
+function verifyDigests(image, digests) {
+    const problems = matches(image, digests);
+    if (problems.length > 0) {
+        throw new CommandError(`check of image ${image.id}`, null, '', `Glance holds different bytes: ${problems.join('; ')}`);
+    }
+    if (!image.checksum && !image.os_hash_value) {
+        throw new CommandError(`check of image ${image.id}`, null, '', 'Glance reports neither checksum nor os_hash_value');
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/build/glance-base.ts
+
+
+
+
+
+/** True when the settings name a cloud or a Keystone URL: the least any login needs. */
+function hasCredentials(settings) {
+    return Boolean(settings.cloud || settings.authUrl);
+}
+/**
+ * A fetcher that logs in with the build's OpenStack options only when a glance: base image asks
+ * for it, so builds from a URL or a file never need credentials. Glance.download checks the bytes
+ * against the image's checksum and os_hash_value and removes the file when they differ.
+ */
+function glanceFetcherFromOptions(values, context = {}) {
+    return async (nameOrId, dir, reporter) => {
+        const settings = authSettingsFromOptions(values, context.sources);
+        if (!hasCredentials(settings)) {
+            throw new ConfigurationError(`Option 'base-image' glance:${nameOrId} needs OpenStack credentials: set 'cloud' (a clouds.yaml entry) ` +
+                `or 'auth-url' with a user, password and project (or the OS_* variables).`);
+        }
+        const session = await OpenStackSession.open(settings, {
+            reporter,
+            ...(context.cloudsYaml ? { cloudsYaml: context.cloudsYaml } : {}),
+        });
+        const glance = new Glance(session);
+        // The name is the user's, so the local file is named after the image's ID instead.
+        const image = await glance.resolve(nameOrId);
+        const file = (0,external_node_path_namespaceObject.join)(dir, `glance-${image.id}.img`);
+        reporter.info(`Downloading Glance image ${image.name ?? ''} (${image.id}, ${image.size ?? '?'} bytes)`);
+        const { digests } = await glance.download(image.id, file);
+        reporter.info(`Glance image ${image.id}: ${digests.size} bytes, checksum and ${image.os_hash_algo ?? 'hash'} verified`);
+        return file;
     };
 }
 
@@ -38084,7 +39312,7 @@ function endpointName(endpoint) {
 
 
 
-const RETRYABLE_CODES = new Set([
+const connect_RETRYABLE_CODES = new Set([
     'ECONNREFUSED',
     'ECONNRESET',
     'ECONNABORTED',
@@ -38105,7 +39333,7 @@ function isRetryableConnectError(error) {
     if (typeof message !== 'string') {
         return false;
     }
-    if (typeof code === 'string' && RETRYABLE_CODES.has(code)) {
+    if (typeof code === 'string' && connect_RETRYABLE_CODES.has(code)) {
         return true;
     }
     if (level === 'client-timeout') {
@@ -39078,9 +40306,6 @@ class LineSink {
     }
 }
 
-;// CONCATENATED MODULE: external "node:https"
-const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
 ;// CONCATENATED MODULE: ./shared/build/verify.ts
 /**
  * The verify boot: the sealed image booted as a new instance would be (an overlay, a new seed with a new
@@ -39368,6 +40593,7 @@ async function runImage(options, reporter, deps = {}) {
 
 
 
+
 const TEMP_DIR_RESOURCE = 'temp-dir';
 const OUTPUT_FILE_RESOURCE = 'output-file';
 /** How the post step (or a failed build) removes each kind of thing the build records. */
@@ -39492,7 +40718,11 @@ async function buildImage(options, reporter, deps = {}) {
         const base = await clock.run('Base image', async () => {
             const resolved = await resolveBaseImage(options.baseImage, options.baseImageSha256, {
                 ...(deps.downloader ? { downloader: deps.downloader } : {}),
-                ...(deps.fetchGlanceImage ? { fetchGlanceImage: deps.fetchGlanceImage } : {}),
+                fetchGlanceImage: deps.fetchGlanceImage ??
+                    glanceFetcherFromOptions(options, {
+                        ...(deps.sources ? { sources: deps.sources } : {}),
+                        ...(deps.cloudsYaml ? { cloudsYaml: deps.cloudsYaml } : {}),
+                    }),
                 workDir,
                 cwd,
             }, reporter);
@@ -39717,1189 +40947,6 @@ function manifestSettings(options) {
         memoryMiB: options.memory,
         cpus: options.cpus,
     };
-}
-
-;// CONCATENATED MODULE: ./shared/openstack/auth-settings.ts
-
-/** Explicit settings win field by field over the clouds.yaml entry. */
-function overlaySettings(cloud, explicit) {
-    const out = { ...cloud };
-    for (const [key, value] of Object.entries(explicit)) {
-        if (value !== undefined && value !== '') {
-            out[key] = value;
-        }
-    }
-    return out;
-}
-/** The Keystone default domain, which the openstack CLI also assumes when no domain is given. */
-const DEFAULT_DOMAIN_ID = 'default';
-function domainOf(id, name) {
-    if (id) {
-        return { id };
-    }
-    return name ? { name } : { id: DEFAULT_DOMAIN_ID };
-}
-/**
- * Chooses the Keystone method and checks that everything it needs is there. `source` names where the
- * settings came from, so that the error says where to add what is missing.
- */
-function planAuth(settings) {
-    const where = settings.cloud ? ` (cloud '${settings.cloud}' in clouds.yaml, or the options)` : '';
-    const missing = (what) => {
-        throw new ConfigurationError(`OpenStack authentication: ${what} is missing${where}.`);
-    };
-    const authUrl = settings.authUrl ?? missing('the Keystone URL (authUrl / OS_AUTH_URL)');
-    if (!/^https?:\/\//.test(authUrl)) {
-        throw new ConfigurationError(`authUrl must be an http:// or https:// URL of Keystone (got '${authUrl}')`);
-    }
-    const method = settings.authType ??
-        (settings.token
-            ? 'token'
-            : settings.applicationCredentialSecret || settings.applicationCredentialId
-                ? 'applicationCredential'
-                : 'password');
-    const user = () => {
-        if (settings.userId) {
-            return { id: settings.userId };
-        }
-        const name = settings.username ?? missing('the user name (username / OS_USERNAME)');
-        return { name, domain: domainOf(settings.userDomainId, settings.userDomainName) };
-    };
-    const project = () => {
-        if (settings.projectId) {
-            return { id: settings.projectId };
-        }
-        const name = settings.projectName ??
-            missing('the project (projectName / OS_PROJECT_NAME, or projectId / OS_PROJECT_ID)');
-        return { name, domain: domainOf(settings.projectDomainId, settings.projectDomainName) };
-    };
-    let plan;
-    switch (method) {
-        case 'token':
-            plan = { method, token: settings.token ?? missing('the token (token / OS_TOKEN)'), project: project() };
-            break;
-        case 'applicationCredential': {
-            const secret = settings.applicationCredentialSecret ??
-                missing('the application credential secret (applicationCredentialSecret / OS_APPLICATION_CREDENTIAL_SECRET)');
-            let credential;
-            if (settings.applicationCredentialId) {
-                credential = { id: settings.applicationCredentialId };
-            }
-            else if (settings.applicationCredentialName) {
-                credential = { name: settings.applicationCredentialName, user: user() };
-            }
-            else {
-                return missing('the application credential ID (applicationCredentialId / OS_APPLICATION_CREDENTIAL_ID) or its name with the user name');
-            }
-            plan = { method, credential, secret };
-            break;
-        }
-        default:
-            plan = {
-                method: 'password',
-                user: user(),
-                password: settings.password ?? missing('the password (password / OS_PASSWORD)'),
-                project: project(),
-            };
-    }
-    const iface = (settings.interface ?? 'public').replace(/URL$/, '');
-    if (iface !== 'public' && iface !== 'internal' && iface !== 'admin') {
-        throw new ConfigurationError(`interface must be public, internal or admin (got '${settings.interface}')`);
-    }
-    return {
-        authUrl,
-        plan,
-        regionName: settings.regionName || undefined,
-        interface: iface,
-        cacert: settings.cacert || undefined,
-        insecure: settings.insecure ?? false,
-    };
-}
-/** The Keystone v3 request body for a plan; the only place secrets are revealed. */
-function authRequestBody(plan) {
-    switch (plan.method) {
-        case 'password':
-            return {
-                auth: {
-                    identity: {
-                        methods: ['password'],
-                        password: { user: { ...plan.user, password: plan.password.reveal() } },
-                    },
-                    scope: { project: plan.project },
-                },
-            };
-        case 'token':
-            return {
-                auth: {
-                    identity: { methods: ['token'], token: { id: plan.token.reveal() } },
-                    scope: { project: plan.project },
-                },
-            };
-        case 'applicationCredential':
-            // An application credential is bound to its project; Keystone refuses an explicit scope.
-            return {
-                auth: {
-                    identity: {
-                        methods: ['application_credential'],
-                        application_credential: { ...plan.credential, secret: plan.secret.reveal() },
-                    },
-                },
-            };
-    }
-}
-/**
- * The resolved openstack options as auth settings. Values that only come from an option's default
- * (interface: public, insecure: false) are dropped, so that a clouds.yaml entry can still set them.
- */
-function authSettingsFromOptions(values, sources = {}) {
-    const given = (key) => sources[key] === 'default' ? undefined : values[key];
-    return {
-        cloud: given('cloud'),
-        authUrl: given('authUrl'),
-        username: given('username'),
-        password: given('password'),
-        userDomainName: given('userDomainName'),
-        projectName: given('projectName'),
-        projectId: given('projectId'),
-        projectDomainName: given('projectDomainName'),
-        regionName: given('regionName'),
-        interface: given('interface'),
-        applicationCredentialId: given('applicationCredentialId'),
-        applicationCredentialName: given('applicationCredentialName'),
-        applicationCredentialSecret: given('applicationCredentialSecret'),
-        token: given('token'),
-        cacert: given('cacert'),
-        insecure: given('insecure'),
-    };
-}
-
-;// CONCATENATED MODULE: ./shared/openstack/clouds-yaml.ts
-
-
-
-
-
-
-function configDirectories(context) {
-    const xdg = context.env.XDG_CONFIG_HOME || (0,external_node_path_namespaceObject.join)(context.home ?? (0,external_node_os_namespaceObject.homedir)(), '.config');
-    return [context.cwd, (0,external_node_path_namespaceObject.join)(xdg, 'openstack'), '/etc/openstack'];
-}
-function firstFile(context, override, base) {
-    const candidates = [
-        ...(override ? [override] : []),
-        ...configDirectories(context).flatMap((dir) => ['yaml', 'yml', 'json'].map((ext) => (0,external_node_path_namespaceObject.join)(dir, `${base}.${ext}`))),
-    ];
-    return candidates.find((file) => (0,external_node_fs_namespaceObject.existsSync)(file));
-}
-function readClouds(file) {
-    let parsed;
-    try {
-        parsed = (0,dist.parse)((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'));
-    }
-    catch (error) {
-        throw new ConfigurationError(`${file} is not valid YAML: ${errorMessage(error)}`);
-    }
-    const clouds = parsed?.clouds;
-    if (clouds === undefined) {
-        return {};
-    }
-    if (typeof clouds !== 'object' || clouds === null || Array.isArray(clouds)) {
-        throw new ConfigurationError(`${file}: 'clouds' must be a mapping of cloud names to settings`);
-    }
-    return clouds;
-}
-/** Deep merge of mappings; values of `over` win, lists and scalars are replaced whole. */
-function mergeEntries(base, over) {
-    const out = { ...base };
-    for (const [key, value] of Object.entries(over)) {
-        const current = out[key];
-        out[key] = clouds_yaml_isMapping(current) && clouds_yaml_isMapping(value) ? mergeEntries(current, value) : value;
-    }
-    return out;
-}
-function clouds_yaml_isMapping(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/** The named cloud's merged entry, and where it came from (for messages). */
-function loadCloudEntry(name, context) {
-    const cloudsFile = firstFile(context, context.env.OS_CLIENT_CONFIG_FILE, 'clouds');
-    const secureFile = firstFile(context, context.env.OS_CLIENT_SECURE_FILE, 'secure');
-    const clouds = cloudsFile ? readClouds(cloudsFile) : {};
-    const secure = secureFile ? readClouds(secureFile) : {};
-    const files = [cloudsFile, secureFile].filter((file) => file !== undefined);
-    if (!(name in clouds) && !(name in secure)) {
-        const where = files.length > 0 ? files.join(' and ') : `no clouds.yaml in ${configDirectories(context).join(', ')}`;
-        const known = Object.keys(clouds);
-        throw new ConfigurationError(`cloud '${name}' is not defined (looked in ${where})` +
-            (known.length > 0 ? `; defined clouds: ${known.join(', ')}` : ''));
-    }
-    const base = clouds[name] ?? {};
-    const extra = secure[name] ?? {};
-    if (!clouds_yaml_isMapping(base) || !clouds_yaml_isMapping(extra)) {
-        throw new ConfigurationError(`cloud '${name}' must be a mapping of settings in ${files.join(' and ')}`);
-    }
-    return { entry: mergeEntries(base, extra), files };
-}
-const AUTH_TYPES = {
-    password: 'password',
-    v3password: 'password',
-    v3applicationcredential: 'applicationCredential',
-    token: 'token',
-    v3token: 'token',
-};
-/** A clouds.yaml entry as auth settings: the openstacksdk key names mapped to ours. */
-function settingsFromCloudEntry(name, entry) {
-    const auth = clouds_yaml_isMapping(entry.auth) ? entry.auth : {};
-    const text = (value) => typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
-    const secret = (value) => {
-        const plain = text(value);
-        return plain === undefined ? undefined : new Secret(plain);
-    };
-    const rawType = text(entry.auth_type);
-    let authType;
-    if (rawType !== undefined) {
-        authType = AUTH_TYPES[rawType];
-        if (authType === undefined) {
-            throw new ConfigurationError(`cloud '${name}': auth_type '${rawType}' is not supported; use password, v3applicationcredential or token`);
-        }
-    }
-    const verify = entry.verify;
-    return {
-        authType,
-        authUrl: text(auth.auth_url),
-        username: text(auth.username),
-        userId: text(auth.user_id),
-        password: secret(auth.password),
-        userDomainName: text(auth.user_domain_name) ?? text(auth.domain_name),
-        userDomainId: text(auth.user_domain_id) ?? text(auth.domain_id),
-        projectName: text(auth.project_name) ?? text(auth.tenant_name),
-        projectId: text(auth.project_id) ?? text(auth.tenant_id),
-        projectDomainName: text(auth.project_domain_name) ?? text(auth.domain_name),
-        projectDomainId: text(auth.project_domain_id) ?? text(auth.domain_id),
-        applicationCredentialId: text(auth.application_credential_id),
-        applicationCredentialName: text(auth.application_credential_name),
-        applicationCredentialSecret: secret(auth.application_credential_secret),
-        token: secret(auth.token),
-        regionName: text(entry.region_name),
-        interface: text(entry.interface) ?? text(entry.endpoint_type),
-        cacert: text(entry.cacert),
-        insecure: verify === false || verify === 'false' || verify === 'False' ? true : undefined,
-    };
-}
-
-;// CONCATENATED MODULE: external "node:http"
-const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
-;// CONCATENATED MODULE: ./shared/openstack/http.ts
-
-
-
-
-const DEFAULT_RETRY = {
-    attempts: 5,
-    baseDelayMs: 500,
-    maxDelayMs: 20_000,
-    maxRetryAfterMs: 120_000,
-};
-/** A request that got an answer it did not want, or none at all. */
-class OpenStackHttpError extends CommandError {
-    method;
-    path;
-    status;
-    serviceMessage;
-    name = 'OpenStackHttpError';
-    constructor(method, path, 
-    /** undefined when no response came (connection error, timeout). */
-    status, serviceMessage) {
-        super(`${method} ${path}`, null, '', status === undefined ? serviceMessage : `HTTP ${status}${serviceMessage ? `: ${serviceMessage}` : ''}`);
-        this.method = method;
-        this.path = path;
-        this.status = status;
-        this.serviceMessage = serviceMessage;
-    }
-}
-const http_RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
-const MAX_JSON_BYTES = 32 * 1024 * 1024;
-const MAX_ERROR_BYTES = 64 * 1024;
-const DEFAULT_TIMEOUT_MS = 120_000;
-class HttpClient {
-    #options;
-    #retry;
-    #httpAgent = new (external_node_http_default()).Agent({ keepAlive: false });
-    #httpsAgent;
-    constructor(options) {
-        this.#options = options;
-        this.#retry = { ...DEFAULT_RETRY, ...options.retry };
-        let ca;
-        if (options.cacert) {
-            try {
-                ca = (0,external_node_fs_namespaceObject.readFileSync)(options.cacert, 'utf8');
-            }
-            catch (error) {
-                throw new ConfigurationError(`cacert: cannot read the CA bundle ${options.cacert}: ${errorMessage(error)}`);
-            }
-        }
-        // keepAlive is off on purpose: a pooled socket the server has closed meanwhile fails the next request
-        // with ECONNRESET, and a POST cannot safely be retried after that.
-        this.#httpsAgent = new (external_node_https_default()).Agent({ keepAlive: false, ca, rejectUnauthorized: !options.insecure });
-    }
-    get reporter() {
-        return this.#options.reporter;
-    }
-    async request(spec) {
-        const url = new URL(spec.url);
-        const path = `${url.pathname}${url.search}`;
-        const label = `${spec.method} ${path}`;
-        const idempotent = spec.idempotent ?? !['POST', 'PATCH'].includes(spec.method);
-        const sleep = this.#options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-        for (let attempt = 1;; attempt += 1) {
-            const outcome = await this.#attempt(spec, url, path);
-            if (outcome.ok) {
-                return outcome.response;
-            }
-            const failure = outcome.failure;
-            if (failure.kind === 'fatal') {
-                throw failure.error;
-            }
-            const delay = retryDelay(failure, attempt, idempotent, this.#retry);
-            if (delay === undefined) {
-                throw failure.error;
-            }
-            const cause = failure.kind === 'status' ? String(failure.status) : failure.code;
-            this.reporter.info(`Retrying ${label}: attempt ${attempt + 1} of ${this.#retry.attempts} after ${cause}`);
-            await sleep(delay);
-        }
-    }
-    async #attempt(spec, url, path) {
-        let response;
-        try {
-            response = await this.#send(spec, url);
-        }
-        catch (error) {
-            return { ok: false, failure: connectionFailure(error, spec.method, path) };
-        }
-        const status = response.statusCode ?? 0;
-        const wanted = spec.expect ? spec.expect.includes(status) : status >= 200 && status < 300;
-        try {
-            if (!wanted) {
-                const text = (await readBody(response, MAX_ERROR_BYTES, true)).toString('utf8');
-                const error = new OpenStackHttpError(spec.method, path, status, serviceMessage(text));
-                return {
-                    ok: false,
-                    failure: {
-                        kind: 'status',
-                        status,
-                        retryAfterMs: parseRetryAfter(http_header(response.headers, 'retry-after')),
-                        error,
-                    },
-                };
-            }
-            if (spec.response === 'stream') {
-                return { ok: true, response: { status, headers: response.headers, body: response } };
-            }
-            const raw = await readBody(response, MAX_JSON_BYTES, false);
-            let body;
-            if (spec.response === 'json' && raw.length > 0) {
-                try {
-                    body = JSON.parse(raw.toString('utf8'));
-                }
-                catch {
-                    return {
-                        ok: false,
-                        failure: {
-                            kind: 'fatal',
-                            error: new OpenStackHttpError(spec.method, path, status, 'the response is not JSON'),
-                        },
-                    };
-                }
-            }
-            return { ok: true, response: { status, headers: response.headers, body } };
-        }
-        catch (error) {
-            // The connection broke while the answer was being read.
-            return { ok: false, failure: connectionFailure(error, spec.method, path) };
-        }
-    }
-    #send(spec, url) {
-        const headers = { Accept: 'application/json', ...spec.headers };
-        let payload;
-        if (spec.json !== undefined) {
-            payload = Buffer.from(JSON.stringify(spec.json), 'utf8');
-            headers['Content-Type'] = spec.contentType ?? 'application/json';
-            headers['Content-Length'] = String(payload.length);
-        }
-        else if (spec.body) {
-            headers['Content-Type'] = spec.contentType ?? 'application/octet-stream';
-            // Without a length node sends Transfer-Encoding: chunked.
-            if (spec.contentLength !== undefined) {
-                headers['Content-Length'] = String(spec.contentLength);
-            }
-        }
-        const secure = url.protocol === 'https:';
-        if (!secure && url.protocol !== 'http:') {
-            throw new ConfigurationError(`${url.protocol} is not an OpenStack endpoint scheme; use http: or https:`);
-        }
-        const transport = secure ? (external_node_https_default()) : (external_node_http_default());
-        const agent = secure ? this.#httpsAgent : this.#httpAgent;
-        const timeout = spec.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-        return new Promise((resolve, reject) => {
-            let settled = false;
-            let sentAnything = false;
-            const request = transport.request(url, { method: spec.method, headers, agent });
-            const fail = (error) => {
-                if (!settled) {
-                    settled = true;
-                    reject(error);
-                }
-            };
-            request.setTimeout(timeout, () => {
-                request.destroy(Object.assign(new Error(`no data for ${Math.round(timeout / 1000)} s`), { code: 'ETIMEDOUT' }));
-            });
-            request.on('socket', (socket) => socket.once('connect', () => (sentAnything = true)));
-            request.on('error', (error) => {
-                // ECONNREFUSED after the connection was up would wrongly make a POST look unsent.
-                if (error.code === 'ECONNREFUSED' && sentAnything) {
-                    error.code = 'ECONNRESET';
-                }
-                fail(error);
-            });
-            request.on('response', (response) => {
-                // The service may answer (413, 409) before the body is complete; its answer is what counts.
-                settled = true;
-                resolve(response);
-            });
-            if (spec.body) {
-                let body;
-                try {
-                    body = spec.body();
-                }
-                catch (error) {
-                    request.destroy();
-                    fail(new BodyError(error));
-                    return;
-                }
-                body.on('error', (error) => {
-                    fail(new BodyError(error));
-                    request.destroy();
-                });
-                request.on('close', () => body.destroy());
-                body.pipe(request);
-            }
-            else {
-                request.end(payload);
-            }
-        });
-    }
-}
-/** The request body itself failed (a file could not be read): not the network's fault, no retry. */
-class BodyError extends Error {
-    constructor(cause) {
-        super(`reading the request body failed: ${errorMessage(cause)}`);
-    }
-}
-function connectionFailure(error, method, path) {
-    if (error instanceof BodyError || error instanceof ConfigurationError) {
-        return { kind: 'fatal', error };
-    }
-    const code = error.code ?? 'ERROR';
-    const wrapped = new OpenStackHttpError(method, path, undefined, `${code}: ${errorMessage(error)}`);
-    return http_RETRYABLE_CODES.has(code)
-        ? { kind: 'connection', code, error: wrapped }
-        : { kind: 'fatal', error: wrapped };
-}
-/** How long to wait before the next attempt, or undefined to give up. Exported for tests. */
-function retryDelay(failure, attempt, idempotent, policy, random = Math.random) {
-    if (attempt >= policy.attempts || failure.kind === 'fatal') {
-        return undefined;
-    }
-    if (failure.kind === 'connection') {
-        // A create that may have reached the service must not be sent again: a second image or server would
-        // be made and never cleaned up. Only a refused connection proves that nothing was sent.
-        if (!idempotent && failure.code !== 'ECONNREFUSED') {
-            return undefined;
-        }
-        return backoffDelay(attempt, policy, random);
-    }
-    if (!(failure.status === 429 || failure.status >= 500) || !idempotent) {
-        return undefined;
-    }
-    if (failure.retryAfterMs !== undefined) {
-        return failure.retryAfterMs <= policy.maxRetryAfterMs ? failure.retryAfterMs : undefined;
-    }
-    return backoffDelay(attempt, policy, random);
-}
-/** Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(attempt-1))]. */
-function backoffDelay(attempt, policy, random = Math.random) {
-    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-    return Math.floor(random() * ceiling);
-}
-/** Retry-After as delta-seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
-function parseRetryAfter(value, now = Date.now()) {
-    if (value === undefined) {
-        return undefined;
-    }
-    const trimmed = value.trim();
-    if (/^\d+$/.test(trimmed)) {
-        return Number(trimmed) * 1000;
-    }
-    const date = Date.parse(trimmed);
-    if (Number.isNaN(date) || !/[A-Za-z]/.test(trimmed)) {
-        return undefined;
-    }
-    return Math.max(0, date - now);
-}
-/**
- * The human part of an OpenStack error body: Nova's {"badRequest": {"message"}}, Keystone's
- * {"error": {"message"}}, Glance's {"message"} (with <br /> in it), Neutron's {"NeutronError":
- * {"message"}}, or a short plain text. HTML pages are reduced to their text.
- */
-function serviceMessage(body) {
-    const text = body.trim();
-    if (text === '') {
-        return '';
-    }
-    let message;
-    try {
-        message = messageFromJson(JSON.parse(text));
-    }
-    catch {
-        message = undefined;
-    }
-    if (message === undefined) {
-        message = text.startsWith('<')
-            ? text.replace(/<title>[^<]*<\/title>/i, ' ').replace(/<[^>]*>/g, ' ')
-            : text;
-    }
-    return tidy(message);
-}
-function messageFromJson(parsed) {
-    if (typeof parsed !== 'object' || parsed === null) {
-        return typeof parsed === 'string' ? parsed : undefined;
-    }
-    const record = parsed;
-    if (typeof record.message === 'string') {
-        return record.message;
-    }
-    if (typeof record.error === 'string') {
-        return record.error;
-    }
-    for (const value of Object.values(record)) {
-        if (typeof value === 'object' && value !== null) {
-            const inner = value;
-            if (typeof inner.message === 'string') {
-                return inner.message;
-            }
-        }
-    }
-    return undefined;
-}
-function tidy(message) {
-    const clean = message
-        .replace(/<br\s*\/?>/gi, ' ')
-        .replace(/&nbsp;/g, ' ')
-        .replace(/&lt;/g, '<')
-        .replace(/&gt;/g, '>')
-        .replace(/&quot;/g, '"')
-        .replace(/&amp;/g, '&')
-        .replace(/\s+/g, ' ')
-        .trim();
-    return clean.length > 500 ? `${clean.slice(0, 500)}…` : clean;
-}
-function http_header(headers, name) {
-    const value = headers[name.toLowerCase()];
-    return Array.isArray(value) ? value[0] : value;
-}
-async function readBody(stream, limit, truncate) {
-    const chunks = [];
-    let size = 0;
-    for await (const chunk of stream) {
-        size += chunk.length;
-        if (size > limit) {
-            if (truncate) {
-                stream.destroy();
-                break;
-            }
-            throw Object.assign(new Error(`response larger than ${limit} bytes`), { code: 'ETOOLARGE' });
-        }
-        chunks.push(chunk);
-    }
-    return Buffer.concat(chunks);
-}
-
-;// CONCATENATED MODULE: ./shared/openstack/auth.ts
-
-
-
-
-
-/** The endpoint URL of a service type for an interface and (optionally) a region. */
-function selectEndpoint(catalog, type, iface, region) {
-    const candidates = catalog
-        .filter((entry) => entry.type === type)
-        .flatMap((entry) => entry.endpoints)
-        .filter((endpoint) => endpoint.interface === iface);
-    const inRegion = region
-        ? candidates.filter((endpoint) => endpoint.region_id === region || endpoint.region === region)
-        : candidates;
-    if (!region) {
-        const regions = new Set(inRegion.map((endpoint) => endpoint.region_id ?? endpoint.region ?? ''));
-        if (regions.size > 1) {
-            throw new ConfigurationError(`the ${type} service has endpoints in several regions (${[...regions].sort().join(', ')}); set regionName / OS_REGION_NAME`);
-        }
-    }
-    return inRegion[0]?.url.replace(/\/+$/, '');
-}
-/** Explicit settings, over the clouds.yaml entry when `cloud` names one. */
-function gatherAuthSettings(explicit, context) {
-    if (!explicit.cloud) {
-        return explicit;
-    }
-    const { entry } = loadCloudEntry(explicit.cloud, context);
-    return overlaySettings({ ...settingsFromCloudEntry(explicit.cloud, entry), cloud: explicit.cloud }, explicit);
-}
-class OpenStackSession {
-    http;
-    auth;
-    #renewMarginMs;
-    #state;
-    #login;
-    constructor(auth, http, renewMarginMs) {
-        this.auth = auth;
-        this.http = http;
-        this.#renewMarginMs = renewMarginMs;
-    }
-    /** Reads clouds.yaml if asked to, checks the settings and logs in. */
-    static async open(settings, options) {
-        const context = options.cloudsYaml ?? { env: process.env, cwd: process.cwd() };
-        const auth = planAuth(gatherAuthSettings(settings, context));
-        const http = new HttpClient({
-            reporter: options.reporter,
-            cacert: auth.cacert,
-            insecure: auth.insecure,
-            timeoutMs: options.timeoutMs,
-            retry: options.retry,
-            sleep: options.sleep,
-        });
-        const session = new OpenStackSession(auth, http, options.renewMarginMs ?? 5 * 60_000);
-        await session.#currentToken();
-        return session;
-    }
-    get reporter() {
-        return this.http.reporter;
-    }
-    get userId() {
-        return this.#required().userId;
-    }
-    get projectId() {
-        return this.#required().projectId;
-    }
-    hasEndpoint(type) {
-        return this.#find(type) !== undefined;
-    }
-    endpoint(type) {
-        const url = this.#find(type);
-        if (url === undefined) {
-            const region = this.auth.regionName ? ` in region ${this.auth.regionName}` : '';
-            throw new ConfigurationError(`the cloud's service catalog has no ${this.auth.interface} ${type} endpoint${region}; check interface and regionName`);
-        }
-        return url;
-    }
-    /** A request to a service, with the token; a 401 leads to one new login and one more try. */
-    async request(serviceType, spec) {
-        const base = serviceType === 'identity' ? this.auth.authUrl.replace(/\/+$/, '') : this.endpoint(serviceType);
-        const url = `${base}${spec.path}`;
-        for (let renewed = false;; renewed = true) {
-            const state = await this.#currentToken();
-            try {
-                return await this.http.request({
-                    ...spec,
-                    url,
-                    headers: { ...spec.headers, 'X-Auth-Token': state.token.reveal() },
-                });
-            }
-            catch (error) {
-                if (renewed || !(error instanceof OpenStackHttpError) || error.status !== 401) {
-                    throw error;
-                }
-                this.reporter.info(`${spec.method} ${new URL(url).pathname}: the token was refused (401); logging in again`);
-                this.#invalidate(state);
-            }
-        }
-    }
-    /** The current token, for the rare caller that must hand it to another tool. */
-    async token() {
-        return (await this.#currentToken()).token;
-    }
-    #find(type) {
-        return selectEndpoint(this.#required().catalog, type, this.auth.interface, this.auth.regionName);
-    }
-    #required() {
-        if (!this.#state) {
-            throw new Error('the OpenStack session has not logged in');
-        }
-        return this.#state;
-    }
-    #invalidate(state) {
-        if (this.#state === state) {
-            this.#state = undefined;
-        }
-    }
-    async #currentToken() {
-        const state = this.#state;
-        if (state && state.expiresAt - Date.now() > this.#renewMarginMs) {
-            return state;
-        }
-        // Concurrent requests share one login.
-        this.#login ??= this.#logIn().finally(() => {
-            this.#login = undefined;
-        });
-        const fresh = await this.#login;
-        this.#state = fresh;
-        return fresh;
-    }
-    async #logIn() {
-        const url = `${this.auth.authUrl.replace(/\/+$/, '')}/auth/tokens`;
-        let response;
-        try {
-            response = await this.http.request({
-                method: 'POST',
-                url,
-                json: authRequestBody(this.auth.plan),
-                response: 'json',
-                // Issuing a token changes nothing on the cloud, so a retry after any failure is harmless.
-                idempotent: true,
-            });
-        }
-        catch (error) {
-            if (error instanceof OpenStackHttpError && error.status === 401) {
-                throw new ConfigurationError(`Keystone at ${this.auth.authUrl} refused the ${describeMethod(this.auth)} (HTTP 401): ${error.serviceMessage}`);
-            }
-            throw error;
-        }
-        const value = http_header(response.headers, 'x-subject-token');
-        const token = response.body?.token;
-        if (!value || !token) {
-            throw new OpenStackHttpError('POST', new URL(url).pathname, response.status, 'no X-Subject-Token header or token in the answer');
-        }
-        this.reporter.mask(value);
-        const expiresAt = token.expires_at ? Date.parse(token.expires_at) : Number.POSITIVE_INFINITY;
-        return {
-            token: new Secret(value),
-            expiresAt: Number.isNaN(expiresAt) ? Number.POSITIVE_INFINITY : expiresAt,
-            catalog: token.catalog ?? [],
-            userId: token.user?.id ?? '',
-            projectId: token.project?.id ?? token.application_credential?.project_id,
-        };
-    }
-}
-function describeMethod(auth) {
-    switch (auth.plan.method) {
-        case 'password':
-            return 'user name and password';
-        case 'applicationCredential':
-            return 'application credential';
-        case 'token':
-            return 'token';
-    }
-}
-
-;// CONCATENATED MODULE: ./shared/openstack/digests.ts
-
-
-/**
- * A pass-through stream that hashes what flows through it with MD5, SHA-256 and SHA-512 at once, so
- * an image is read a single time however it is used (upload, download) and memory stays flat.
- */
-class DigestStream extends external_node_stream_namespaceObject.Transform {
-    #hashes = {
-        md5: (0,external_node_crypto_namespaceObject.createHash)('md5'),
-        sha256: (0,external_node_crypto_namespaceObject.createHash)('sha256'),
-        sha512: (0,external_node_crypto_namespaceObject.createHash)('sha512'),
-    };
-    #size = 0;
-    #result;
-    _transform(chunk, _encoding, callback) {
-        this.#hashes.md5.update(chunk);
-        this.#hashes.sha256.update(chunk);
-        this.#hashes.sha512.update(chunk);
-        this.#size += chunk.length;
-        callback(null, chunk);
-    }
-    _flush(callback) {
-        this.#result = {
-            md5: this.#hashes.md5.digest('hex'),
-            sha256: this.#hashes.sha256.digest('hex'),
-            sha512: this.#hashes.sha512.digest('hex'),
-            size: this.#size,
-        };
-        callback();
-    }
-    /** The digests once the whole stream has passed; undefined before that (or after an abort). */
-    get digests() {
-        return this.#result;
-    }
-}
-/** The digest Glance's os_hash_algo names, if it is one of ours. */
-function digestFor(digests, algorithm) {
-    switch (algorithm?.toLowerCase()) {
-        case 'md5':
-            return digests.md5;
-        case 'sha256':
-            return digests.sha256;
-        case 'sha512':
-            return digests.sha512;
-        default:
-            return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ./shared/openstack/wait.ts
-
-
-const DEFAULT_WAIT = { timeoutMs: 30 * 60_000, pollMs: 2000 };
-/** Thrown when a wait runs out of time; the last state seen is in the message. */
-class WaitTimeoutError extends CommandError {
-    name = 'WaitTimeoutError';
-}
-/**
- * Calls probe until it returns a value (not undefined) or throws, or the time is up. lastState says
- * what was seen last, for the timeout message.
- */
-async function waitFor(what, options, probe, lastState) {
-    const { timeoutMs, pollMs } = { ...DEFAULT_WAIT, ...options };
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const result = await probe();
-        if (result !== undefined) {
-            return result;
-        }
-        if (Date.now() + pollMs > deadline) {
-            const state = lastState?.();
-            throw new WaitTimeoutError(`waiting for ${what}`, null, '', `gave up after ${formatDuration(timeoutMs)}${state ? `; last state: ${state}` : ''}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
-}
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
-function isUuid(value) {
-    return UUID.test(value);
-}
-
-;// CONCATENATED MODULE: ./shared/openstack/glance.ts
-
-
-
-
-
-
-
-/** Keys Glance owns; a custom property with one of these names would change the image itself. */
-const RESERVED = new Set([
-    'id',
-    'name',
-    'status',
-    'visibility',
-    'protected',
-    'os_hidden',
-    'checksum',
-    'os_hash_algo',
-    'os_hash_value',
-    'owner',
-    'size',
-    'virtual_size',
-    'created_at',
-    'updated_at',
-    'file',
-    'schema',
-    'self',
-    'direct_url',
-    'locations',
-    'tags',
-    'disk_format',
-    'container_format',
-    'min_disk',
-    'min_ram',
-    'stores',
-]);
-const FAILED_STATES = new Set(['killed', 'deactivated', 'deleted', 'pending_delete']);
-/** Statuses of a direct upload refused by policy or configuration, where staging may still work. */
-const UPLOAD_REFUSED = new Set([403, 405, 415]);
-class Glance {
-    #session;
-    constructor(session) {
-        this.#session = session;
-    }
-    /** The API root: some catalogs list Glance with its version, most without. */
-    #path(path) {
-        const base = this.#session.endpoint('image');
-        return /\/v2$/.test(base) ? path.replace(/^\/v2/, '') : path;
-    }
-    async #json(method, path, json) {
-        const response = await this.#session.request('image', {
-            method,
-            path: this.#path(path),
-            json,
-            response: 'json',
-        });
-        return response.body;
-    }
-    async create(spec) {
-        for (const key of Object.keys(spec.properties ?? {})) {
-            if (RESERVED.has(key)) {
-                throw new ConfigurationError(`image property '${key}' is set by Glance itself; use the matching option instead`);
-            }
-        }
-        const body = {
-            ...spec.properties,
-            name: spec.name,
-            disk_format: spec.diskFormat,
-            container_format: spec.containerFormat ?? 'bare',
-            visibility: spec.visibility ?? 'private',
-            min_disk: spec.minDisk ?? 0,
-            min_ram: spec.minRam ?? 0,
-            tags: [...(spec.tags ?? [])],
-        };
-        const response = await this.#session.request('image', {
-            method: 'POST',
-            path: this.#path('/v2/images'),
-            json: body,
-            response: 'json',
-        });
-        return {
-            image: response.body,
-            importMethods: splitMethods(http_header(response.headers, 'openstack-image-import-methods')),
-        };
-    }
-    async get(id) {
-        return this.#json('GET', `/v2/images/${encodeURIComponent(id)}`);
-    }
-    /** The image, or undefined when Glance answers 404. */
-    async find(id) {
-        try {
-            return await this.get(id);
-        }
-        catch (error) {
-            if (error instanceof OpenStackHttpError && error.status === 404) {
-                return undefined;
-            }
-            throw error;
-        }
-    }
-    /** Every page of a listing, following Glance's `next` links. */
-    async list(query = {}) {
-        const images = [];
-        let path = `/v2/images?${new URLSearchParams({ limit: '200', ...query }).toString()}`;
-        while (path) {
-            const page = await this.#json('GET', path);
-            images.push(...page.images);
-            path = page.next;
-        }
-        return images;
-    }
-    /** An image by ID or exact name; a name must be unambiguous. */
-    async resolve(nameOrId) {
-        if (isUuid(nameOrId)) {
-            const image = await this.find(nameOrId);
-            if (image) {
-                return image;
-            }
-        }
-        const named = await this.list({ name: nameOrId });
-        if (named.length === 1) {
-            return named[0];
-        }
-        if (named.length === 0) {
-            throw new ConfigurationError(`image '${nameOrId}' was not found in Glance (by name or ID)`);
-        }
-        throw new ConfigurationError(`image name '${nameOrId}' is ambiguous: ${named.length} images have it (${named.map((image) => image.id).join(', ')}); use an ID`);
-    }
-    /** Images whose name starts with prefix, oldest first: the candidates of a keep-N rotation. */
-    async listByPrefix(prefix) {
-        const all = await this.list({ sort: 'created_at:asc' });
-        return sortByCreation(all.filter((image) => (image.name ?? '').startsWith(prefix)));
-    }
-    /** An active image with exactly these bytes (Glance's os_hash_value), to reuse instead of uploading. */
-    async findByHash(digests) {
-        const candidates = await this.list({ os_hash_value: digests.sha512, status: 'active' });
-        return candidates.find((image) => image.status === 'active' && matches(image, digests).length === 0);
-    }
-    async delete(id) {
-        await this.#session.request('image', {
-            method: 'DELETE',
-            path: this.#path(`/v2/images/${encodeURIComponent(id)}`),
-            response: 'none',
-        });
-    }
-    /** Deletes and tolerates an image that is already gone. */
-    async deleteIfExists(id) {
-        try {
-            await this.delete(id);
-            return true;
-        }
-        catch (error) {
-            if (error instanceof OpenStackHttpError && error.status === 404) {
-                return false;
-            }
-            throw error;
-        }
-    }
-    async importMethods() {
-        const info = await this.#json('GET', '/v2/info/import');
-        return info['import-methods']?.value ?? [];
-    }
-    /**
-     * Sends a file's bytes to a queued image and hashes them in the same pass. `direct` is PUT /file;
-     * `glance-direct` is PUT /stage then POST /import; `auto` tries direct and stages when the cloud
-     * refuses direct uploads. Returns the digests of what was sent and the way it went.
-     */
-    async upload(image, file, options = {}) {
-        const method = options.importMethod ?? 'auto';
-        if (method === 'glance-direct') {
-            return { digests: await this.#stageAndImport(image.id, file, options), method };
-        }
-        try {
-            return { digests: await this.#send('file', image.id, file, options), method: 'direct' };
-        }
-        catch (error) {
-            if (method === 'direct' ||
-                !(error instanceof OpenStackHttpError) ||
-                !UPLOAD_REFUSED.has(error.status ?? 0)) {
-                throw error;
-            }
-            const offered = options.importMethods?.length ? options.importMethods : await this.importMethods();
-            if (!offered.includes('glance-direct')) {
-                throw new CommandError(`upload of image ${image.id}`, null, '', `Glance refused the direct upload (${error.message}) and does not offer the glance-direct import (offers: ${offered.join(', ') || 'none'})`);
-            }
-            this.#session.reporter.info(`Glance refused the direct upload (HTTP ${error.status}); staging and importing instead`);
-            return { digests: await this.#stageAndImport(image.id, file, options), method: 'glance-direct' };
-        }
-    }
-    async #stageAndImport(id, file, options) {
-        const digests = await this.#send('stage', id, file, options);
-        await this.#session.request('image', {
-            method: 'POST',
-            path: this.#path(`/v2/images/${encodeURIComponent(id)}/import`),
-            json: { method: { name: 'glance-direct' } },
-            response: 'none',
-        });
-        return digests;
-    }
-    async #send(target, id, file, options) {
-        const { size } = await (0,promises_namespaceObject.stat)(file);
-        let hasher;
-        const body = () => {
-            // A retry sends the file again from the start, so it is hashed again from the start.
-            hasher = new DigestStream();
-            const source = (0,external_node_fs_namespaceObject.createReadStream)(file);
-            source.on('error', (error) => hasher?.destroy(error));
-            return source.pipe(hasher);
-        };
-        await this.#session.request('image', {
-            method: 'PUT',
-            path: this.#path(`/v2/images/${encodeURIComponent(id)}/${target}`),
-            body,
-            contentLength: options.chunked ? undefined : size,
-            contentType: 'application/octet-stream',
-            response: 'none',
-        });
-        const digests = hasher?.digests;
-        if (!digests || digests.size !== size) {
-            throw new CommandError(`upload of ${file}`, null, '', `sent ${digests?.size ?? 0} of ${size} bytes`);
-        }
-        return digests;
-    }
-    /** Polls until the image is active; fails at once on killed/deactivated or a failed import. */
-    async waitActive(id, options = {}) {
-        return waitFor(`image ${id} to become active`, options, async () => {
-            const image = await this.get(id);
-            if (image.status === 'active') {
-                return image;
-            }
-            if (FAILED_STATES.has(image.status)) {
-                throw new CommandError(`image ${id}`, null, '', `Glance set it to '${image.status}'`);
-            }
-            if (image.os_glance_failed_import) {
-                throw new CommandError(`import of image ${id}`, null, '', `failed for store(s) ${image.os_glance_failed_import}`);
-            }
-            return undefined;
-        });
-    }
-    /** Create, upload, wait for active and check that Glance holds exactly our bytes. */
-    async uploadImage(spec, file, options = {}) {
-        const { image, importMethods } = await this.create(spec);
-        options.onCreated?.(image);
-        const { digests, method } = await this.upload(image, file, { ...options, importMethods });
-        const active = await this.waitActive(image.id, options);
-        verifyDigests(active, digests);
-        return { image: active, digests, method };
-    }
-    /** Streams an image's bytes to a file and checks them against Glance's checksum and hash. */
-    async download(nameOrId, file) {
-        const image = await this.resolve(nameOrId);
-        if (image.status !== 'active') {
-            throw new ConfigurationError(`image '${nameOrId}' is ${image.status}, not active: it cannot be downloaded`);
-        }
-        const response = await this.#session.request('image', {
-            method: 'GET',
-            path: this.#path(`/v2/images/${image.id}/file`),
-            headers: { Accept: 'application/octet-stream' },
-            response: 'stream',
-        });
-        const hasher = new DigestStream();
-        try {
-            await (0,external_node_stream_promises_namespaceObject.pipeline)(response.body, hasher, (0,external_node_fs_namespaceObject.createWriteStream)(file, { mode: 0o600 }));
-        }
-        catch (error) {
-            await (0,promises_namespaceObject.rm)(file, { force: true });
-            throw new CommandError(`download of image ${image.id}`, null, '', `the transfer broke off: ${error.message}`);
-        }
-        const digests = hasher.digests;
-        try {
-            verifyDigests(image, digests);
-        }
-        catch (error) {
-            await (0,promises_namespaceObject.rm)(file, { force: true });
-            throw error;
-        }
-        return { image, digests };
-    }
-}
-function splitMethods(value) {
-    return (value ?? '')
-        .split(',')
-        .map((method) => method.trim())
-        .filter((method) => method !== '');
-}
-function sortByCreation(images) {
-    return [...images].sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
-}
-/** Of images sorted oldest first, the ones to delete so that the newest `keep` remain (0: keep all). */
-function imagesBeyondKeep(sortedOldestFirst, keep) {
-    return keep <= 0 ? [] : sortedOldestFirst.slice(0, Math.max(0, sortedOldestFirst.length - keep));
-}
-/** What differs between Glance's record and our digests; empty when they agree. */
-function matches(image, digests) {
-    const problems = [];
-    if (typeof image.size === 'number' && image.size !== digests.size) {
-        problems.push(`size ${image.size} instead of ${digests.size}`);
-    }
-    if (image.checksum && image.checksum !== digests.md5) {
-        problems.push(`MD5 checksum ${image.checksum} instead of ${digests.md5}`);
-    }
-    const ours = digestFor(digests, image.os_hash_algo ?? undefined);
-    if (image.os_hash_value && ours !== undefined && image.os_hash_value !== ours) {
-        problems.push(`${image.os_hash_algo} ${image.os_hash_value} instead of ${ours}`);
-    }
-    return problems;
-}
-function verifyDigests(image, digests) {
-    const problems = matches(image, digests);
-    if (problems.length > 0) {
-        throw new CommandError(`check of image ${image.id}`, null, '', `Glance holds different bytes: ${problems.join('; ')}`);
-    }
-    if (!image.checksum && !image.os_hash_value) {
-        throw new CommandError(`check of image ${image.id}`, null, '', 'Glance reports neither checksum nor os_hash_value');
-    }
 }
 
 ;// CONCATENATED MODULE: ./shared/openstack/neutron.ts
@@ -43585,7 +43632,10 @@ async function writeRecipe(recipe, outputDir) {
 const tasks_json = (value) => JSON.stringify(value, null, 2);
 /** Each CLI task: the same core call as the action, with its result printed as JSON on stdout. */
 const tasks_TASKS = {
-    'build-image': async (values, reporter) => tasks_json(await buildImage(values, reporter, { downloader: new CachingDownloader(defaultDownloadCacheDir()) })),
+    'build-image': async (values, reporter, sources) => tasks_json(await buildImage(values, reporter, {
+        downloader: new CachingDownloader(defaultDownloadCacheDir()),
+        sources,
+    })),
     'run-image': async (values, reporter) => {
         await runImage(values, reporter);
         return undefined;
