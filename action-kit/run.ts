@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { ConfigurationError, errorMessage, NotBuiltYetError } from '../shared/errors.js';
+import { ConfigurationError, errorMessage } from '../shared/errors.js';
 import { ActionsReporter } from './reporter.js';
 
 /**
@@ -17,12 +17,7 @@ export async function runAction(
     if (core.isDebug() && error instanceof Error && error.stack) {
       core.debug(error.stack);
     }
-    const kind =
-      error instanceof ConfigurationError
-        ? 'invalid settings'
-        : error instanceof NotBuiltYetError
-          ? 'cannot run'
-          : 'failed';
+    const kind = error instanceof ConfigurationError ? 'invalid settings' : 'failed';
     core.setFailed(`${name} ${kind}: ${errorMessage(error)}`);
   } finally {
     await reporter

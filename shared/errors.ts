@@ -6,14 +6,6 @@ export class ConfigurationError extends Error {
   override readonly name: string = 'ConfigurationError';
 }
 
-/** A capability that a later piece of work fills in; it fails loudly rather than doing nothing. */
-export class NotBuiltYetError extends Error {
-  override readonly name: string = 'NotBuiltYetError';
-  constructor(what: string) {
-    super(`${what} is not built yet in this version of indicovm.`);
-  }
-}
-
 export class CommandError extends Error {
   override readonly name: string = 'CommandError';
   constructor(
