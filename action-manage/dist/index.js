@@ -55237,11 +55237,7 @@ async function runAction(name, main) {
         if (isDebug() && error instanceof Error && error.stack) {
             core_debug(error.stack);
         }
-        const kind = error instanceof errors/* ConfigurationError */.j1
-            ? 'invalid settings'
-            : error instanceof errors/* NotBuiltYetError */.sS
-                ? 'cannot run'
-                : 'failed';
+        const kind = error instanceof errors/* ConfigurationError */.j1 ? 'invalid settings' : 'failed';
         setFailed(`${name} ${kind}: ${(0,errors/* errorMessage */.gJ)(error)}`);
     }
     finally {
@@ -55298,8 +55294,7 @@ __webpack_async_result__();
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Qd: () => (/* binding */ CommandError),
 /* harmony export */   gJ: () => (/* binding */ errorMessage),
-/* harmony export */   j1: () => (/* binding */ ConfigurationError),
-/* harmony export */   sS: () => (/* binding */ NotBuiltYetError)
+/* harmony export */   j1: () => (/* binding */ ConfigurationError)
 /* harmony export */ });
 /**
  * Two kinds of failure, told apart everywhere: a user's mistake (fix the input and run again) and a
@@ -55307,13 +55302,6 @@ __webpack_async_result__();
  */
 class ConfigurationError extends Error {
     name = 'ConfigurationError';
-}
-/** A capability that a later piece of work fills in; it fails loudly rather than doing nothing. */
-class NotBuiltYetError extends Error {
-    name = 'NotBuiltYetError';
-    constructor(what) {
-        super(`${what} is not built yet in this version of indicovm.`);
-    }
 }
 class CommandError extends Error {
     command;

@@ -23572,13 +23572,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 class ConfigurationError extends Error {
     name = 'ConfigurationError';
 }
-/** A capability that a later piece of work fills in; it fails loudly rather than doing nothing. */
-class NotBuiltYetError extends Error {
-    name = 'NotBuiltYetError';
-    constructor(what) {
-        super(`${what} is not built yet in this version of indicovm.`);
-    }
-}
 class CommandError extends Error {
     command;
     exitCode;

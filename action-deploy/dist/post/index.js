@@ -28916,11 +28916,7 @@ async function runAction(name, main) {
         if (lib_core/* isDebug */._o() && error instanceof Error && error.stack) {
             lib_core/* debug */.Yz(error.stack);
         }
-        const kind = error instanceof errors/* ConfigurationError */.j1
-            ? 'invalid settings'
-            : error instanceof errors/* NotBuiltYetError */.sS
-                ? 'cannot run'
-                : 'failed';
+        const kind = error instanceof errors/* ConfigurationError */.j1 ? 'invalid settings' : 'failed';
         lib_core/* setFailed */.C1(`${name} ${kind}: ${(0,errors/* errorMessage */.gJ)(error)}`);
     }
     finally {
@@ -29797,8 +29793,7 @@ function lazySession(open) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Qd: () => (/* binding */ CommandError),
 /* harmony export */   gJ: () => (/* binding */ errorMessage),
-/* harmony export */   j1: () => (/* binding */ ConfigurationError),
-/* harmony export */   sS: () => (/* binding */ NotBuiltYetError)
+/* harmony export */   j1: () => (/* binding */ ConfigurationError)
 /* harmony export */ });
 /**
  * Two kinds of failure, told apart everywhere: a user's mistake (fix the input and run again) and a
@@ -29806,13 +29801,6 @@ function lazySession(open) {
  */
 class ConfigurationError extends Error {
     name = 'ConfigurationError';
-}
-/** A capability that a later piece of work fills in; it fails loudly rather than doing nothing. */
-class NotBuiltYetError extends Error {
-    name = 'NotBuiltYetError';
-    constructor(what) {
-        super(`${what} is not built yet in this version of indicovm.`);
-    }
 }
 class CommandError extends Error {
     command;
