@@ -9,8 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { OpenStackSession } from '../../shared/openstack/auth.js';
 import { Glance } from '../../shared/openstack/glance.js';
 import { TerminalReporter } from '../../shared/report/terminal.js';
-import { Secret } from '../../shared/secret.js';
-import { ensureOpenStack } from '../../test/support/openstack.js';
+import { ensureOpenStack, passwordAuth } from '../../test/support/openstack.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const GIB = 1024 ** 3;
@@ -81,18 +80,10 @@ const osEnv: NodeJS.ProcessEnv = {
   OS_INTERFACE: 'public',
 };
 const reporter = new TerminalReporter();
-const session = await OpenStackSession.open(
-  {
-    authUrl: facts.authUrl,
-    username: user.username,
-    password: new Secret(user.password),
-    projectName: user.projectName,
-    userDomainName: user.userDomainName,
-    projectDomainName: user.projectDomainName,
-    regionName: facts.region,
-  },
-  { reporter, cloudsYaml: { env: {}, cwd: process.cwd() } },
-);
+const session = await OpenStackSession.open(passwordAuth(facts, user), {
+  reporter,
+  cloudsYaml: { env: {}, cwd: process.cwd() },
+});
 const glance = new Glance(session);
 const dir = mkdtempSync(join(tmpdir(), 'bench-upload-'));
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Secret } from '../../shared/secret.js';
 
 const INFRA_DIR = fileURLToPath(new URL('../infra/openstack/', import.meta.url));
 const DEFAULT_STATE_DIR = '/tmp/indicovm-openstack';
@@ -100,4 +101,17 @@ function runScript(script: string, timeout: number): Promise<void> {
       reject(new Error(`Failed to run "bash ${path}": it ${exit}. Last output:\n${tail}`));
     });
   });
+}
+
+/** A user's password login to the loopback cloud, as the OpenStack client's auth settings take it. */
+export function passwordAuth(facts: CloudFacts, user: CloudUser) {
+  return {
+    authUrl: facts.authUrl,
+    username: user.username,
+    password: new Secret(user.password),
+    projectName: user.projectName,
+    userDomainName: user.userDomainName,
+    projectDomainName: user.projectDomainName,
+    regionName: facts.region,
+  };
 }

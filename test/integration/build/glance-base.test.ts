@@ -12,8 +12,7 @@ import { glanceFetcherFromOptions } from '../../../shared/build/glance-base.js';
 import { ConfigurationError } from '../../../shared/errors.js';
 import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance } from '../../../shared/openstack/glance.js';
-import { Secret } from '../../../shared/secret.js';
-import { ensureOpenStack, type CloudFacts } from '../../support/openstack.js';
+import { ensureOpenStack, passwordAuth, type CloudFacts } from '../../support/openstack.js';
 import { RecordingReporter } from '../openstack/recording-reporter.js';
 
 const run = promisify(execFile);
@@ -33,15 +32,8 @@ const reporter = new RecordingReporter();
 
 /** The build command's OpenStack options as the resolver would hand them over. */
 function buildAuthValues() {
-  const user = facts.users.demo;
   return {
-    authUrl: facts.authUrl,
-    username: user.username,
-    password: new Secret(user.password),
-    projectName: user.projectName,
-    userDomainName: user.userDomainName,
-    projectDomainName: user.projectDomainName,
-    regionName: facts.region,
+    ...passwordAuth(facts, facts.users.demo),
     interface: 'public' as const,
     insecure: false,
   };

@@ -11,8 +11,7 @@ import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance, type GlanceImage } from '../../../shared/openstack/glance.js';
 import { Nova } from '../../../shared/openstack/nova.js';
 import type { Reporter } from '../../../shared/report/reporter.js';
-import { Secret } from '../../../shared/secret.js';
-import { ensureOpenStack, type CloudFacts, type CloudUser } from '../../support/openstack.js';
+import { ensureOpenStack, passwordAuth, type CloudFacts, type CloudUser } from '../../support/openstack.js';
 import { parseOutputFile, REPO, runBundledAction, type ActionRun } from '../../support/run-action.js';
 
 const MAIN = 'action-deploy/dist/index.js';
@@ -42,15 +41,7 @@ let demo: OpenStackSession;
 let admin: OpenStackSession;
 
 function settingsOf(user: CloudUser) {
-  return {
-    authUrl: facts.authUrl,
-    username: user.username,
-    password: new Secret(user.password),
-    projectName: user.projectName,
-    userDomainName: user.userDomainName,
-    projectDomainName: user.projectDomainName,
-    regionName: facts.region,
-  };
+  return passwordAuth(facts, user);
 }
 
 /** The demo user's credentials as action inputs. */

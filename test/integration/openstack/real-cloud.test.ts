@@ -14,7 +14,7 @@ import { Glance, imagesBeyondKeep } from '../../../shared/openstack/glance.js';
 import { OpenStackHttpError } from '../../../shared/openstack/http.js';
 import { Nova, pickSshAddress } from '../../../shared/openstack/nova.js';
 import { Secret } from '../../../shared/secret.js';
-import { ensureOpenStack, type CloudFacts, type CloudUser } from '../../support/openstack.js';
+import { ensureOpenStack, passwordAuth, type CloudFacts, type CloudUser } from '../../support/openstack.js';
 import { RecordingReporter } from './recording-reporter.js';
 
 const run = promisify(execFile);
@@ -36,15 +36,7 @@ const serversToDelete: string[] = [];
 const reporter = new RecordingReporter();
 
 function settingsOf(user: CloudUser) {
-  return {
-    authUrl: facts.authUrl,
-    username: user.username,
-    password: new Secret(user.password),
-    projectName: user.projectName,
-    userDomainName: user.userDomainName,
-    projectDomainName: user.projectDomainName,
-    regionName: facts.region,
-  };
+  return passwordAuth(facts, user);
 }
 
 const openAs = (user: CloudUser) =>

@@ -13,9 +13,8 @@ import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance } from '../../../shared/openstack/glance.js';
 import { Nova } from '../../../shared/openstack/nova.js';
 import type { Reporter } from '../../../shared/report/reporter.js';
-import { Secret } from '../../../shared/secret.js';
 import { commandEscape, distinctiveSecret, scanRun, type Leak } from '../../security/leak-scan.js';
-import { ensureOpenStack, type CloudFacts } from '../../support/openstack.js';
+import { ensureOpenStack, passwordAuth, type CloudFacts } from '../../support/openstack.js';
 import { parseOutputFile, REPO, runBundledAction, type ActionRun } from '../../support/run-action.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
 
@@ -107,19 +106,10 @@ beforeAll(async () => {
   }
   dir = mkdtempSync(join(tmpdir(), 'indicovm-secrets-'));
   [facts, sshd] = await Promise.all([ensureOpenStack(), startSshd()]);
-  const user = facts.users.demo;
-  demo = await OpenStackSession.open(
-    {
-      authUrl: facts.authUrl,
-      username: user.username,
-      password: new Secret(user.password),
-      projectName: user.projectName,
-      userDomainName: user.userDomainName,
-      projectDomainName: user.projectDomainName,
-      regionName: facts.region,
-    },
-    { reporter: quiet, cloudsYaml: { env: {}, cwd: dir } },
-  );
+  demo = await OpenStackSession.open(passwordAuth(facts, facts.users.demo), {
+    reporter: quiet,
+    cloudsYaml: { env: {}, cwd: dir },
+  });
 }, 900_000);
 
 afterAll(async () => {
