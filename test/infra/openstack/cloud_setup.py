@@ -180,8 +180,16 @@ def wait_nova():
                               token=admin, headers=headers)[1]['inventories']
         return 'VCPU' in inventories
 
+    def compute_service_up():
+        # After a restart on existing state the service's last heartbeat is the old run's, and the
+        # scheduler's ComputeFilter refuses the host until the first new report: wait for 'up'.
+        services = request('GET', f'{ENDPOINTS["compute"]}/os-services?binary=nova-compute&host={COMPUTE_HOST}',
+                           token=admin)[1]['services']
+        return any(service['state'] == 'up' and service['status'] == 'enabled' for service in services)
+
     wait_for(f'the resource provider of {COMPUTE_HOST} in Placement', provider_with_inventory)
     wait_for(f'{COMPUTE_HOST} to be mapped to cell1', host_mapped)
+    wait_for(f'nova-compute on {COMPUTE_HOST} to report itself up', compute_service_up)
 
 
 def flavors():
