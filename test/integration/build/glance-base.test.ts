@@ -13,7 +13,7 @@ import { ConfigurationError } from '../../../shared/errors.js';
 import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance } from '../../../shared/openstack/glance.js';
 import { ensureOpenStack, passwordAuth, type CloudFacts } from '../../support/openstack.js';
-import { RecordingReporter } from '../openstack/recording-reporter.js';
+import { RecordingReporter } from '../../support/recording-reporter.js';
 
 const run = promisify(execFile);
 // The first start installs the Debian packages and initialises the services (about 2 minutes).

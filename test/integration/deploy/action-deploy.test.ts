@@ -10,9 +10,9 @@ import { gunzipSync } from 'node:zlib';
 import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance, type GlanceImage } from '../../../shared/openstack/glance.js';
 import { Nova } from '../../../shared/openstack/nova.js';
-import type { Reporter } from '../../../shared/report/reporter.js';
 import { ensureOpenStack, passwordAuth, type CloudFacts, type CloudUser } from '../../support/openstack.js';
 import { parseOutputFile, REPO, runBundledAction, type ActionRun } from '../../support/run-action.js';
+import { silentReporter } from '../../support/recording-reporter.js';
 
 const MAIN = 'action-deploy/dist/index.js';
 const POST = 'action-deploy/dist/post/index.js';
@@ -22,16 +22,6 @@ const START_TIMEOUT_MS = 15 * 60_000;
 const RUN_TIMEOUT_MS = 180_000;
 
 jest.setTimeout(300_000);
-
-const quiet: Reporter = {
-  debug() {},
-  info() {},
-  warning() {},
-  error() {},
-  group: (_title, fn) => fn(),
-  mask() {},
-  summary() {},
-};
 
 // Starts with a letter so that the keep-images series of the names below is this run's only.
 const id = `r${randomUUID().slice(0, 7)}`;
@@ -122,7 +112,7 @@ beforeAll(async () => {
   }
   facts = await ensureOpenStack();
   dir = mkdtempSync(join(tmpdir(), 'deploy-it-'));
-  const options = { reporter: quiet, cloudsYaml: { env: {}, cwd: dir } };
+  const options = { reporter: silentReporter, cloudsYaml: { env: {}, cwd: dir } };
   [demo, admin] = await Promise.all([
     OpenStackSession.open(settingsOf(facts.users.demo), options),
     OpenStackSession.open(settingsOf(facts.users.admin), options),

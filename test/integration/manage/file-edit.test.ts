@@ -10,7 +10,7 @@ import { changeFiles, checkPythonSyntax } from '../../../shared/manage/remote/fi
 import { Secret } from '../../../shared/secret.js';
 import { connect, type SshSession } from '../../../shared/ssh/index.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
-import { RecordingReporter } from '../ssh/recording-reporter.js';
+import { RecordingReporter } from '../../support/recording-reporter.js';
 
 let sshd: Sshd;
 let session: SshSession;

@@ -14,7 +14,7 @@ import { Neutron } from '../../../shared/openstack/neutron.js';
 import { Nova } from '../../../shared/openstack/nova.js';
 import { Secret } from '../../../shared/secret.js';
 import { FAKE_NETWORKS, FAKE_USER, FakeOpenStack } from '../../support/fake-openstack.js';
-import { RecordingReporter } from './recording-reporter.js';
+import { RecordingReporter } from '../../support/recording-reporter.js';
 
 let fake: FakeOpenStack;
 let dir: string;

@@ -15,7 +15,7 @@ import { OpenStackHttpError } from '../../../shared/openstack/http.js';
 import { Nova, pickSshAddress } from '../../../shared/openstack/nova.js';
 import { Secret } from '../../../shared/secret.js';
 import { ensureOpenStack, passwordAuth, type CloudFacts, type CloudUser } from '../../support/openstack.js';
-import { RecordingReporter } from './recording-reporter.js';
+import { RecordingReporter } from '../../support/recording-reporter.js';
 
 const run = promisify(execFile);
 const PUBLIC_KEY =

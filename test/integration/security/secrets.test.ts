@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance } from '../../../shared/openstack/glance.js';
 import { Nova } from '../../../shared/openstack/nova.js';
-import type { Reporter } from '../../../shared/report/reporter.js';
 import { commandEscape, distinctiveSecret, scanRun, type Leak } from '../../security/leak-scan.js';
 import { ensureOpenStack, passwordAuth, type CloudFacts } from '../../support/openstack.js';
 import { parseOutputFile, REPO, runBundledAction, type ActionRun } from '../../support/run-action.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
+import { silentReporter } from '../../support/recording-reporter.js';
 
 jest.setTimeout(180_000);
 
@@ -25,16 +25,6 @@ const DEPLOY_POST = 'action-deploy/dist/post/index.js';
 const MANAGE = 'action-manage/dist/index.js';
 const BUILD = 'action-build-image/dist/index.js';
 const RUN_TIMEOUT_MS = 120_000;
-
-const quiet: Reporter = {
-  debug() {},
-  info() {},
-  warning() {},
-  error() {},
-  group: (_title, fn) => fn(),
-  mask() {},
-  summary() {},
-};
 
 const id = `s${randomUUID().slice(0, 7)}`;
 const tally = { runs: 0, secrets: new Set<string>(), places: 0, leaks: [] as (Leak & { run: string })[] };
@@ -107,7 +97,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'indicovm-secrets-'));
   [facts, sshd] = await Promise.all([ensureOpenStack(), startSshd()]);
   demo = await OpenStackSession.open(passwordAuth(facts, facts.users.demo), {
-    reporter: quiet,
+    reporter: silentReporter,
     cloudsYaml: { env: {}, cwd: dir },
   });
 }, 900_000);

@@ -15,7 +15,7 @@ import {
   type SshConnectOptions,
 } from '../../../shared/ssh/index.js';
 import { freePort, startSshd, type Sshd } from '../../support/sshd.js';
-import { RecordingReporter } from './recording-reporter.js';
+import { RecordingReporter } from '../../support/recording-reporter.js';
 
 let sshd: Sshd;
 let scratch: string;

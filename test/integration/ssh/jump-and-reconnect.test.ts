@@ -9,7 +9,7 @@ import {
   type SshConnectOptions,
 } from '../../../shared/ssh/index.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
-import { RecordingReporter } from './recording-reporter.js';
+import { RecordingReporter } from '../../support/recording-reporter.js';
 
 let target: Sshd;
 let jump: Sshd;

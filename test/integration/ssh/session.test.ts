@@ -9,7 +9,7 @@ import { CommandError } from '../../../shared/errors.js';
 import { Secret } from '../../../shared/secret.js';
 import { CommandTimeoutError, connect, type SshSession } from '../../../shared/ssh/index.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
-import { RecordingReporter } from './recording-reporter.js';
+import { RecordingReporter } from '../../support/recording-reporter.js';
 
 let sshd: Sshd;
 let root: SshSession;

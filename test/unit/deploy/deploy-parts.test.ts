@@ -13,23 +13,13 @@ import { writeUserData } from '../../../shared/deploy/user-data.js';
 import { ConfigurationError } from '../../../shared/errors.js';
 import { deployCommand } from '../../../shared/options/commands.js';
 import { resolveOptions } from '../../../shared/options/resolve.js';
-import type { Reporter } from '../../../shared/report/reporter.js';
+import { silentReporter } from '../../support/recording-reporter.js';
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'deploy-unit-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const silent: Reporter = {
-  debug() {},
-  info() {},
-  warning() {},
-  error() {},
-  group: (_title, fn) => fn(),
-  mask() {},
-  summary() {},
-};
 
 function options(explicit: Record<string, string>): DeployOptions {
   return resolveOptions(deployCommand, { explicit, explicitKind: 'flag', env: {} }).values;
@@ -114,7 +104,7 @@ describe('options across each other', () => {
   });
 
   test('image-artifact outside a workflow is a configuration error before any login', async () => {
-    const error = await deploy(options({ ...base, 'image-artifact': 'indico-image' }), silent).catch(
+    const error = await deploy(options({ ...base, 'image-artifact': 'indico-image' }), silentReporter).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ConfigurationError);
