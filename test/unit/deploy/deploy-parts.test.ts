@@ -14,6 +14,7 @@ import { ConfigurationError } from '../../../shared/errors.js';
 import { deployCommand } from '../../../shared/options/commands.js';
 import { resolveOptions } from '../../../shared/options/resolve.js';
 import { silentReporter } from '../../support/recording-reporter.js';
+import { cloudInitSchema, cloudInitUserDataParts } from '../cloudinit/tools.js';
 
 let dir: string;
 beforeAll(() => {
@@ -128,5 +129,53 @@ describe('stock-image user-data', () => {
     expect(text).toMatch(/^Content-Type: multipart\/mixed; boundary=/);
     expect(text).toContain('Content-Type: text/x-shellscript');
     expect(text).toContain('#!/bin/sh');
+  });
+
+  test("carries a given certificate and key in a cloud-config part that cloud-init's schema accepts", async () => {
+    const key = join(dir, 'tls.key');
+    const cert = join(dir, 'tls.crt');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-nodes',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=indico.example.org',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
+    const path = join(dir, 'tls-user-data.mime');
+    const written = await writeUserData(
+      options({
+        ...base,
+        'source-image': 'debian',
+        'server-hostname': 'indico.example.org',
+        'ssl-cert': cert,
+        'ssl-key': key,
+      }),
+      path,
+    );
+    // What cloud-init itself makes of the file: the script and one cloud-config part.
+    const parts = cloudInitUserDataParts(written.bytes);
+    expect(parts.map((p) => p.type).sort()).toEqual(['text/cloud-config', 'text/x-shellscript']);
+    const cloudConfig = parts.find((p) => p.type === 'text/cloud-config')!.payload;
+    const schema = cloudInitSchema(cloudConfig);
+    expect(schema.stdout + schema.stderr).toContain('Valid cloud-config');
+    expect(schema.status).toBe(0);
+    expect(cloudConfig).toContain('fqdn: indico.example.org');
+    expect(cloudConfig).toMatch(/path: \/etc\/ssl\/indico\/indico\.key\n\s+content: [|]/);
+    expect(cloudConfig).toMatch(/path: \/etc\/ssl\/indico\/indico\.key[\s\S]*?permissions: "0600"/);
+    expect(cloudConfig).toMatch(/path: \/etc\/ssl\/indico\/indico\.key[\s\S]*?owner: root:root/);
   });
 });
