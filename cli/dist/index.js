@@ -41960,14 +41960,35 @@ function checkedFilename(name) {
 
 
 
+
 /**
- * The stock-image path's user-data: the same provisioning script the image build runs over SSH, as a
- * MIME multipart document (gzipped when large). renderUserData refuses what Nova would refuse. The
- * file may hold given secrets (ssl-key, passwords), so only its owner may read it.
+ * The cloud-config part: the host name, and the TLS certificate and key the user gave, written by
+ * cloud-init as root with their modes (the key 0600) before the script runs. The script writes the
+ * same files only when their content differs, so it finds them in place.
+ */
+function stockImageCloudConfig(options, recipe) {
+    const tlsPaths = new Set([`${options.sslDir}/indico.crt`, `${options.sslDir}/indico.key`]);
+    const tls = recipe.files.filter((file) => tlsPaths.has(file.path));
+    const host = options.serverHostname;
+    // An address literal or localhost is no name to give the machine.
+    const named = host !== 'localhost' && !/^[0-9.]+$/.test(host) && !host.includes(':');
+    return {
+        ...(named ? { hostname: host.split('.')[0], fqdn: host } : {}),
+        ...(tls.length > 0 ? { write_files: toWriteFiles(tls) } : {}),
+    };
+}
+/**
+ * The stock-image path's user-data: the same provisioning script the image build runs over SSH plus a
+ * cloud-config part, as a MIME multipart document (gzipped when large). renderUserData refuses what
+ * Nova would refuse. The file may hold given secrets (ssl-key, passwords), so only its owner may read it.
  */
 async function writeUserData(options, path) {
-    const { script } = renderRecipe(readPemInputs(options));
-    const { bytes, gzipped } = renderUserData({ script });
+    const recipeOptions = readPemInputs(options);
+    const recipe = renderRecipe(recipeOptions);
+    const { bytes, gzipped } = renderUserData({
+        script: recipe.script,
+        cloudConfig: stockImageCloudConfig(recipeOptions, recipe),
+    });
     const absolute = (0,external_node_path_namespaceObject.resolve)(path);
     await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(absolute), { recursive: true });
     await (0,promises_namespaceObject.writeFile)(absolute, bytes, { mode: 0o600 });
