@@ -22,6 +22,10 @@ export class DigestStream extends Transform {
   #result: Digests | undefined;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (this.#result) {
+      callback(new Error('data arrived after the digests were taken'));
+      return;
+    }
     this.#hashes.md5.update(chunk);
     this.#hashes.sha256.update(chunk);
     this.#hashes.sha512.update(chunk);
@@ -30,17 +34,27 @@ export class DigestStream extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    this.#result = {
-      md5: this.#hashes.md5.digest('hex'),
-      sha256: this.#hashes.sha256.digest('hex'),
-      sha512: this.#hashes.sha512.digest('hex'),
-      size: this.#size,
-    };
+    this.takeDigests();
     callback();
   }
 
   /** The digests once the whole stream has passed; undefined before that (or after an abort). */
   get digests(): Digests | undefined {
+    return this.#result;
+  }
+
+  /**
+   * The digests of every byte that has passed so far, ending the hashing. A receiver (an HTTP
+   * server given a Content-Length) can have every byte and answer before this stream has seen its
+   * source's end, so the sender compares the size instead of waiting for a flush that may never come.
+   */
+  takeDigests(): Digests {
+    this.#result ??= {
+      md5: this.#hashes.md5.digest('hex'),
+      sha256: this.#hashes.sha256.digest('hex'),
+      sha512: this.#hashes.sha512.digest('hex'),
+      size: this.#size,
+    };
     return this.#result;
   }
 }

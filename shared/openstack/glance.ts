@@ -287,7 +287,7 @@ export class Glance {
       contentType: 'application/octet-stream',
       response: 'none',
     });
-    const digests = hasher?.digests;
+    const digests = hasher?.takeDigests();
     if (!digests || digests.size !== size) {
       throw new CommandError(`upload of ${file}`, null, '', `sent ${digests?.size ?? 0} of ${size} bytes`);
     }

@@ -79,6 +79,39 @@ describe('DigestStream', () => {
       size: data.length,
     });
   });
+
+  it('has the digests of every byte sent when the receiver answers before the source ends', async () => {
+    // As an HTTP server given a Content-Length: it has every byte and answers, the request closes
+    // and destroys the body, while the file's end-of-file read is still pending.
+    const data = randomBytes(200_000);
+    const source = new Readable({ read() {} });
+    source.push(data);
+    const hasher = new DigestStream();
+    let received = 0;
+    const everything = new Promise<void>((resolve) => {
+      source.pipe(hasher).pipe(
+        new Writable({
+          write(chunk: Buffer, _encoding, callback) {
+            received += chunk.length;
+            callback();
+            if (received === data.length) {
+              resolve();
+            }
+          },
+        }),
+      );
+    });
+    await everything;
+    hasher.destroy();
+    expect(hasher.digests).toBeUndefined();
+    expect(hasher.takeDigests()).toEqual({
+      md5: createHash('md5').update(data).digest('hex'),
+      sha256: createHash('sha256').update(data).digest('hex'),
+      sha512: createHash('sha512').update(data).digest('hex'),
+      size: data.length,
+    });
+    expect(hasher.takeDigests()).toBe(hasher.takeDigests());
+  });
 });
 
 describe('image checks', () => {
