@@ -17,6 +17,7 @@ export interface NeutronNetwork {
 export interface NeutronPort {
   readonly id: string;
   readonly device_id: string;
+  readonly network_id: string;
   readonly status?: string;
   readonly fixed_ips: readonly { subnet_id: string; ip_address: string }[];
 }

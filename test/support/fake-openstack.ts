@@ -1,8 +1,8 @@
-// A small stand-in for Keystone, Glance and Neutron on 127.0.0.1, for the faults the real loopback
-// cloud cannot produce on demand: a 503 with Retry-After, a connection cut in the middle of an upload,
-// a token that stops being valid mid-run, a cloud that refuses direct uploads, and Neutron's floating
-// IPs. Paths, headers, status codes and JSON shapes follow the real services (Zed); the behaviour is
-// only as deep as the tests need.
+// A small stand-in for Keystone and Glance on 127.0.0.1, for the faults the real loopback cloud
+// cannot produce on demand: a 503 with Retry-After, a connection cut in the middle of an upload, a
+// token that stops being valid mid-run, a cloud that refuses direct uploads. Paths, headers, status
+// codes and JSON shapes follow the real services (Zed); the behaviour is only as deep as the tests
+// need. Neutron is real in the loopback cloud (test/infra/openstack), so it has no stand-in here.
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,14 +17,6 @@ export interface FakeImage {
   os_hash_algo: string | null;
   os_hash_value: string | null;
   [key: string]: unknown;
-}
-
-export interface FakeFloatingIp {
-  id: string;
-  floating_ip_address: string;
-  floating_network_id: string;
-  port_id: string | null;
-  status: string;
 }
 
 export interface RecordedRequest {
@@ -44,17 +36,9 @@ interface InjectedFault {
 }
 
 export const FAKE_USER = { name: 'admin', password: 'secret', domain: 'Default', project: 'admin' };
-export const FAKE_NETWORKS = {
-  private: { id: '3cb9bc59-5699-4588-a4b1-b87f96708bc6', name: 'private', 'router:external': false },
-  public: { id: 'a7f3d1e2-4b5c-4d6e-8f90-1a2b3c4d5e6f', name: 'public', 'router:external': true },
-};
-
 export class FakeOpenStack {
   readonly requests: RecordedRequest[] = [];
   readonly images = new Map<string, FakeImage>();
-  readonly floatingIps = new Map<string, FakeFloatingIp>();
-  /** Ports by server ID (device_id), as Nova would have created them. */
-  readonly ports = new Map<string, { id: string; ip: string }>();
   tokensIssued = 0;
   /** Lifetime of new tokens; the client renews ahead of expires_at. */
   tokenLifetimeMs = 3600_000;
@@ -106,10 +90,6 @@ export class FakeOpenStack {
     this.#validTokens.clear();
   }
 
-  addServerPort(serverId: string, ip: string): void {
-    this.ports.set(serverId, { id: randomUUID(), ip });
-  }
-
   async close(): Promise<void> {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -131,7 +111,6 @@ export class FakeOpenStack {
     return [
       entry('identity', 'keystone', `${this.#base}/identity/v3/`),
       entry('image', 'glance', `${this.#base}/image`),
-      entry('network', 'neutron', `${this.#base}/network`),
     ];
   }
 
@@ -175,9 +154,6 @@ export class FakeOpenStack {
     }
     if (url.pathname.startsWith('/image/')) {
       return this.#glance(method, url, request, response, record);
-    }
-    if (url.pathname.startsWith('/network/')) {
-      return this.#neutron(method, url, request, response, record);
     }
     request.resume();
     send(response, 404, errorBody(404, 'The resource could not be found.'));
@@ -368,104 +344,6 @@ export class FakeOpenStack {
       os_hash_value: sha512.digest('hex'),
     };
   }
-
-  async #neutron(
-    method: string,
-    url: URL,
-    request: IncomingMessage,
-    response: ServerResponse,
-    record: RecordedRequest,
-  ): Promise<void> {
-    const path = url.pathname.slice('/network'.length);
-    const networks = Object.values(FAKE_NETWORKS);
-    if (method === 'GET' && path === '/v2.0/networks') {
-      const name = url.searchParams.get('name');
-      return send(response, 200, {
-        networks: networks.filter((network) => name === null || network.name === name),
-      });
-    }
-    const networkMatch = /^\/v2\.0\/networks\/([^/]+)$/.exec(path);
-    if (method === 'GET' && networkMatch) {
-      const network = networks.find((candidate) => candidate.id === networkMatch[1]);
-      return network
-        ? send(response, 200, { network })
-        : send(
-            response,
-            404,
-            neutronError('NetworkNotFound', `Network ${networkMatch[1]} could not be found.`),
-          );
-    }
-    if (method === 'GET' && path === '/v2.0/ports') {
-      const deviceId = url.searchParams.get('device_id') ?? '';
-      const port = this.ports.get(deviceId);
-      const ports = port
-        ? [
-            {
-              id: port.id,
-              device_id: deviceId,
-              status: 'ACTIVE',
-              fixed_ips: [{ subnet_id: 'subnet-1', ip_address: port.ip }],
-            },
-          ]
-        : [];
-      return send(response, 200, { ports });
-    }
-    if (method === 'POST' && path === '/v2.0/floatingips') {
-      const body = (await readJson(request, record)) as {
-        floatingip?: { floating_network_id?: string; port_id?: string };
-      };
-      const networkId = body.floatingip?.floating_network_id;
-      const network = networks.find((candidate) => candidate.id === networkId);
-      if (!network) {
-        return send(
-          response,
-          404,
-          neutronError('NetworkNotFound', `Network ${networkId} could not be found.`),
-        );
-      }
-      if (!network['router:external']) {
-        return send(
-          response,
-          400,
-          neutronError(
-            'BadRequest',
-            `Bad floatingip request: Network ${networkId} is not a valid external network.`,
-          ),
-        );
-      }
-      const ip: FakeFloatingIp = {
-        id: randomUUID(),
-        floating_ip_address: `203.0.113.${10 + this.floatingIps.size}`,
-        floating_network_id: network.id,
-        port_id: body.floatingip?.port_id ?? null,
-        status: 'DOWN',
-      };
-      this.floatingIps.set(ip.id, ip);
-      return send(response, 201, { floatingip: ip });
-    }
-    const fipMatch = /^\/v2\.0\/floatingips\/([^/]+)$/.exec(path);
-    const ip = fipMatch ? this.floatingIps.get(fipMatch[1] ?? '') : undefined;
-    if (fipMatch && !ip) {
-      request.resume();
-      return send(
-        response,
-        404,
-        neutronError('FloatingIPNotFound', `Floating IP ${fipMatch[1]} could not be found`),
-      );
-    }
-    if (ip && method === 'PUT') {
-      const body = (await readJson(request, record)) as { floatingip?: { port_id?: string | null } };
-      ip.port_id = body.floatingip?.port_id ?? null;
-      ip.status = ip.port_id ? 'ACTIVE' : 'DOWN';
-      return send(response, 200, { floatingip: ip });
-    }
-    if (ip && method === 'DELETE') {
-      this.floatingIps.delete(ip.id);
-      return send(response, 204);
-    }
-    request.resume();
-    send(response, 404, neutronError('HTTPNotFound', 'The resource could not be found.'));
-  }
 }
 
 async function readJson(request: IncomingMessage, record: RecordedRequest): Promise<unknown> {
@@ -500,8 +378,4 @@ function errorBody(status: number, message: string): unknown {
 /** Glance's JSON error form (what it sends for Accept: application/json). */
 function glanceError(status: number, title: string, message: string): unknown {
   return { message, code: `${status} ${title}`, title };
-}
-
-function neutronError(type: string, message: string): unknown {
-  return { NeutronError: { type, message, detail: '' } };
 }

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Secret } from '../../shared/secret.js';
+import { running } from './processes.js';
 
 const INFRA_DIR = fileURLToPath(new URL('../infra/openstack/', import.meta.url));
 const DEFAULT_STATE_DIR = '/tmp/indicovm-openstack';
@@ -41,14 +42,28 @@ export interface CloudFacts {
   interface: 'public';
   /** Microversion the env files set (OS_COMPUTE_API_VERSION). */
   computeApiVersion: string;
-  ports: { keystone: number; glance: number; placement: number; nova: number };
-  /** The catalog's URLs: image has no version, compute ends in /v2.1. */
-  endpoints: { identity: string; image: string; placement: string; compute: string };
+  ports: { keystone: number; glance: number; placement: number; nova: number; neutron?: number };
+  /** The catalog's URLs: image and network have no version, compute ends in /v2.1. */
+  endpoints: { identity: string; image: string; placement: string; compute: string; network?: string };
   users: { admin: CloudUser; demo: CloudUser };
   flavors: CloudFlavor[];
-  /** The one network of Nova's in-process Neutron stand-in; there is no /v2.0 API. */
-  network: { name: string; id: string; cidr: string };
+  /** Whether a real Neutron serves the network API (OSL_NEUTRON=1, the default). */
+  neutron: boolean;
+  /** The shared tenant network servers boot on (`private`). */
+  network: CloudNetwork;
+  /** The external network floating IPs come from (`public`), joined to `private` by a router. */
+  externalNetwork?: CloudNetwork;
+  router?: { name: string; id: string; externalGatewayIps: string[] };
   computeHost: string;
+}
+
+export interface CloudNetwork {
+  name: string;
+  id: string;
+  cidr: string;
+  subnetName?: string;
+  subnetId?: string;
+  gateway?: string;
 }
 
 let started: Promise<CloudFacts> | undefined;
@@ -66,6 +81,28 @@ export async function ensureOpenStack(): Promise<CloudFacts> {
 export async function stopOpenStack(): Promise<void> {
   started = undefined;
   await runScript('stop.sh', STOP_TIMEOUT_MS);
+}
+
+/**
+ * Kills one service of the cloud as a crash would (SIGKILL to its process group) and waits until it is
+ * gone. start.sh (restartStopped) brings it back on the same state.
+ */
+export async function killService(name: 'keystone' | 'glance' | 'placement' | 'nova'): Promise<number> {
+  const stateDir = process.env.OSL_STATE_DIR ?? DEFAULT_STATE_DIR;
+  const pid = Number((await readFile(join(stateDir, 'run', `${name}.pid`), 'utf8')).trim());
+  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`no pid recorded for ${name}`);
+  process.kill(-pid, 'SIGKILL');
+  const deadline = Date.now() + 10_000;
+  while (running(pid)) {
+    if (Date.now() > deadline) throw new Error(`${name} (pid ${pid}) did not die`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return pid;
+}
+
+/** Starts again whatever service of the cloud is not running (start.sh is idempotent). */
+export async function restartStopped(): Promise<void> {
+  await runScript('start.sh', START_TIMEOUT_MS);
 }
 
 async function startAndRead(): Promise<CloudFacts> {

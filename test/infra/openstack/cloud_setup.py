@@ -5,10 +5,11 @@
     cloud_setup.py wait-nova   # wait for Nova's API and services, the compute host's cell
                                # mapping and its resource provider in Placement
     cloud_setup.py flavors     # m1.tiny, m1.small, m1.medium
+    cloud_setup.py networks    # Neutron: networks private and public, their subnets, router1
     cloud_setup.py facts       # write cloud.json, admin.env and demo.env
 
 Everything is read from the environment start.sh exports (OSL_STATE_DIR, OSL_*_PORT,
-OSL_PASSWORD). Every step is idempotent: it creates what is missing and corrects endpoint URLs
+OSL_NEUTRON, OSL_PASSWORD). Every step is idempotent: it creates what is missing and corrects endpoint URLs
 after a port change.
 """
 
@@ -22,8 +23,10 @@ import urllib.request
 
 STATE = os.environ['OSL_STATE_DIR']
 PASSWORD = os.environ['OSL_PASSWORD']
+# 1: a real Neutron runs (neutron_launcher.py); 0: Nova's in-process stand-in, no network endpoint.
+NEUTRON = os.environ.get('OSL_NEUTRON', '1') == '1'
 PORTS = {name: int(os.environ[f'OSL_{name.upper()}_PORT'])
-         for name in ('keystone', 'glance', 'placement', 'nova')}
+         for name in ('keystone', 'glance', 'placement', 'nova') + (('neutron',) if NEUTRON else ())}
 REGION = 'RegionOne'
 DOMAIN = 'Default'
 COMPUTE_API_VERSION = '2.74'
@@ -37,21 +40,34 @@ ENDPOINTS = {
     'placement': f'http://127.0.0.1:{PORTS["placement"]}',
     'compute': f'http://127.0.0.1:{PORTS["nova"]}/v2.1',
 }
+if NEUTRON:
+    # Unversioned, as Neutron registers itself: clients append /v2.0.
+    ENDPOINTS['network'] = f'http://127.0.0.1:{PORTS["neutron"]}'
 # Service name per catalog type; Keystone's own entry is first made by `keystone-manage bootstrap`.
-SERVICES = {'identity': 'keystone', 'image': 'glance', 'placement': 'placement', 'compute': 'nova'}
+SERVICES = {'identity': 'keystone', 'image': 'glance', 'placement': 'placement', 'compute': 'nova',
+            'network': 'neutron'}
 
 USERS = {
     'admin': {'project': 'admin', 'roles': ['admin']},
     'demo': {'project': 'demo', 'roles': ['member', 'reader']},
 }
-SERVICE_USERS = ('glance', 'placement', 'nova')
+SERVICE_USERS = ('glance', 'placement', 'nova', 'neutron')
 FLAVORS = [
     {'id': '1', 'name': 'm1.tiny', 'vcpus': 1, 'ram': 512, 'disk': 1},
     {'id': '2', 'name': 'm1.small', 'vcpus': 1, 'ram': 2048, 'disk': 20},
     {'id': '3', 'name': 'm1.medium', 'vcpus': 2, 'ram': 4096, 'disk': 40},
 ]
 # What nova_launcher.py's Neutron stand-in serves (NeutronFixture's network_1 / subnet_1).
-NETWORK = {'name': 'private', 'id': '3cb9bc59-5699-4588-a4b1-b87f96708bc6', 'cidr': '192.168.1.0/24'}
+FIXTURE_NETWORK = {'name': 'private', 'id': '3cb9bc59-5699-4588-a4b1-b87f96708bc6', 'cidr': '192.168.1.0/24'}
+# What `networks` makes in a real Neutron (as admin, in project admin): a shared project network,
+# an external flat network for floating IPs, and a router with its gateway on `public` and an
+# interface on `private-subnet`. Project networks made later by tests are of type 'local'.
+PRIVATE = {'name': 'private', 'subnet': 'private-subnet', 'cidr': '192.168.1.0/24',
+           'gateway': '192.168.1.1', 'pool': ('192.168.1.10', '192.168.1.254')}
+PUBLIC = {'name': 'public', 'subnet': 'public-subnet', 'cidr': '172.24.4.0/24',
+          'gateway': '172.24.4.1', 'pool': ('172.24.4.10', '172.24.4.254')}
+ROUTER = 'router1'
+NETWORKS_FILE = f'{STATE}/db/networks.json'
 
 
 class HttpError(Exception):
@@ -156,6 +172,10 @@ def register():
         keystone.grant(demo_project, demo_user, role)
     for service_type, url in ENDPOINTS.items():
         keystone.catalog_entry(service_type, SERVICES[service_type], url)
+    if not NEUTRON:
+        # Back to the stand-in after a run with Neutron: no endpoint that nothing answers.
+        for service in keystone.call('GET', '/services?type=network')['services']:
+            keystone.call('DELETE', f'/services/{service["id"]}')
 
 
 def wait_nova():
@@ -204,6 +224,56 @@ def flavors():
                 **flavor, 'os-flavor-access:is_public': True}}, token=admin)
 
 
+class Neutron:
+    def __init__(self, admin_token):
+        self.token = admin_token
+        self.url = f'{ENDPOINTS["network"]}/v2.0'
+        self.project_id = Keystone(admin_token).call('GET', f'/projects?name={USERS["admin"]["project"]}'
+                                                     f'&domain_id=default')['projects'][0]['id']
+
+    def call(self, method, path, body=None):
+        return request(method, f'{self.url}{path}', body, self.token)[1]
+
+    def ensure(self, collection, key, name, fields):
+        """The admin project's `collection` entry called name, created with fields if missing
+        (the admin sees every project's: tests may make their own 'private')."""
+        found = self.call('GET', f'/{collection}?name={name}&project_id={self.project_id}')[collection]
+        if found:
+            return found[0]
+        return self.call('POST', f'/{collection}', {key: {'name': name, **fields}})[key]
+
+    def network(self, spec, fields):
+        network = self.ensure('networks', 'network', spec['name'], fields)
+        subnet = self.ensure('subnets', 'subnet', spec['subnet'], {
+            'network_id': network['id'], 'ip_version': 4, 'cidr': spec['cidr'],
+            'gateway_ip': spec['gateway'], 'enable_dhcp': not fields.get('router:external', False),
+            'allocation_pools': [{'start': spec['pool'][0], 'end': spec['pool'][1]}]})
+        return {'name': spec['name'], 'id': network['id'], 'cidr': spec['cidr'],
+                'subnetName': spec['subnet'], 'subnetId': subnet['id'], 'gateway': spec['gateway'],
+                'shared': network['shared'], 'external': network['router:external'],
+                'networkType': network.get('provider:network_type')}
+
+
+def networks():
+    neutron = Neutron(wait_for('a Keystone token', token))
+    private = neutron.network(PRIVATE, {'shared': True, 'provider:network_type': 'local'})
+    public = neutron.network(PUBLIC, {'router:external': True, 'provider:network_type': 'flat',
+                                      'provider:physical_network': 'public'})
+    router = neutron.ensure('routers', 'router', ROUTER, {
+        'external_gateway_info': {'network_id': public['id']}})
+    if not (router.get('external_gateway_info') or {}).get('network_id'):
+        router = neutron.call('PUT', f'/routers/{router["id"]}', {'router': {
+            'external_gateway_info': {'network_id': public['id']}}})['router']
+    interfaces = neutron.call('GET', f'/ports?device_id={router["id"]}&network_id={private["id"]}')['ports']
+    if not interfaces:
+        neutron.call('PUT', f'/routers/{router["id"]}/add_router_interface', {'subnet_id': private['subnetId']})
+    gateway_ips = [ip['ip_address'] for ip in router['external_gateway_info'].get('external_fixed_ips', [])]
+    write(NETWORKS_FILE, json.dumps({
+        'private': private, 'public': public,
+        'router': {'name': ROUTER, 'id': router['id'], 'externalGatewayIps': gateway_ips},
+    }, indent=2) + '\n')
+
+
 def facts():
     users = {name: {
         'username': name, 'password': PASSWORD, 'projectName': spec['project'],
@@ -222,9 +292,17 @@ def facts():
         'users': users,
         'flavors': [{'id': f['id'], 'name': f['name'], 'vcpus': f['vcpus'], 'ramMb': f['ram'],
                      'diskGb': f['disk']} for f in FLAVORS],
-        'network': NETWORK,
+        'network': FIXTURE_NETWORK,
+        'neutron': NEUTRON,
         'computeHost': COMPUTE_HOST,
     }
+    if NEUTRON:
+        with open(NETWORKS_FILE) as handle:
+            made = json.load(handle)
+        # `network` keeps its shape (name, id, cidr) and is the network servers boot on.
+        cloud['network'] = made['private']
+        cloud['externalNetwork'] = made['public']
+        cloud['router'] = made['router']
     for name, user in users.items():
         env = {
             'OS_AUTH_URL': AUTH_URL, 'OS_IDENTITY_API_VERSION': '3', 'OS_AUTH_TYPE': 'password',
@@ -245,7 +323,8 @@ def write(path, text):
     os.replace(tmp, path)
 
 
-COMMANDS = {'register': register, 'wait-nova': wait_nova, 'flavors': flavors, 'facts': facts}
+COMMANDS = {'register': register, 'wait-nova': wait_nova, 'flavors': flavors, 'networks': networks,
+            'facts': facts}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:

@@ -177,9 +177,10 @@ def _announce_when_started(rpc_services, ready_file):
     LOG.info('nova_launcher: api, conductor, scheduler and compute started')
 
 
-def serve(timeout, ready_file):
-    neutron = LoopbackNeutron(_FixtureHost())
-    neutron.setUp()
+def serve(timeout, ready_file, network):
+    if network == 'fixture':
+        neutron = LoopbackNeutron(_FixtureHost())
+        neutron.setUp()
     _wait_for_placement(timeout)
 
     launcher = oslo_service.ServiceLauncher(CONF, restart_method='mutate')
@@ -205,13 +206,16 @@ def main(argv):
     parser.add_argument('--wait-timeout', type=float, default=180,
                         help='serve: seconds to wait for Keystone and Placement')
     parser.add_argument('--ready-file', help='serve: file to write once all services have started')
+    parser.add_argument('--network', choices=['neutron', 'fixture'], default='fixture',
+                        help='serve: the real Neutron from the catalog ([neutron] in the config), '
+                             'or the in-process NeutronFixture stand-in (default)')
     args = parser.parse_args(argv)
     if args.command == 'init' and not args.cell0_connection:
         parser.error('init needs --cell0-connection')
     _parse_config(args.config_file)
     if args.command == 'init':
         return init_databases(args.cell0_connection)
-    return serve(args.wait_timeout, args.ready_file)
+    return serve(args.wait_timeout, args.ready_file, args.network)
 
 
 if __name__ == '__main__':

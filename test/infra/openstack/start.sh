@@ -4,6 +4,9 @@
 #
 #   OSL_STATE_DIR       state dir (default /tmp/indicovm-openstack): configs, DBs, images, logs, pids
 #   OSL_KEYSTONE_PORT   5000    OSL_GLANCE_PORT 9292    OSL_PLACEMENT_PORT 8778    OSL_NOVA_PORT 8774
+#   OSL_NEUTRON_PORT    9696
+#   OSL_NEUTRON         1 (default): real Neutron API (python3-neutron, ML2 + router, no agents);
+#                       0: no Neutron, Nova uses its in-process NeutronFixture stand-in instead
 #   OSL_GLANCE_IMAGE_SIZE_CAP   bytes (default 1 TiB, Glance's own default)
 #   OSL_READY_TIMEOUT   seconds to wait for each service (default 180)
 #
@@ -22,6 +25,8 @@ export OSL_KEYSTONE_PORT=${OSL_KEYSTONE_PORT:-5000}
 export OSL_GLANCE_PORT=${OSL_GLANCE_PORT:-9292}
 export OSL_PLACEMENT_PORT=${OSL_PLACEMENT_PORT:-8778}
 export OSL_NOVA_PORT=${OSL_NOVA_PORT:-8774}
+export OSL_NEUTRON_PORT=${OSL_NEUTRON_PORT:-9696}
+export OSL_NEUTRON=${OSL_NEUTRON:-1}
 export OSL_GLANCE_IMAGE_SIZE_CAP=${OSL_GLANCE_IMAGE_SIZE_CAP:-1099511627776}
 export OSL_READY_TIMEOUT=${OSL_READY_TIMEOUT:-180}
 export OSL_PASSWORD=secret
@@ -34,6 +39,13 @@ PACKAGES=(
   python3-osc-placement python3-wsgi-intercept uwsgi-core uwsgi-plugin-python3
   sqlite3 qemu-utils curl openssh-client iproute2 procps
 )
+# The services this start runs (common.sh's SERVICES lists every one stop.sh may find).
+ACTIVE=(keystone glance placement nova)
+case $OSL_NEUTRON in
+1) ACTIVE+=(neutron) PACKAGES+=(python3-neutron) ;;
+0) ;;
+*) echo "start.sh: OSL_NEUTRON must be 1 or 0 (got '$OSL_NEUTRON')" >&2 && exit 2 ;;
+esac
 now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
 T0=$(now_us)
 
@@ -46,10 +58,12 @@ die() {
   exit 1
 }
 port_of() { local var="OSL_${1^^}_PORT"; echo "${!var}"; }
+# What Nova's launcher uses as its network service.
+nova_network() { if [[ $OSL_NEUTRON == 1 ]]; then echo neutron; else echo fixture; fi; }
 
 check_settings() {
   local name port seen=" "
-  for name in "${SERVICES[@]}"; do
+  for name in "${ACTIVE[@]}"; do
     port=$(port_of "$name")
     if [[ ! $port =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
       die "OSL_${name^^}_PORT is not a port: '$port'"
@@ -86,25 +100,35 @@ render() {
   text=${text//@GLANCE_PORT@/"$OSL_GLANCE_PORT"}
   text=${text//@GLANCE_IMAGE_SIZE_CAP@/"$OSL_GLANCE_IMAGE_SIZE_CAP"}
   text=${text//@NOVA_PORT@/"$OSL_NOVA_PORT"}
+  text=${text//@NEUTRON_PORT@/"$OSL_NEUTRON_PORT"}
   text=${text//@PASSWORD@/"$OSL_PASSWORD"}
   printf '%s\n' "$text" >"$2.tmp" && mv "$2.tmp" "$2"
 }
 
 write_configs() {
-  mkdir -p "$S"/etc/{keystone,glance,placement,nova} "$S"/db "$S"/log "$RUN_DIR" \
-    "$S"/glance/{images,staging,tasks,cache,lock} "$S"/nova/lock
+  mkdir -p "$S"/etc/{keystone,glance,placement,nova,neutron} "$S"/db "$S"/log "$RUN_DIR" \
+    "$S"/glance/{images,staging,tasks,cache,lock} "$S"/nova/lock "$S"/neutron/lock
   render "$HERE/keystone.conf.in" "$S/etc/keystone/keystone.conf"
   render "$HERE/glance-api.conf.in" "$S/etc/glance/glance-api.conf"
   cp "$HERE/glance-api-paste.ini" "$S/etc/glance/glance-api-paste.ini"
   render "$HERE/placement.conf.in" "$S/etc/placement/placement.conf"
   render "$HERE/nova.conf.in" "$S/etc/nova/nova.conf"
   cp "$HERE/nova-api-paste.ini" "$S/etc/nova/api-paste.ini"
+  render "$HERE/neutron.conf.in" "$S/etc/neutron/neutron.conf"
+  cp "$HERE/neutron-api-paste.ini" "$S/etc/neutron/api-paste.ini"
 }
 
 # A service that is not running must find its port free (on any address).
 check_ports() {
   local name port holder
-  for name in "${SERVICES[@]}"; do
+  if [[ $OSL_NEUTRON == 0 ]] && service_pid neutron >/dev/null; then
+    die "neutron is running (pid $(service_pid neutron)) but OSL_NEUTRON=0: run stop.sh first"
+  fi
+  # A Nova started before Neutron was added (no record: the stand-in) must not stay on it.
+  if service_pid nova >/dev/null && [[ $(cat "$RUN_DIR/nova.network" 2>/dev/null || echo fixture) != "$(nova_network)" ]]; then
+    die "nova is running (pid $(service_pid nova)) with network '$(cat "$RUN_DIR/nova.network" 2>/dev/null || echo fixture)', not '$(nova_network)' (OSL_NEUTRON=$OSL_NEUTRON): run stop.sh first"
+  fi
+  for name in "${ACTIVE[@]}"; do
     port=$(port_of "$name")
     if service_pid "$name" >/dev/null; then
       [[ $(cat "$RUN_DIR/$name.port" 2>/dev/null) == "$port" ]] ||
@@ -147,6 +171,15 @@ init_placement() {
   placement-manage --config-file "$S/etc/placement/placement.conf" db sync
   wal placement
   db_done placement
+}
+
+# neutron-db-manage upgrade cannot run on SQLite (ALTER of constraints): the launcher builds the
+# schema from Neutron's models and stamps it at the heads.
+init_neutron() {
+  db_current neutron && return 0
+  "$PY" "$HERE/neutron_launcher.py" init --config-file "$S/etc/neutron/neutron.conf"
+  wal neutron
+  db_done neutron
 }
 
 init_nova() {
@@ -205,8 +238,13 @@ start_service() {
   nova)
     # It waits by itself until Keystone knows its user and Placement answers.
     rm -f "$RUN_DIR/nova.ready"
+    nova_network >"$RUN_DIR/nova.network"
     spawn nova "$PY" "$HERE/nova_launcher.py" serve --config-file "$S/etc/nova/nova.conf" \
-      --wait-timeout "$OSL_READY_TIMEOUT" --ready-file "$RUN_DIR/nova.ready"
+      --wait-timeout "$OSL_READY_TIMEOUT" --ready-file "$RUN_DIR/nova.ready" --network "$(nova_network)"
+    ;;
+  neutron)
+    spawn neutron "$PY" "$HERE/neutron_launcher.py" serve --config-file "$S/etc/neutron/neutron.conf" \
+      --agent-host fake-host
     ;;
   esac
 }
@@ -229,11 +267,13 @@ wait_http() {
 
 all_answering() {
   local name
-  for name in "${SERVICES[@]}"; do service_pid "$name" >/dev/null || return 1; done
+  for name in "${ACTIVE[@]}"; do service_pid "$name" >/dev/null || return 1; done
   [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$OSL_KEYSTONE_PORT/v3") == 200 ]] &&
     [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$OSL_GLANCE_PORT/") == 300 ]] &&
     [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$OSL_PLACEMENT_PORT/") == 200 ]] &&
-    [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$OSL_NOVA_PORT/") == 200 ]]
+    [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$OSL_NOVA_PORT/") == 200 ]] &&
+    { [[ $OSL_NEUTRON == 0 ]] ||
+      [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$OSL_NEUTRON_PORT/") == 200 ]]; }
 }
 
 report() {
@@ -262,10 +302,10 @@ main() {
 
   write_configs
   cd "$S" # the services' working directory
-  local catalog="$OSL_KEYSTONE_PORT $OSL_GLANCE_PORT $OSL_PLACEMENT_PORT $OSL_NOVA_PORT"
+  local catalog="$OSL_KEYSTONE_PORT $OSL_GLANCE_PORT $OSL_PLACEMENT_PORT $OSL_NOVA_PORT neutron=$OSL_NEUTRON:$OSL_NEUTRON_PORT"
   say "configs written; initialising and starting services"
   local name pid pids=()
-  for name in "${SERVICES[@]}"; do
+  for name in "${ACTIVE[@]}"; do
     start_service "$name" &
     pids+=($!)
   done
@@ -281,6 +321,12 @@ main() {
   wait_http glance "http://127.0.0.1:$OSL_GLANCE_PORT/" 300
   wait_http placement "http://127.0.0.1:$OSL_PLACEMENT_PORT/" 200
   say "glance and placement ready"
+  if [[ $OSL_NEUTRON == 1 ]]; then
+    wait_http neutron "http://127.0.0.1:$OSL_NEUTRON_PORT/" 200
+    # Networks private and public and the router joining them: found by name, made if missing.
+    "$PY" "$HERE/cloud_setup.py" networks
+    say "neutron ready, networks present"
+  fi
   wait_http nova "http://127.0.0.1:$OSL_NOVA_PORT/" 200
   "$PY" "$HERE/cloud_setup.py" wait-nova || {
     tail -n 40 "$S/log/nova.log" >&2

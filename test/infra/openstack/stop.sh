@@ -43,7 +43,7 @@ if ((${#groups[@]} > 0)); then
     kill -KILL -- "-$pid" 2>/dev/null || true
   done
 fi
-rm -f "$RUN_DIR"/*.pid "$RUN_DIR"/*.port "$RUN_DIR"/*.ready "$RUN_DIR/ready"
+rm -f "$RUN_DIR"/*.pid "$RUN_DIR"/*.port "$RUN_DIR"/*.ready "$RUN_DIR/ready" "$RUN_DIR/nova.network"
 echo "stop.sh: stopped ${#groups[@]} service(s) in $S"
 
 if ((purge)); then

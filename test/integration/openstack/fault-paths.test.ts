@@ -1,5 +1,6 @@
 // The client's behaviour on faults the real loopback cloud cannot produce on demand, against the
-// protocol-faithful fake in test/support/fake-openstack.ts.
+// protocol-faithful fake in test/support/fake-openstack.ts. Neutron is tested against the real one
+// (test/integration/openstack/real-cloud.test.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
@@ -10,10 +11,9 @@ import { ConfigurationError } from '../../../shared/errors.js';
 import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance } from '../../../shared/openstack/glance.js';
 import { HttpClient, OpenStackHttpError } from '../../../shared/openstack/http.js';
-import { Neutron } from '../../../shared/openstack/neutron.js';
-import { Nova } from '../../../shared/openstack/nova.js';
 import { Secret } from '../../../shared/secret.js';
-import { FAKE_NETWORKS, FAKE_USER, FakeOpenStack } from '../../support/fake-openstack.js';
+import { FAKE_USER, FakeOpenStack } from '../../support/fake-openstack.js';
+import { tallyFault } from '../../security/tally.js';
 import { RecordingReporter } from '../../support/recording-reporter.js';
 
 let fake: FakeOpenStack;
@@ -56,6 +56,20 @@ beforeEach(() => {
   reporter = new RecordingReporter();
 });
 
+/** Images a retried request made twice: every image of that name beyond the first. */
+function duplicateImages(name: string): string[] {
+  return [...fake.images.values()]
+    .filter((image) => image.name === name)
+    .slice(1)
+    .map((image) => `second image '${name}' ${image.id}`);
+}
+
+/** Adds the fault to the run's tally, with what it left behind, and checks that nothing was. */
+function faultLeftNothing(fault: string, orphans: string[]): void {
+  tallyFault('faults (OpenStack protocol fake)', fault, orphans);
+  expect(orphans).toEqual([]);
+}
+
 describe('retries', () => {
   it('waits out a 503 with Retry-After and then succeeds, logging the retry', async () => {
     const glance = new Glance(await open());
@@ -77,6 +91,7 @@ describe('retries', () => {
     expect(reporter.lines).toContain(
       `info: Retrying GET /image/v2/images/${image.id}: attempt 2 of 5 after 503`,
     );
+    faultLeftNothing('a 503 with Retry-After, then success', duplicateImages('retry-after'));
   });
 
   it('does not repeat a create after a 503, and says what failed', async () => {
@@ -150,6 +165,7 @@ describe('retries', () => {
         ),
       ),
     ).toBe(true);
+    faultLeftNothing('the connection cut mid-upload', duplicateImages('cut'));
   });
 });
 
@@ -190,6 +206,7 @@ describe('tokens', () => {
       `info: GET /image/v2/images/${image.id}: the token was refused (401); logging in again`,
     );
     expect(reporter.masked.length).toBe(2);
+    faultLeftNothing('a token that expires mid-run', duplicateImages('token'));
   });
 
   it('renews a token that is about to expire before using it', async () => {
@@ -258,41 +275,5 @@ describe('interoperable import', () => {
     } finally {
       fake.refuseDirectUpload = false;
     }
-  });
-});
-
-describe('neutron', () => {
-  it('resolves network names to IDs when Neutron is in the catalog', async () => {
-    const nova = new Nova(await open());
-    expect(await nova.resolveNetworks(['private'])).toEqual([{ uuid: FAKE_NETWORKS.private.id }]);
-    expect(await nova.resolveNetworks([FAKE_NETWORKS.public.id, 'private'])).toEqual([
-      { uuid: FAKE_NETWORKS.public.id },
-      { uuid: FAKE_NETWORKS.private.id },
-    ]);
-    await expect(nova.resolveNetworks(['dmz'])).rejects.toThrow(
-      "network 'dmz' was not found in Neutron (by name or ID)",
-    );
-    await expect(nova.resolveNetworks(['auto', 'private'])).rejects.toThrow(/cannot be combined/);
-  });
-
-  it('allocates a floating IP on the external network, binds it to the server port and releases it', async () => {
-    const neutron = new Neutron(await open());
-    fake.addServerPort('server-1', '192.168.1.23');
-    const created: string[] = [];
-    const ip = await neutron.attachFloatingIp('server-1', 'public', (fip) => created.push(fip.id));
-    expect(created).toEqual([ip.id]);
-    expect(ip.floating_network_id).toBe(FAKE_NETWORKS.public.id);
-    expect(ip.port_id).toBe(fake.ports.get('server-1')?.id);
-    expect(fake.floatingIps.get(ip.id)?.status).toBe('ACTIVE');
-    await neutron.deleteFloatingIp(ip.id);
-    expect(fake.floatingIps.has(ip.id)).toBe(false);
-    await neutron.deleteFloatingIp(ip.id); // already gone: no error
-
-    await expect(neutron.attachFloatingIp('server-1', 'private')).rejects.toThrow(
-      /POST \/network\/v2\.0\/floatingips failed: HTTP 400: Bad floatingip request: Network .* is not a valid external network\./,
-    );
-    await expect(neutron.attachFloatingIp('no-such-server', 'public')).rejects.toThrow(
-      /no port with an IPv4 address/,
-    );
   });
 });

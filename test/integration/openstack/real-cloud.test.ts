@@ -12,6 +12,7 @@ import { parseConsoleHostKeys } from '../../../shared/openstack/console-host-key
 import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance, imagesBeyondKeep } from '../../../shared/openstack/glance.js';
 import { OpenStackHttpError } from '../../../shared/openstack/http.js';
+import { Neutron } from '../../../shared/openstack/neutron.js';
 import { Nova, pickSshAddress } from '../../../shared/openstack/nova.js';
 import { Secret } from '../../../shared/secret.js';
 import { ensureOpenStack, passwordAuth, type CloudFacts, type CloudUser } from '../../support/openstack.js';
@@ -81,7 +82,8 @@ describe('Keystone', () => {
   it('logs in by password as admin and demo, with the catalog of the loopback cloud', () => {
     expect(admin.endpoint('image')).toBe(facts.endpoints.image);
     expect(demo.endpoint('compute')).toBe(facts.endpoints.compute);
-    expect(demo.hasEndpoint('network')).toBe(false);
+    expect(demo.hasEndpoint('network')).toBe(facts.neutron);
+    expect(demo.hasEndpoint('network') && demo.endpoint('network')).toBe(facts.endpoints.network ?? false);
     expect(admin.userId).not.toBe(demo.userId);
     expect(demo.projectId).toMatch(/^[0-9a-f]{32}$/);
   });
@@ -310,12 +312,73 @@ describe('Glance and Nova', () => {
     );
   });
 
-  it('resolves networks without Neutron: auto, none and IDs pass, names are refused clearly', async () => {
+  it('resolves networks by name or ID through Neutron, and refuses unknown names clearly', async () => {
     const nova = new Nova(demo);
+    const external = facts.externalNetwork!;
     expect(await nova.resolveNetworks(['none'])).toBe('none');
-    expect(await nova.resolveNetworks([facts.network.id])).toEqual([{ uuid: facts.network.id }]);
-    await expect(nova.resolveNetworks(['private'])).rejects.toThrow(
-      /network 'private' is a name, but this cloud has no Neutron \(network\) endpoint/,
+    expect(await nova.resolveNetworks(['auto'])).toBe('auto');
+    expect(await nova.resolveNetworks(['private'])).toEqual([{ uuid: facts.network.id }]);
+    expect(await nova.resolveNetworks([external.id, 'private'])).toEqual([
+      { uuid: external.id },
+      { uuid: facts.network.id },
+    ]);
+    await expect(nova.resolveNetworks(['dmz'])).rejects.toThrow(
+      "network 'dmz' was not found in Neutron (by name or ID)",
+    );
+    await expect(nova.resolveNetworks(['auto', 'private'])).rejects.toThrow(/cannot be combined/);
+  });
+
+  it('allocates a floating IP on the external network, binds it to the server port and releases it', async () => {
+    const nova = new Nova(demo);
+    const neutron = new Neutron(demo);
+    const file = join(dir, 'fip.raw');
+    await writeFile(file, randomBytes(64 * 1024));
+    const { image } = await new Glance(demo).uploadImage(
+      { name: `indicovm-it-${run_id}-fip`, diskFormat: 'raw' },
+      file,
+      FAST,
+    );
+    imagesToDelete.push(image.id);
+    const id = await nova.createServer({
+      name: `indicovm-it-${run_id}-fip`,
+      imageRef: image.id,
+      flavorRef: '1',
+      networks: await nova.resolveNetworks(['private']),
+    });
+    serversToDelete.push(id);
+    const server = await nova.waitActive(id, FAST);
+    const fixed = pickSshAddress(server)!;
+    expect(fixed).toMatch(/^192\.168\.1\.\d+$/);
+
+    const created: string[] = [];
+    const ip = await neutron.attachFloatingIp(id, 'public', (fip) => created.push(fip.id));
+    try {
+      expect(created).toEqual([ip.id]);
+      expect(ip.floating_network_id).toBe(facts.externalNetwork!.id);
+      expect(ip.floating_ip_address).toMatch(/^172\.24\.4\.\d+$/);
+      const [port] = await neutron.serverPorts(id);
+      expect(ip.port_id).toBe(port!.id);
+      const read = await demo.request('network', {
+        method: 'GET',
+        path: `/v2.0/floatingips/${ip.id}`,
+        response: 'json',
+      });
+      expect((read.body as { floatingip: { fixed_ip_address: string } }).floatingip.fixed_ip_address).toBe(
+        fixed,
+      );
+    } finally {
+      await neutron.deleteFloatingIp(ip.id);
+    }
+    await expect(
+      demo.request('network', { method: 'GET', path: `/v2.0/floatingips/${ip.id}`, response: 'json' }),
+    ).rejects.toThrow(/HTTP 404/);
+    await neutron.deleteFloatingIp(ip.id); // already gone: no error
+
+    await expect(neutron.attachFloatingIp(id, 'private')).rejects.toThrow(
+      /POST \/v2\.0\/floatingips failed: HTTP 400: .*not a valid external network/,
+    );
+    await expect(neutron.attachFloatingIp(randomUUID(), 'public')).rejects.toThrow(
+      /no port with an IPv4 address/,
     );
   });
 
