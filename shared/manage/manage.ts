@@ -2,7 +2,7 @@ import { ConfigurationError } from '../errors.js';
 import { urlUserInfo } from '../recipe/escape.js';
 import type { Reporter } from '../report/reporter.js';
 import type { Secret } from '../secret.js';
-import { connect, sshConnectOptions } from '../ssh/index.js';
+import { connect, SshConnectionLostError, sshConnectOptions, type SshSession } from '../ssh/index.js';
 import type { ManageOptions } from './options.js';
 import { readHostFacts, type HostFacts } from './remote/host-facts.js';
 import type { TaskContext, TaskOutcome } from './task.js';
@@ -99,6 +99,37 @@ function summaryRow(task: string, outcome: TaskOutcome | undefined, error?: unkn
   return [task, outcome.changed.length > 0 ? outcome.changed.join('\n') : 'unchanged', outcome.note];
 }
 
+/**
+ * Tasks that are not started again after a dropped connection: `run` executes the user's own script,
+ * which may not be safe to repeat. Every other task reads what is on the VM and changes only what
+ * differs, so starting it again finishes what the lost connection interrupted.
+ */
+const NOT_REPEATABLE = new Set(['run']);
+
+/** Runs one task; when the connection drops, reconnects (same pinned host key) and runs it once more. */
+async function runRepeatingOnDrop(task: string, ctx: TaskContext, session: SshSession): Promise<TaskOutcome> {
+  try {
+    return await TASKS[task]!(ctx);
+  } catch (error) {
+    if (!(error instanceof SshConnectionLostError)) {
+      throw error;
+    }
+    if (NOT_REPEATABLE.has(task)) {
+      throw new Error(
+        `The SSH connection to ${session.where} dropped during task '${task}'; it is not run again by itself ` +
+          'because the script may not be safe to repeat. Check the VM, then run the task again.',
+        { cause: error },
+      );
+    }
+    ctx.reporter.warning(
+      `The SSH connection to ${session.where} dropped during task '${task}'; reconnecting and running it ` +
+        'again (it changes only what differs from what is asked).',
+    );
+    await session.reconnect();
+    return TASKS[task]!({ ...ctx, resumed: true });
+  }
+}
+
 export async function manage(options: ManageOptions, reporter: Reporter): Promise<ManageResult> {
   checkManageOptions(options);
   maskSecrets(options, reporter);
@@ -109,7 +140,12 @@ export async function manage(options: ManageOptions, reporter: Reporter): Promis
     session,
     options,
     reporter,
-    facts: () => (facts ??= readHostFacts(session)),
+    // A read cut short (a dropped connection) is not kept: the task's second run reads again.
+    facts: () =>
+      (facts ??= readHostFacts(session).catch((error: unknown) => {
+        facts = undefined;
+        throw error;
+      })),
     now: new Date(),
   };
   const changed: Record<string, string[]> = {};
@@ -119,7 +155,9 @@ export async function manage(options: ManageOptions, reporter: Reporter): Promis
     for (const task of tasks) {
       let outcome: TaskOutcome;
       try {
-        outcome = await reporter.group(`${task} on ${session.where}`, () => TASKS[task]!(ctx));
+        outcome = await reporter.group(`${task} on ${session.where}`, () =>
+          runRepeatingOnDrop(task, ctx, session),
+        );
       } catch (error) {
         rows.push(summaryRow(task, undefined, error));
         throw error;

@@ -11,6 +11,12 @@ export interface TaskContext {
   /** Read on first use (a task like `run` must work on any host). */
   readonly facts: () => Promise<HostFacts>;
   readonly now: Date;
+  /**
+   * The task runs again because the SSH connection dropped during its first attempt. What that attempt
+   * changed is unknown (a file may be written and its service not yet restarted), so the services are
+   * restarted as if every file had changed.
+   */
+  readonly resumed?: boolean;
 }
 
 export interface TaskOutcome {
@@ -26,3 +32,12 @@ export interface TaskOutcome {
 }
 
 export type Task = (ctx: TaskContext) => Promise<TaskOutcome>;
+
+/** Whether the files `which` selects changed, or may have in an attempt a dropped connection cut short. */
+export function mustApply(
+  ctx: TaskContext,
+  changed: readonly string[],
+  which: (path: string) => boolean,
+): boolean {
+  return ctx.resumed === true || changed.some(which);
+}

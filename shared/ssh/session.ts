@@ -280,7 +280,9 @@ export class SshSession {
     try {
       // $1 mode, $2 private copy, $3 staging name beside the target, $4 target, $5 owner, $6 group.
       const script = [
-        'install -m "$1" ${5:+-o "$5"} ${6:+-g "$6"} -- "$2" "$3" || exit 1',
+        // The private copy goes in the same command, so a connection lost later leaves no copy behind.
+        'install -m "$1" ${5:+-o "$5"} ${6:+-g "$6"} -- "$2" "$3" || { rm -f -- "$2"; exit 1; }',
+        'rm -f -- "$2"',
         'mv -f -- "$3" "$4" || { rm -f -- "$3"; exit 1; }',
       ].join('\n');
       const argv = [

@@ -48,11 +48,17 @@ interface RemoteFile {
 
 /**
  * Mode, owner, group and content of each path in one command (one round trip, however many files).
- * The content may be a key: on failure the output is not quoted in the error.
+ * A staging file (and its upload's temporary sibling) that a run cut short by a lost connection left
+ * beside a target is removed on the way. The content may be a key: on failure the output is not
+ * quoted in the error.
  */
 async function readAll(session: SshSession, paths: readonly string[]): Promise<(RemoteFile | undefined)[]> {
-  const script =
-    'for f in "$@"; do if [ -f "$f" ]; then printf "%s " "$(stat -c "%a %U %G" -- "$f")"; base64 -w0 -- "$f"; echo; else echo missing; fi; done';
+  const script = [
+    'for f in "$@"; do',
+    `  rm -f -- "$f${STAGING_SUFFIX}" "\${f%/*}/.\${f##*/}${STAGING_SUFFIX}.indicovm-"*`,
+    '  if [ -f "$f" ]; then printf "%s " "$(stat -c "%a %U %G" -- "$f")"; base64 -w0 -- "$f"; echo; else echo missing; fi',
+    'done',
+  ].join('\n');
   const result = await session.exec(['sh', '-c', script, 'sh', ...paths], { sudo: true, allowFailure: true });
   const lines = result.stdout.split('\n');
   if (result.code !== 0 || lines.length < paths.length) {

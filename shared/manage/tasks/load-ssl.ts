@@ -8,7 +8,7 @@ import { changeFiles } from '../remote/file-edit.js';
 import { reloadOrStart, testWebConfig } from '../remote/services.js';
 import { waitForCertificate } from '../remote/tls-probe.js';
 import { checkTls } from '../tls-check.js';
-import type { TaskContext, TaskOutcome } from '../task.js';
+import { mustApply, type TaskContext, type TaskOutcome } from '../task.js';
 
 export const DEFAULT_CERT = '/etc/ssl/indico/indico.crt';
 const DEFAULT_KEY = '/etc/ssl/indico/indico.key';
@@ -52,7 +52,7 @@ export async function loadSsl(ctx: TaskContext): Promise<TaskOutcome> {
     ],
     { testInPlace: () => testWebConfig(ctx.session, facts) },
   );
-  const webChanged = changed.some((path) => path !== PATHS.firstbootScript);
+  const webChanged = mustApply(ctx, changed, (path) => path !== PATHS.firstbootScript);
   const services = webChanged ? await reloadOrStart(ctx.session, [facts.webService]) : [];
   const port = facts.webServer === 'nginx' ? nginxTlsPort(vhost) : apacheTlsPort(vhost);
   if (webChanged && port !== undefined) {

@@ -4,7 +4,7 @@ import { redisSettings } from '../edit/indico-conf.js';
 import { setRedisDirective } from '../edit/redis.js';
 import { changeFiles, type FileChange } from '../remote/file-edit.js';
 import { restartRunning, systemctl } from '../remote/services.js';
-import type { TaskContext, TaskOutcome } from '../task.js';
+import { mustApply, type TaskContext, type TaskOutcome } from '../task.js';
 import { indicoConfChanges } from './indico-conf-files.js';
 
 /** Asks Redis for PONG with the new password; the script, password included, goes over stdin. */
@@ -36,11 +36,11 @@ export async function updateRedis(ctx: TaskContext): Promise<TaskOutcome> {
   ]);
   const services: string[] = [];
   const local = o.redisHost === '127.0.0.1' || o.redisHost === 'localhost' || o.redisHost === '::1';
-  if (changed.includes(facts.redisDropIn)) {
+  if (mustApply(ctx, changed, (path) => path === facts.redisDropIn)) {
     services.push(...(await systemctl(ctx.session, 'restart', [facts.redisService])));
     if (local) await ctx.session.runScript(pingScript(o.redisPort, password), { timeoutMs: 30_000 });
   }
-  if (changed.some((path) => path.endsWith('/etc/indico.conf'))) {
+  if (mustApply(ctx, changed, (path) => path.endsWith('/etc/indico.conf'))) {
     services.push(...(await restartRunning(ctx.session, [UNITS.uwsgi, UNITS.celery, UNITS.celeryBeat])));
   }
   const all = [...changed, ...services];

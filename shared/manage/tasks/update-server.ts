@@ -9,7 +9,7 @@ import { changeFiles } from '../remote/file-edit.js';
 import { reloadOrStart, restartRunning, testWebConfig } from '../remote/services.js';
 import { waitForCertificate } from '../remote/tls-probe.js';
 import { DEFAULT_CERT } from './load-ssl.js';
-import type { TaskContext, TaskOutcome } from '../task.js';
+import { mustApply, type TaskContext, type TaskOutcome } from '../task.js';
 import { indicoConfChanges } from './indico-conf-files.js';
 
 /**
@@ -85,7 +85,7 @@ export async function updateServer(ctx: TaskContext): Promise<TaskOutcome> {
     { testInPlace: () => testWebConfig(ctx.session, facts) },
   );
   const services: string[] = [];
-  if (changed.includes(facts.vhostPath)) {
+  if (mustApply(ctx, changed, (path) => path === facts.vhostPath)) {
     services.push(...(await reloadOrStart(ctx.session, [facts.webService])));
     await waitForCertificate(
       ctx.session,
@@ -93,7 +93,7 @@ export async function updateServer(ctx: TaskContext): Promise<TaskOutcome> {
       await installedCertificate(ctx, facts.vhostPath, facts.webServer),
     );
   }
-  if (changed.some((path) => path.endsWith('/etc/indico.conf'))) {
+  if (mustApply(ctx, changed, (path) => path.endsWith('/etc/indico.conf'))) {
     services.push(...(await restartRunning(ctx.session, [UNITS.uwsgi, UNITS.celery, UNITS.celeryBeat])));
   }
   const { stdout } = await ctx.session.exec(

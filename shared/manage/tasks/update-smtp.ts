@@ -2,7 +2,7 @@ import { UNITS } from '../../recipe/context.js';
 import { smtpSettings } from '../edit/indico-conf.js';
 import { changeFiles } from '../remote/file-edit.js';
 import { restartRunning } from '../remote/services.js';
-import type { TaskContext, TaskOutcome } from '../task.js';
+import { mustApply, type TaskContext, type TaskOutcome } from '../task.js';
 import { indicoConfChanges } from './indico-conf-files.js';
 
 export async function updateSmtp(ctx: TaskContext): Promise<TaskOutcome> {
@@ -15,10 +15,9 @@ export async function updateSmtp(ctx: TaskContext): Promise<TaskOutcome> {
     useTls: o.smtpUseTls,
   });
   const changed = await changeFiles(ctx.session, indicoConfChanges(ctx, settings));
-  const services =
-    changed.length > 0
-      ? await restartRunning(ctx.session, [UNITS.uwsgi, UNITS.celery, UNITS.celeryBeat])
-      : [];
+  const services = mustApply(ctx, changed, () => true)
+    ? await restartRunning(ctx.session, [UNITS.uwsgi, UNITS.celery, UNITS.celeryBeat])
+    : [];
   const all = [...changed, ...services];
   return {
     changed: all,

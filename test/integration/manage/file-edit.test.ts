@@ -2,7 +2,7 @@
 // sudo user (the path a VM's default user takes).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandError } from '../../../shared/errors.js';
@@ -68,6 +68,25 @@ describe('changeFiles', () => {
     expect(statSync(fresh).uid).toBe(0);
     expect(existsSync(join(dir, 'optional'))).toBe(false);
     expect(await changeFiles(session, changes)).toEqual([]);
+  });
+
+  test('what a run cut short by a lost connection left beside a target is removed, even when nothing changes', async () => {
+    const target = join(dir, 'cut.conf');
+    writeFileSync(target, 'done\n');
+    // A staging file and the upload's temporary sibling of one, holding what may be a secret.
+    const leftovers = [`${target}.indicovm-new`, join(dir, '.cut.conf.indicovm-new.indicovm-0a1b2c3d4e5f')];
+    for (const file of leftovers) writeFileSync(file, 'half-written secret\n', { mode: 0o600 });
+    expect(await changeFiles(session, [{ path: target, edit: () => 'done\n' }])).toEqual([]);
+    expect(leftovers.filter((file) => existsSync(file))).toEqual([]);
+    expect(readFileSync(target, 'utf8')).toBe('done\n');
+  });
+
+  test('an upload through sudo leaves no private copy in /tmp', async () => {
+    const before = readdirSync('/tmp').filter((name) => name.startsWith('.indicovm-upload-'));
+    await session.upload('k\n', join(dir, 'uploaded.key'), { sudo: true, mode: 0o600 });
+    const after = readdirSync('/tmp').filter((name) => name.startsWith('.indicovm-upload-'));
+    expect(after.filter((name) => !before.includes(name))).toEqual([]);
+    expect(readFileSync(join(dir, 'uploaded.key'), 'utf8')).toBe('k\n');
   });
 
   test('a forced mode is a change even when the content is the same', async () => {
