@@ -4,16 +4,7 @@
  * boot → summary. Everything it starts or creates is in a Ledger first, so a failure (or a post step
  * after a cancelled job) leaves no qemu, no temporary folder and no half-written image behind.
  */
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -22,7 +13,7 @@ import { ConfigurationError, CommandError, errorMessage } from '../errors.js';
 import type { Values } from '../options/kinds.js';
 import { buildImageCommand, runImageCommand } from '../options/commands.js';
 import { chooseAccelerator, type Accelerator, type HostFacts } from '../qemu/accelerator.js';
-import { checkImage, convertImage, createOverlay, imageExtension, type ImageFormat } from '../qemu/img.js';
+import { createOverlay } from '../qemu/img.js';
 import { killRecordedQemu, QEMU_RESOURCE, type QemuProcess } from '../qemu/process.js';
 import { serialLogTail } from '../qemu/serial.js';
 import { readPemInputs } from '../recipe/pem-inputs.js';
@@ -30,10 +21,11 @@ import { renderRecipe } from '../recipe/render.js';
 import { formatDuration, type Reporter } from '../report/reporter.js';
 import type { SshSession } from '../ssh/index.js';
 import { resolveBaseImage, type BaseImage, type GlanceImageFetcher } from './base-image.js';
-import { sha256File, type Downloader } from './download.js';
+import type { Downloader } from './download.js';
 import { glanceFetcherFromOptions, type GlanceFetcherContext } from './glance-base.js';
 import type { CloudsYamlContext } from '../openstack/clouds-yaml.js';
-import { buildManifest, buildSummary, type ManifestImage, type VerifyResult } from './manifest.js';
+import { convertImages, OUTPUT_FILE_RESOURCE } from './convert.js';
+import { buildManifest, buildSummary, type VerifyResult } from './manifest.js';
 import {
   FINAL_SEAL_PATH,
   FINAL_SEAL_UNIT,
@@ -90,8 +82,8 @@ export interface BuildImageDeps {
   readonly cwd?: string;
 }
 
+export { OUTPUT_FILE_RESOURCE } from './convert.js';
 export const TEMP_DIR_RESOURCE = 'temp-dir';
-export const OUTPUT_FILE_RESOURCE = 'output-file';
 
 /** How the post step (or a failed build) removes each kind of thing the build records. */
 export const buildUndoers: Readonly<Record<string, Undo>> = {
@@ -350,7 +342,7 @@ export async function buildImage(
     checkSealResult(sealed, serialLog, options.shutdownTimeout, reporter);
 
     const images = await clock.run('Convert', () =>
-      convertAll(overlay, options, outputDir, ledger, reporter),
+      convertImages(overlay, options, outputDir, ledger, reporter),
     );
 
     let verify: VerifyResult | undefined;
@@ -474,48 +466,6 @@ function checkSealResult(
       'The VM powered off, but its serial console did not confirm the last sealing step (the image may not log to ttyS0).',
     );
   }
-}
-
-async function convertAll(
-  overlay: string,
-  options: BuildImageOptions,
-  outputDir: string,
-  ledger: Ledger,
-  reporter: Reporter,
-): Promise<ManifestImage[]> {
-  const images: ManifestImage[] = [];
-  for (const format of options.formats as ImageFormat[]) {
-    const file = `${options.imageName}.${imageExtension(format)}`;
-    const path = join(outputDir, file);
-    const partial = `${path}.partial`;
-    ledger.record({ kind: OUTPUT_FILE_RESOURCE, id: partial });
-    ledger.record({ kind: OUTPUT_FILE_RESOURCE, id: path });
-    const started = Date.now();
-    await convertImage(overlay, 'qcow2', partial, format, options.compression);
-    renameSync(partial, path);
-    ledger.release(OUTPUT_FILE_RESOURCE, partial);
-    const check = await checkImage(path, format);
-    if (check.corruptions + check.leaks + check.checkErrors > 0) {
-      throw new CommandError(
-        `qemu-img check ${path}`,
-        null,
-        '',
-        `${check.corruptions} corruption(s), ${check.leaks} leak(s), ${check.checkErrors} check error(s)`,
-      );
-    }
-    const size = statSync(path).size;
-    const sha256 = await sha256File(path);
-    images.push({
-      format,
-      file,
-      path,
-      size,
-      sha256,
-      check: check.supported ? 'no errors' : 'not supported by the format',
-    });
-    reporter.info(`${file}: ${size} bytes, SHA-256 ${sha256} (${formatDuration(Date.now() - started)})`);
-  }
-  return images;
 }
 
 /** The options that shape the image, for the manifest (no secrets: those are per instance anyway). */
