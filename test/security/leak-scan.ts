@@ -13,6 +13,11 @@ export function distinctiveSecret(label: string): string {
   return `S3cr3t-${label}-${randomBytes(6).toString('hex')}-&|$'"@:/`;
 }
 
+/** The secrets to look for in a PEM key: the whole text and each base64 body line. */
+export function pemSecrets(pem: string): string[] {
+  return [pem, ...pem.split('\n').filter((line) => line.length >= 32 && !line.startsWith('-----'))];
+}
+
 /** The forms of a secret to look for; base64 is taken at each alignment, so it is found inside a longer encoded blob. */
 export function leakForms(secret: string): { form: string; text: string }[] {
   const forms = [

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,20 +35,22 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs;
 }
 
-/**
- * Starts a bundled action exactly as the runner does: `node <action>/dist/index.js` with INPUT_*
- * variables, GITHUB_OUTPUT, GITHUB_STATE and GITHUB_STEP_SUMMARY files, in a workspace folder.
- */
-export function runBundledAction(
-  entry: string,
-  inputs: Readonly<Record<string, string>>,
-  options: {
-    env?: Record<string, string>;
-    workspace?: string;
-    files?: Record<string, string>;
-    timeoutMs?: number;
-  } = {},
-): ActionRun {
+interface RunOptions {
+  env?: Record<string, string>;
+  workspace?: string;
+  files?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+interface Prepared {
+  readonly workspace: string;
+  readonly env: Record<string, string>;
+  readonly outputFile: string;
+  readonly summaryFile: string;
+}
+
+/** The workspace, the runner's command files and the environment the runner gives a step. */
+function prepare(inputs: Readonly<Record<string, string>>, options: RunOptions): Prepared {
   const workspace = options.workspace ?? mkdtempSync(join(tmpdir(), 'indicovm-ws-'));
   for (const [name, content] of Object.entries(options.files ?? {})) {
     writeFileSync(join(workspace, name), content);
@@ -72,18 +74,83 @@ export function runBundledAction(
   for (const [name, value] of Object.entries(inputs)) {
     env[`INPUT_${name.toUpperCase()}`] = value;
   }
+  return { workspace, env, outputFile, summaryFile };
+}
+
+function finished(prepared: Prepared, status: number | null, stdout: string, stderr: string): ActionRun {
+  return {
+    status,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(readFileSync(prepared.outputFile, 'utf8')),
+    summary: readFileSync(prepared.summaryFile, 'utf8'),
+    workspace: prepared.workspace,
+  };
+}
+
+/**
+ * Starts a bundled action exactly as the runner does: `node <action>/dist/index.js` with INPUT_*
+ * variables, GITHUB_OUTPUT, GITHUB_STATE and GITHUB_STEP_SUMMARY files, in a workspace folder.
+ */
+export function runBundledAction(
+  entry: string,
+  inputs: Readonly<Record<string, string>>,
+  options: RunOptions = {},
+): ActionRun {
+  const prepared = prepare(inputs, options);
   const result = spawnSync(process.execPath, [join(REPO, entry)], {
-    cwd: workspace,
-    env,
+    cwd: prepared.workspace,
+    env: prepared.env,
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 60_000,
   });
-  return {
-    status: result.status,
-    stdout: result.stdout,
-    stderr: result.stderr,
-    outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
-    summary: readFileSync(summaryFile, 'utf8'),
-    workspace,
-  };
+  return finished(prepared, result.status, result.stdout, result.stderr);
+}
+
+/** A bundled action started in the background, for tests that act while it runs (cancel it, break a service). */
+export interface RunningAction {
+  readonly child: ChildProcess;
+  readonly workspace: string;
+  /** What it has written to stdout so far. */
+  stdout(): string;
+  /** The run once the process has ended; `signal` says what ended it, if anything did. */
+  readonly done: Promise<ActionRun & { signal: NodeJS.Signals | null }>;
+}
+
+export function startBundledAction(
+  entry: string,
+  inputs: Readonly<Record<string, string>>,
+  options: Omit<RunOptions, 'timeoutMs'> = {},
+): RunningAction {
+  const prepared = prepare(inputs, options);
+  const child = spawn(process.execPath, [join(REPO, entry)], {
+    cwd: prepared.workspace,
+    env: prepared.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const done = new Promise<ActionRun & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status, signal) => resolve({ ...finished(prepared, status, stdout, stderr), signal }));
+  });
+  return { child, workspace: prepared.workspace, stdout: () => stdout, done };
+}
+
+/** The post step as the runner starts it: in the main step's workspace, with the state it saved as STATE_*. */
+export function runPostStep(
+  entry: string,
+  main: { workspace: string },
+  inputs: Readonly<Record<string, string>>,
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): ActionRun {
+  const state = parseOutputFile(readFileSync(join(main.workspace, '.github_state'), 'utf8'));
+  const stateEnv = Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]));
+  return runBundledAction(entry, inputs, {
+    workspace: main.workspace,
+    env: { ...stateEnv, ...options.env },
+    timeoutMs: options.timeoutMs,
+  });
 }

@@ -8,8 +8,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tallyFault } from '../../security/tally.js';
 import { ensureBaseImage } from '../../support/base-image.js';
-import { parseOutputFile, runBundledAction, type ActionRun } from '../../support/run-action.js';
+import { processesMatching } from '../../support/processes.js';
+import { runBundledAction, runPostStep, type ActionRun } from '../../support/run-action.js';
 
 const MAIN = 'action-build-image/dist/index.js';
 const POST = 'action-build-image/dist/post/index.js';
@@ -57,27 +59,8 @@ function entries(raw: string, folder: string): string[] {
     .filter((name): name is string => name !== undefined && name !== '.' && name !== '..');
 }
 
-/** qemu processes whose command line mentions the given folder. */
-function qemuProcessesUnder(folder: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return cmdline.includes('qemu') && cmdline.includes(folder) && !/\) Z /.test(stat);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-/** The post step, given the state the main step saved (the runner hands it over as STATE_* variables). */
 function runPost(run: ActionRun, tmp: string): ActionRun {
-  const state = parseOutputFile(readFileSync(join(run.workspace, '.github_state'), 'utf8'));
-  const env = Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]));
-  return runBundledAction(POST, {}, { workspace: run.workspace, env: { ...env, TMPDIR: tmp } });
+  return runPostStep(POST, run, {}, { env: { TMPDIR: tmp } });
 }
 
 describe('action-build-image (bundled, qemu TCG)', () => {
@@ -204,7 +187,7 @@ describe('action-build-image (bundled, qemu TCG)', () => {
     expect(entries(raw, '/var/tmp')).toEqual([]);
 
     // Nothing left behind: no qemu, no temporary folder, and the post step finds nothing to do.
-    expect(qemuProcessesUnder(run.workspace)).toEqual([]);
+    expect(processesMatching('qemu', run.workspace)).toEqual([]);
     expect(readdirSync(run.workspace).filter((name) => name.startsWith('indicovm-build-'))).toEqual([]);
     const post = runPost(run, tmp);
     expect(post.status).toBe(0);
@@ -237,10 +220,16 @@ describe('action-build-image (bundled, qemu TCG)', () => {
     // The error carries the serial console's tail; a blank disk writes nothing there, and the error says so.
     expect(run.stdout).toMatch(/Last lines of the serial console/);
     expect(run.stdout).toMatch(/Nothing was written to the serial console: the disk did not boot/);
-    expect(qemuProcessesUnder(workspace)).toEqual([]);
-    expect(readdirSync(workspace).filter((name) => name.startsWith('indicovm-build-'))).toEqual([]);
-    expect(readdirSync(tmp)).toEqual([]);
-    // No half-written image; the serial log stays for the post step and the user.
+    // No qemu, no build folder, no temp file, no half-written image; the serial log stays for the
+    // post step and the user.
+    const orphans = [
+      ...processesMatching('qemu', workspace).map(({ pid }) => `qemu process ${pid}`),
+      ...readdirSync(workspace).filter((name) => name.startsWith('indicovm-build-')),
+      ...readdirSync(tmp).map((name) => `temp file ${name}`),
+      ...readdirSync(join(workspace, 'out')).filter((name) => name !== 'indico.serial.log'),
+    ];
+    tallyFault('build-image', 'the VM never reaches SSH', orphans);
+    expect(orphans).toEqual([]);
     expect(readdirSync(join(workspace, 'out'))).toEqual(['indico.serial.log']);
     const post = runPost(run, tmp);
     expect(post.status).toBe(0);

@@ -1,12 +1,13 @@
 /** A real qemu (TCG, blank disk: it idles in the firmware): ledger record, loopback-only forward, stop, kill. */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ledger } from '../../../shared/cleanup/ledger.js';
 import { killRecordedQemu, QEMU_RESOURCE, startQemu } from '../../../shared/qemu/process.js';
 import type { Reporter } from '../../../shared/report/reporter.js';
+import { running } from '../../support/processes.js';
 
 const reporter: Reporter = {
   debug: () => undefined,
@@ -44,10 +45,6 @@ function start(name: string, ledger: Ledger) {
     ledger,
     reporter,
   );
-}
-
-function running(pid: number): boolean {
-  return existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
 describe('qemu process lifetime', () => {

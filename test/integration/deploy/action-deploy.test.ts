@@ -9,9 +9,12 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance, type GlanceImage } from '../../../shared/openstack/glance.js';
+import { Neutron } from '../../../shared/openstack/neutron.js';
 import { Nova } from '../../../shared/openstack/nova.js';
 import { ensureOpenStack, passwordAuth, type CloudFacts, type CloudUser } from '../../support/openstack.js';
-import { parseOutputFile, REPO, runBundledAction, type ActionRun } from '../../support/run-action.js';
+import { REPO, runBundledAction, runPostStep, type ActionRun } from '../../support/run-action.js';
+import { tallyFault } from '../../security/tally.js';
+import { processesMatching } from '../../support/processes.js';
 import { silentReporter } from '../../support/recording-reporter.js';
 
 const MAIN = 'action-deploy/dist/index.js';
@@ -29,6 +32,8 @@ let facts: CloudFacts;
 let dir: string;
 let demo: OpenStackSession;
 let admin: OpenStackSession;
+/** The project's floating IPs before this file ran: any other is this file's to remove. */
+let floatingIpsBefore: Set<string> | undefined;
 
 function settingsOf(user: CloudUser) {
   return passwordAuth(facts, user);
@@ -64,11 +69,8 @@ function runDeploy(inputs: Record<string, string>, workspace?: string): ActionRu
   );
 }
 
-/** Runs the post step as the runner would: same inputs, and the state the main step saved as STATE_*. */
 function runPost(main: ActionRun, inputs: Record<string, string>): ActionRun {
-  const state = parseOutputFile(readFileSync(join(main.workspace, '.github_state'), 'utf8'));
-  const env = Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]));
-  return runBundledAction(POST, { ...authInputs(), ...inputs }, { env, timeoutMs: RUN_TIMEOUT_MS });
+  return runPostStep(POST, main, { ...authInputs(), ...inputs }, { timeoutMs: RUN_TIMEOUT_MS });
 }
 
 function explain(run: ActionRun): string {
@@ -97,6 +99,18 @@ async function keypairNames(): Promise<string[]> {
   return (response.body as { keypairs: { keypair: { name: string } }[] }).keypairs.map((k) => k.keypair.name);
 }
 
+/** The demo project's floating IPs as Neutron lists them. */
+async function floatingIps(): Promise<{ id: string; floating_ip_address: string; port_id: string | null }[]> {
+  const response = await demo.request('network', {
+    method: 'GET',
+    path: '/v2.0/floatingips',
+    response: 'json',
+  });
+  return (
+    response.body as { floatingips: { id: string; floating_ip_address: string; port_id: string | null }[] }
+  ).floatingips;
+}
+
 async function counts(): Promise<{ images: number; servers: number; keypairs: number }> {
   const servers = await demo.request('compute', { method: 'GET', path: '/servers', response: 'json' });
   return {
@@ -117,6 +131,7 @@ beforeAll(async () => {
     OpenStackSession.open(settingsOf(facts.users.demo), options),
     OpenStackSession.open(settingsOf(facts.users.admin), options),
   ]);
+  floatingIpsBefore = new Set((await floatingIps()).map((ip) => ip.id));
 }, START_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -129,12 +144,18 @@ afterAll(async () => {
       await nova.findServersByName(`it-${id}-fail`),
       await nova.findServersByName(`it-${id}-post`),
       await nova.findServersByName(`it-${id}-replace`),
+      await nova.findServersByName(`it-${id}-fip`),
     );
     await Promise.allSettled(servers.map((server) => nova.deleteServerAndWait(server.id, { pollMs: 500 })));
     const images = await imagesNamed(`it-${id}`);
     await Promise.allSettled(images.map((image) => glance.deleteIfExists(image.id)));
     const keys = (await keypairNames()).filter((name) => name.includes(`it-${id}`));
     await Promise.allSettled(keys.map((name) => nova.deleteKeypair(name)));
+    const neutron = new Neutron(demo);
+    const ips = (await floatingIps()).filter(
+      (ip) => floatingIpsBefore !== undefined && !floatingIpsBefore.has(ip.id),
+    );
+    await Promise.allSettled(ips.map((ip) => neutron.deleteFloatingIp(ip.id)));
   }
   if (dir) {
     rmSync(dir, { recursive: true, force: true });
@@ -201,6 +222,60 @@ describe('image upload and boot', () => {
   });
 });
 
+describe('a network by name and a floating IP (real Neutron)', () => {
+  it('boots on the named network and hands on the floating IP as the address', async () => {
+    const run = runDeploy({
+      'image-path': makeQcow2('fip.qcow2'),
+      'image-name': `it-${id}-fip`,
+      'server-name': `it-${id}-fip`,
+      network: 'private',
+      'floating-ip-network': 'public',
+    });
+    if (run.status !== 0) throw new Error(explain(run));
+    expect(run.stdout).toMatch(/Attached floating IP 172\.24\.4\.\d+/);
+    expect(run.outputs.address).toMatch(/^172\.24\.4\.\d+$/);
+    const serverId = run.outputs['server-id']!;
+    const [port] = await new Neutron(demo).serverPorts(serverId);
+    expect(port!.network_id).toBe(facts.network.id);
+    const ip = (await floatingIps()).find(
+      (candidate) => candidate.floating_ip_address === run.outputs.address,
+    );
+    expect(ip?.port_id).toBe(port!.id);
+    const addresses = JSON.parse(run.outputs.addresses!) as Record<string, { addr: string }[]>;
+    expect(addresses.private?.map((a) => a.addr)).toEqual([port!.fixed_ips[0]!.ip_address]);
+    expect(run.summary).toContain(run.outputs.address);
+
+    await new Nova(demo).deleteServerAndWait(serverId, { pollMs: 500 });
+    await new Neutron(demo).deleteFloatingIp(ip!.id);
+  });
+
+  it('a floating IP network that is not external fails after the boot, and the run removes the server', async () => {
+    const before = await counts();
+    const ipsBefore = (await floatingIps()).length;
+    const run = runDeploy({
+      'image-path': makeQcow2('fip-bad.qcow2'),
+      'image-name': `it-${id}-fip-bad`,
+      'server-name': `it-${id}-fip`,
+      network: 'private',
+      'floating-ip-network': 'private',
+      'public-key': PUBLIC_KEY,
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toMatch(
+      /::error::action-deploy failed: .*floatingips failed: HTTP 400: .*not a valid external network/,
+    );
+    const post = runPost(run, {});
+    expect(post.status).toBe(0);
+    const orphans = [
+      ...(await imagesNamed(`it-${id}-fip-bad`)).map((image) => `Glance image ${image.id}`),
+      ...(await new Nova(demo).findServersByName(`it-${id}-fip`)).map((server) => `Nova server ${server.id}`),
+      ...((await floatingIps()).length > ipsBefore ? ['a floating IP'] : []),
+    ];
+    expect(orphans).toEqual([]);
+    expect(await counts()).toEqual(before);
+  });
+});
+
 describe('stock image with generated user-data', () => {
   it('boots the given image with the recipe as MIME user-data that Nova hands back as sent', async () => {
     const { image: stock } = await new Glance(demo).uploadImage(
@@ -253,9 +328,16 @@ describe('a failed boot', () => {
 
     const post = runPost(run, {});
     expect(post.status).toBe(0);
-    expect(await imagesNamed(`it-${id}-arm`)).toEqual([]);
-    expect(await new Nova(demo).findServersByName(`it-${id}-fail`)).toEqual([]);
-    expect(await keypairNames()).toEqual(before);
+    const orphans = [
+      ...(await imagesNamed(`it-${id}-arm`)).map((image) => `Glance image ${image.id}`),
+      ...(await new Nova(demo).findServersByName(`it-${id}-fail`)).map(
+        (server) => `Nova server ${server.id}`,
+      ),
+      ...(await keypairNames()).filter((name) => !before.includes(name)).map((name) => `key pair ${name}`),
+      ...processesMatching(run.workspace).map(({ pid }) => `process ${pid}`),
+    ];
+    tallyFault('faults (deploy)', 'Nova server goes to ERROR', orphans);
+    expect(orphans).toEqual([]);
   });
 
   it('the post step removes what an interrupted run left recorded', async () => {
@@ -275,6 +357,8 @@ describe('a failed boot', () => {
       networks: 'auto',
       keyName: keypair,
     });
+    await nova.waitActive(serverId, { pollMs: 300, timeoutMs: 60_000 });
+    const ip = await new Neutron(demo).attachFloatingIp(serverId, 'public');
     const workspace = mkdtempSync(join(tmpdir(), 'deploy-ws-'));
     const ledger = join(workspace, 'ledger.json');
     writeFileSync(
@@ -283,6 +367,7 @@ describe('a failed boot', () => {
         { kind: 'glance-image', id: image.id },
         { kind: 'nova-keypair', id: keypair },
         { kind: 'nova-server', id: serverId },
+        { kind: 'floating-ip', id: ip.id },
       ]),
     );
     const post = runBundledAction(POST, authInputs(), {
@@ -290,7 +375,8 @@ describe('a failed boot', () => {
       timeoutMs: RUN_TIMEOUT_MS,
     });
     expect(post.status).toBe(0);
-    expect(post.stdout).toContain('Removed 3 of 3 resource(s).');
+    expect(post.stdout).toContain('Removed 4 of 4 resource(s).');
+    expect((await floatingIps()).map((candidate) => candidate.id)).not.toContain(ip.id);
     expect(await nova.findServer(serverId)).toBeUndefined();
     expect(await new Glance(demo).find(image.id)).toBeUndefined();
     expect(await keypairNames()).not.toContain(keypair);

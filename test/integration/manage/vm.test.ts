@@ -2,7 +2,7 @@
 // Run `npm run bundle` first: the test runs action-manage/dist/index.js as the runner does.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -10,14 +10,19 @@ import { generateEd25519KeyPair } from '../../../shared/cloudinit/keys.js';
 import { TerminalReporter } from '../../../shared/report/terminal.js';
 import { quote } from '../../../shared/shell/quote.js';
 import { connect, type SshSession } from '../../../shared/ssh/index.js';
+import { pemSecrets, scanRun } from '../../security/leak-scan.js';
+import { tally, tallyFault } from '../../security/tally.js';
+import { cutConnections, processesMatching, waitUntil } from '../../support/processes.js';
 import { recipeVm, type RecipeVm } from '../../support/recipe-vm.js';
-import { REPO, runBundledAction, type ActionRun } from '../../support/run-action.js';
+import { REPO, runBundledAction, startBundledAction, type ActionRun } from '../../support/run-action.js';
 import { tempDir } from '../../unit/recipe/helpers.js';
 
 const BUNDLE = 'action-manage/dist/index.js';
 const REDIS_PASSWORD = `r3d!s p@ss:w/rd%41 'q' "dq" \\ $(id) #x`;
 const SMTP_PASSWORD = `smtp'"\\$pw #1`;
+const DROPPED_REDIS_PASSWORD = `dr0pped ${randomBytes(4).toString('hex')} 'q' $x`;
 const TIMINGS: Record<string, number> = {};
+const corpus = { runs: 0, leaks: [] as string[] };
 
 let vm: RecipeVm;
 let session: SshSession;
@@ -57,38 +62,41 @@ function makeCert(cn: string): { cert: string; key: string; fingerprint: string 
   };
 }
 
+/** Every secret these runs carry, with each body line of the TLS key on its own. */
+function secrets(): string[] {
+  return [REDIS_PASSWORD, SMTP_PASSWORD, DROPPED_REDIS_PASSWORD, ...pemSecrets(pki.key)];
+}
+
+/**
+ * Nothing the runner keeps (logs, outputs, summary, files in the workspace) holds a secret, in any
+ * form; the backup tarball is the user's own copy of the configuration and is left out.
+ */
+function audit(name: string, run: ActionRun, skipFiles: readonly string[] = []): void {
+  const { leaks } = scanRun(run, secrets(), { skipFiles });
+  corpus.runs++;
+  corpus.leaks.push(...leaks.map((leak) => `${name}: ${leak.form} in ${leak.where}`));
+  expect({ run: name, leaks }).toEqual({ run: name, leaks: [] });
+}
+
+function connectionInputs(hostKeys: string): Record<string, string> {
+  return {
+    host: vm.host,
+    port: String(vm.port),
+    username: vm.username,
+    'ssh-key': vm.privateKey.reveal(),
+    'host-keys': hostKeys,
+  };
+}
+
 function manage(tasks: string, inputs: Record<string, string> = {}, hostKeys = vm.hostKey): ActionRun {
   const started = Date.now();
   const run = runBundledAction(
     BUNDLE,
-    {
-      host: vm.host,
-      port: String(vm.port),
-      username: vm.username,
-      'ssh-key': vm.privateKey.reveal(),
-      'host-keys': hostKeys,
-      tasks,
-      ...inputs,
-    },
+    { ...connectionInputs(hostKeys), tasks, ...inputs },
     { timeoutMs: 300_000 },
   );
   TIMINGS[tasks] = (TIMINGS[tasks] ?? 0) + (Date.now() - started) / 1000;
-  // No secret in anything the runner keeps.
-  // ::add-mask:: lines are how the runner is told what to hide: the only place a secret may appear.
-  const logged = run.stdout
-    .split('\n')
-    .filter((line) => !line.startsWith('::add-mask::'))
-    .join('\n');
-  for (const text of [logged, run.stderr, run.summary, JSON.stringify(run.outputs)]) {
-    for (const secret of [
-      REDIS_PASSWORD,
-      SMTP_PASSWORD,
-      encodeURIComponent(REDIS_PASSWORD),
-      pki.key.split('\n')[1]!,
-    ]) {
-      expect(text).not.toContain(secret);
-    }
-  }
+  audit(`manage ${tasks}`, run);
   if (run.status !== 0) {
     process.stderr.write(`manage ${tasks} exited ${run.status}:\n${run.stdout}\n${run.stderr}\n`);
   }
@@ -146,6 +154,11 @@ afterAll(async () => {
         .map(([k, v]) => `${k} ${v.toFixed(1)}`)
         .join(', ') +
       '\n',
+  );
+  tally(
+    'secrets corpus (manage on a VM)',
+    { runsScanned: corpus.runs, secretsScanned: pki ? secrets().length : 0, leaks: corpus.leaks.length },
+    corpus.leaks,
   );
   await session?.close();
   await vm?.stop();
@@ -224,6 +237,49 @@ print(json.dumps([ns['SMTP_SERVER'], ns['SMTP_LOGIN'], ns['SMTP_PASSWORD'], ns['
     ]);
   });
 
+  test('a connection dropped mid-task is reopened, the task runs again and ends as asked; nothing is left', async () => {
+    const running = startBundledAction(BUNDLE, {
+      ...connectionInputs(vm.hostKey),
+      tasks: 'update-redis',
+      'redis-password': DROPPED_REDIS_PASSWORD,
+    });
+    // Once the task has begun, cut this run's own TCP connection to the VM (not the test's session).
+    await waitUntil(
+      'the task to begin',
+      () => running.stdout().includes('::group::update-redis on') || running.child.exitCode !== null,
+      60_000,
+    );
+    expect(running.child.exitCode).toBeNull();
+    const cut = cutConnections(running.child.pid!, vm.port);
+    const run = await running.done;
+    audit('manage update-redis (dropped)', run);
+    expect(cut).toBeGreaterThan(0);
+    if (run.status !== 0) process.stderr.write(`${run.stdout}\n${run.stderr}\n`);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(
+      /::warning::The SSH connection to 127\.0\.0\.1:\d+ dropped during task 'update-redis'; reconnecting and running it again/,
+    );
+    // The end state is the asked one: Redis answers to the new password, set exactly once.
+    const pong = await session.runScript(
+      `REDISCLI_AUTH=${quote(DROPPED_REDIS_PASSWORD)} redis-cli --no-auth-warning -h 127.0.0.1 ping`,
+    );
+    expect(pong.stdout).toBe('PONG\n');
+    expect(await sh('grep -c "^requirepass " /etc/redis/indico.conf')).toBe('1\n');
+    const orphans = [
+      ...processesMatching(run.workspace).map(({ pid, cmdline }) => `local process ${pid} ${cmdline}`),
+      ...(
+        await sh(
+          'find /etc/redis /opt/indico/etc /etc/indicovm /tmp -name "*.indicovm-new*" -o -name ".indicovm-upload-*"',
+        )
+      )
+        .split('\n')
+        .filter(Boolean)
+        .map((path) => `remote file ${path}`),
+    ];
+    tallyFault('manage on a VM', 'SSH connection dropped mid-task', orphans);
+    expect(orphans).toEqual([]);
+  });
+
   test('config twice: the second run changes nothing, byte for byte', async () => {
     const inputs = {
       'ssl-cert': pki.cert,
@@ -280,11 +336,7 @@ print(json.dumps([ns['SMTP_SERVER'], ns['SMTP_LOGIN'], ns['SMTP_PASSWORD'], ns['
     const run = runBundledAction(
       BUNDLE,
       {
-        host: vm.host,
-        port: String(vm.port),
-        username: vm.username,
-        'ssh-key': vm.privateKey.reveal(),
-        'host-keys': vm.hostKey,
+        ...connectionInputs(vm.hostKey),
         tasks: 'backup,logs',
         'backup-dir': 'backups',
         components: 'redis,web',
@@ -293,6 +345,7 @@ print(json.dumps([ns['SMTP_SERVER'], ns['SMTP_LOGIN'], ns['SMTP_PASSWORD'], ns['
     );
     expect(run.status).toBe(0);
     const path = run.outputs['backup-path']!;
+    audit('manage backup,logs', run, [path]);
     expect(path.startsWith(join(workspace, 'backups'))).toBe(true);
     const list = spawnSync('tar', ['-tzf', path], { encoding: 'utf8' });
     expect(list.status).toBe(0);

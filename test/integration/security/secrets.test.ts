@@ -4,17 +4,32 @@
 // `::add-mask::` hands it, so exactly those stdout lines are left out of the scan and must be there.
 // Real services: the loopback OpenStack (test/support/openstack.ts) and a real sshd. Run `npm run bundle` first.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance } from '../../../shared/openstack/glance.js';
 import { Nova } from '../../../shared/openstack/nova.js';
-import { commandEscape, distinctiveSecret, scanRun, type Leak } from '../../security/leak-scan.js';
+import {
+  commandEscape,
+  distinctiveSecret,
+  pemSecrets,
+  scanRun,
+  type Leak,
+} from '../../security/leak-scan.js';
+import { tally } from '../../security/tally.js';
 import { ensureOpenStack, passwordAuth, type CloudFacts } from '../../support/openstack.js';
-import { parseOutputFile, REPO, runBundledAction, type ActionRun } from '../../support/run-action.js';
+import { REPO, runBundledAction, runPostStep, type ActionRun } from '../../support/run-action.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
 import { silentReporter } from '../../support/recording-reporter.js';
 
@@ -24,10 +39,11 @@ const DEPLOY = 'action-deploy/dist/index.js';
 const DEPLOY_POST = 'action-deploy/dist/post/index.js';
 const MANAGE = 'action-manage/dist/index.js';
 const BUILD = 'action-build-image/dist/index.js';
+const CLI = 'cli/dist/index.js';
 const RUN_TIMEOUT_MS = 120_000;
 
 const id = `s${randomUUID().slice(0, 7)}`;
-const tally = { runs: 0, secrets: new Set<string>(), places: 0, leaks: [] as (Leak & { run: string })[] };
+const corpus = { runs: 0, secrets: new Set<string>(), places: 0, leaks: [] as (Leak & { run: string })[] };
 let dir: string;
 let facts: CloudFacts;
 let demo: OpenStackSession;
@@ -61,12 +77,22 @@ function tlsPair(): { cert: string; key: string } {
   return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
 }
 
-/** The secrets to look for in a PEM key: the whole text and each base64 body line. */
-function pemSecrets(pem: string): string[] {
-  return [pem, ...pem.split('\n').filter((line) => line.length >= 32 && !line.startsWith('-----'))];
+/** Scans one run for the secrets and records the counts; no leak may be found. */
+function scan(
+  name: string,
+  run: ActionRun,
+  secrets: readonly string[],
+  skipFiles: readonly string[] = [],
+): void {
+  corpus.runs++;
+  secrets.forEach((secret) => corpus.secrets.add(secret));
+  const { leaks, places } = scanRun(run, secrets, { skipFiles });
+  corpus.places += places;
+  corpus.leaks.push(...leaks.map((leak) => ({ ...leak, run: name })));
+  expect({ run: name, leaks }).toEqual({ run: name, leaks: [] });
 }
 
-/** Scans one run, records the counts, and checks that every secret input was handed to the masker. */
+/** Scans an action run, and checks that every secret input was handed to the runner's masker. */
 function audit(
   name: string,
   run: ActionRun,
@@ -74,22 +100,17 @@ function audit(
   masked: readonly string[],
   skipFiles: readonly string[] = [],
 ): void {
-  tally.runs++;
-  secrets.forEach((secret) => tally.secrets.add(secret));
-  const { leaks, places } = scanRun(run, secrets, { skipFiles });
-  tally.places += places;
-  tally.leaks.push(...leaks.map((leak) => ({ ...leak, run: name })));
+  scan(name, run, secrets, skipFiles);
   const maskLines = new Set(run.stdout.split('\n').filter((line) => line.startsWith('::add-mask::')));
   // The runner masks each line of a multi-line secret on its own, so a PEM key is handed over line by line.
   const unmasked = masked
     .flatMap((secret) => secret.split(/\r?\n/))
     .filter((line) => line.trim().length >= 3 && !maskLines.has(`::add-mask::${commandEscape(line)}`));
   expect({ run: name, unmasked: unmasked.length }).toEqual({ run: name, unmasked: 0 });
-  expect({ run: name, leaks }).toEqual({ run: name, leaks: [] });
 }
 
 beforeAll(async () => {
-  for (const entry of [DEPLOY, DEPLOY_POST, MANAGE, BUILD]) {
+  for (const entry of [DEPLOY, DEPLOY_POST, MANAGE, BUILD, CLI]) {
     if (!existsSync(join(REPO, entry))) {
       throw new Error(`${entry} is missing: run \`npm run bundle\` first`);
     }
@@ -115,12 +136,10 @@ afterAll(async () => {
   if (dir) {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(
-    `secrets corpus: ${tally.secrets.size} secrets scanned in ${tally.runs} runs (${tally.places} places), ` +
-      `${tally.leaks.length} leaks found` +
-      (tally.leaks.length
-        ? `:\n${tally.leaks.map((l) => `  ${l.run}: ${l.form} in ${l.where}`).join('\n')}`
-        : ''),
+  tally(
+    'secrets corpus',
+    { runsScanned: corpus.runs, secretsScanned: corpus.secrets.size, leaks: corpus.leaks.length },
+    corpus.leaks.map((leak) => `${leak.run}: ${leak.form} in ${leak.where}`),
   );
 }, 300_000);
 
@@ -186,17 +205,9 @@ describe('action-deploy', () => {
     audit('deploy stock', run, secrets, Object.values(recipe), [userData]);
 
     // The post step of the same job, with the state the main step saved.
-    const state = parseOutputFile(readFileSync(join(workspace, '.github_state'), 'utf8'));
-    const post = runBundledAction(
-      DEPLOY_POST,
-      { ...authInputs(), ...recipe },
-      {
-        env: Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value])),
-        timeoutMs: RUN_TIMEOUT_MS,
-      },
-    );
+    const post = runPostStep(DEPLOY_POST, run, { ...authInputs(), ...recipe }, { timeoutMs: RUN_TIMEOUT_MS });
     expect(post.status).toBe(0);
-    audit('deploy post', post, secrets, Object.values(recipe));
+    audit('deploy post', post, secrets, Object.values(recipe), [userData]);
   });
 
   it('a wrong password fails authentication without showing it', () => {
@@ -329,5 +340,129 @@ describe('action-build-image', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     const secrets = [...Object.values(recipe).filter((s) => s !== tls.key), ...pemSecrets(tls.key)];
     audit('build-image invalid input', run, secrets, Object.values(recipe));
+  });
+});
+
+describe('the indicovm CLI', () => {
+  /** The CLI as a user starts it, in a folder of its own, with only the environment given. */
+  function cli(
+    args: readonly string[],
+    options: { env?: Record<string, string>; files?: Record<string, string> },
+  ): ActionRun {
+    const cwd = mkdtempSync(join(dir, 'cli-'));
+    for (const [name, content] of Object.entries(options.files ?? {})) {
+      writeFileSync(join(cwd, name), content, { mode: 0o600 });
+    }
+    const result = spawnSync(process.execPath, [join(REPO, CLI), ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, ...options.env },
+      encoding: 'utf8',
+      timeout: RUN_TIMEOUT_MS,
+    });
+    return {
+      status: result.status,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      outputs: {},
+      summary: '',
+      workspace: cwd,
+    };
+  }
+
+  it('gen-user-data with every recipe secret in indicovm.yml: the terminal shows none, the file is private', () => {
+    const tls = tlsPair();
+    const recipe = {
+      'redis-password': distinctiveSecret('credis'),
+      'smtp-password': distinctiveSecret('csmtp'),
+      'db-password': distinctiveSecret('cdb'),
+      'secret-key': distinctiveSecret('ckey'),
+    };
+    const config = [
+      ...Object.entries(recipe).map(([key, value]) => `${key}: ${JSON.stringify(value)}`),
+      'ssl-cert: tls.crt',
+      'ssl-key: tls.key',
+      'smtp-server: smtp.example.org',
+      '',
+    ].join('\n');
+    const run = cli(['gen-user-data', '--user-data-path', 'user-data.mime'], {
+      files: { 'indicovm.yml': config, 'tls.crt': tls.cert, 'tls.key': tls.key },
+    });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({
+      status: 0,
+      stderr: expect.stringContaining('bytes'),
+    });
+    const userData = join(run.workspace, 'user-data.mime');
+    expect(statSync(userData).mode & 0o777).toBe(0o600);
+    // The user-data carries the secrets to the VM by design, and the inputs hold them: only those.
+    scan(
+      'cli gen-user-data',
+      run,
+      [...Object.values(recipe), ...pemSecrets(tls.key)],
+      [userData, join(run.workspace, 'indicovm.yml'), join(run.workspace, 'tls.key')],
+    );
+  });
+
+  it('deploy with a distinctive wrong OS_PASSWORD fails without showing it', () => {
+    const wrong = distinctiveSecret('cli-os-password');
+    const user = facts.users.demo;
+    const run = cli(
+      ['deploy', '--flavor', 'm1.tiny', '--source-image', 'cirros', '--server-name', `sec-${id}-cli`],
+      {
+        env: {
+          OS_AUTH_URL: facts.authUrl,
+          OS_USERNAME: user.username,
+          OS_PASSWORD: wrong,
+          OS_PROJECT_NAME: user.projectName,
+          OS_USER_DOMAIN_NAME: user.userDomainName,
+          OS_PROJECT_DOMAIN_NAME: user.projectDomainName,
+          OS_REGION_NAME: facts.region,
+        },
+      },
+    );
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/refused the user name and password \(HTTP 401\)/);
+    scan('cli deploy wrong password', run, [wrong]);
+  });
+
+  it('manage with a key file and its passphrase in indicovm.yml connects and shows neither', () => {
+    const passphrase = distinctiveSecret('cli-passphrase');
+    const path = join(dir, `cli-key-${randomUUID().slice(0, 6)}`);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', 'cli@indicovm', '-f', path]);
+    appendFileSync(join(sshd.dir, 'authorized_keys'), readFileSync(`${path}.pub`, 'utf8'));
+    const key = readFileSync(path, 'utf8');
+    const run = cli(
+      [
+        'manage',
+        '--host',
+        sshd.host,
+        '--port',
+        String(sshd.port),
+        '--tasks',
+        'run',
+        '--script',
+        'echo indicovm-ok',
+      ],
+      {
+        files: {
+          'indicovm.yml': [
+            'username: root',
+            `ssh-key: ${path}`,
+            `ssh-key-passphrase: ${JSON.stringify(passphrase)}`,
+            `host-keys: ${JSON.stringify(sshd.hostPublicKey)}`,
+            '',
+          ].join('\n'),
+        },
+      },
+    );
+    expect({ status: run.status, stdout: run.stdout }).toEqual({
+      status: 0,
+      stdout: expect.stringContaining('indicovm-ok'),
+    });
+    scan(
+      'cli manage passphrase key',
+      run,
+      [passphrase, ...pemSecrets(key)],
+      [join(run.workspace, 'indicovm.yml')],
+    );
   });
 });

@@ -18,6 +18,7 @@ import { UNSUPPORTED_EXIT } from '../../../shared/recipe/script-library.js';
 import { Secret } from '../../../shared/secret.js';
 import { commandLine, quote } from '../../../shared/shell/quote.js';
 import { hostileValues } from '../../security/hostile-values.js';
+import { tally } from '../../security/tally.js';
 
 let dir: string;
 let canary: string;
@@ -40,10 +41,16 @@ beforeAll(() => {
 });
 
 afterAll(() => {
+  const executed = existsSync(canary);
+  tally(
+    'injection sweep',
+    { hostileValues: counts.values, hostileTries: counts.tries, executions: executed ? 1 : 0 },
+    executed ? ['the canary file was created'] : [],
+  );
   console.log(
     `injection: ${counts.values} hostile values, ${counts.inputs} inputs covered, ${counts.tries} tries, ` +
       `${counts.rejections} rejections, ${counts.accepted} accepted, ${counts.literalCarries} literal carries ` +
-      `into the script, ${counts.scriptRuns} script runs, executions: ${existsSync(canary) ? 1 : 0}`,
+      `into the script, ${counts.scriptRuns} script runs, executions: ${executed ? 1 : 0}`,
   );
   rmSync(dir, { recursive: true, force: true });
 });
