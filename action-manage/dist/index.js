@@ -55264,7 +55264,7 @@ function setOutputs(outputs) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_kit_inputs_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7210);
 /* harmony import */ var _action_kit_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8777);
-/* harmony import */ var _shared_manage_manage_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5443);
+/* harmony import */ var _shared_manage_manage_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3574);
 /* harmony import */ var _shared_options_commands_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4017);
 
 
@@ -55325,7 +55325,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 5443:
+/***/ 3574:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -56532,7 +56532,9 @@ class SshSession {
         try {
             // $1 mode, $2 private copy, $3 staging name beside the target, $4 target, $5 owner, $6 group.
             const script = [
-                'install -m "$1" ${5:+-o "$5"} ${6:+-g "$6"} -- "$2" "$3" || exit 1',
+                // The private copy goes in the same command, so a connection lost later leaves no copy behind.
+                'install -m "$1" ${5:+-o "$5"} ${6:+-g "$6"} -- "$2" "$3" || { rm -f -- "$2"; exit 1; }',
+                'rm -f -- "$2"',
                 'mv -f -- "$3" "$4" || { rm -f -- "$3"; exit 1; }',
             ].join('\n');
             const argv = [
@@ -57022,10 +57024,17 @@ const BACKUP_SUFFIX = '.indicovm.bak';
 const STAGING_SUFFIX = '.indicovm-new';
 /**
  * Mode, owner, group and content of each path in one command (one round trip, however many files).
- * The content may be a key: on failure the output is not quoted in the error.
+ * A staging file (and its upload's temporary sibling) that a run cut short by a lost connection left
+ * beside a target is removed on the way. The content may be a key: on failure the output is not
+ * quoted in the error.
  */
 async function readAll(session, paths) {
-    const script = 'for f in "$@"; do if [ -f "$f" ]; then printf "%s " "$(stat -c "%a %U %G" -- "$f")"; base64 -w0 -- "$f"; echo; else echo missing; fi; done';
+    const script = [
+        'for f in "$@"; do',
+        `  rm -f -- "$f${STAGING_SUFFIX}" "\${f%/*}/.\${f##*/}${STAGING_SUFFIX}.indicovm-"*`,
+        '  if [ -f "$f" ]; then printf "%s " "$(stat -c "%a %U %G" -- "$f")"; base64 -w0 -- "$f"; echo; else echo missing; fi',
+        'done',
+    ].join('\n');
     const result = await session.exec(['sh', '-c', script, 'sh', ...paths], { sudo: true, allowFailure: true });
     const lines = result.stdout.split('\n');
     if (result.code !== 0 || lines.length < paths.length) {
@@ -57605,7 +57614,14 @@ function checkTls(certText, keyText, chainText, now = new Date()) {
     };
 }
 
+;// CONCATENATED MODULE: ./shared/manage/task.ts
+/** Whether the files `which` selects changed, or may have in an attempt a dropped connection cut short. */
+function mustApply(ctx, changed, which) {
+    return ctx.resumed === true || changed.some(which);
+}
+
 ;// CONCATENATED MODULE: ./shared/manage/tasks/load-ssl.ts
+
 
 
 
@@ -57648,7 +57664,7 @@ async function loadSsl(ctx) {
             onlyIfExists: true,
         },
     ], { testInPlace: () => testWebConfig(ctx.session, facts) });
-    const webChanged = changed.some((path) => path !== PATHS.firstbootScript);
+    const webChanged = mustApply(ctx, changed, (path) => path !== PATHS.firstbootScript);
     const services = webChanged ? await reloadOrStart(ctx.session, [facts.webService]) : [];
     const port = facts.webServer === 'nginx' ? nginxTlsPort(vhost) : apacheTlsPort(vhost);
     if (webChanged && port !== undefined) {
@@ -57900,6 +57916,7 @@ function setRedisDirective(text, name, value) {
 
 
 
+
 /** Asks Redis for PONG with the new password; the script, password included, goes over stdin. */
 function pingScript(port, password) {
     return `REDISCLI_AUTH=${quote(password)}
@@ -57927,12 +57944,12 @@ async function updateRedis(ctx) {
     ]);
     const services = [];
     const local = o.redisHost === '127.0.0.1' || o.redisHost === 'localhost' || o.redisHost === '::1';
-    if (changed.includes(facts.redisDropIn)) {
+    if (mustApply(ctx, changed, (path) => path === facts.redisDropIn)) {
         services.push(...(await systemctl(ctx.session, 'restart', [facts.redisService])));
         if (local)
             await ctx.session.runScript(pingScript(o.redisPort, password), { timeoutMs: 30_000 });
     }
-    if (changed.some((path) => path.endsWith('/etc/indico.conf'))) {
+    if (mustApply(ctx, changed, (path) => path.endsWith('/etc/indico.conf'))) {
         services.push(...(await restartRunning(ctx.session, [UNITS.uwsgi, UNITS.celery, UNITS.celeryBeat])));
     }
     const all = [...changed, ...services];
@@ -57943,6 +57960,7 @@ async function updateRedis(ctx) {
 }
 
 ;// CONCATENATED MODULE: ./shared/manage/tasks/update-server.ts
+
 
 
 
@@ -58017,11 +58035,11 @@ async function updateServer(ctx) {
         },
     ], { testInPlace: () => testWebConfig(ctx.session, facts) });
     const services = [];
-    if (changed.includes(facts.vhostPath)) {
+    if (mustApply(ctx, changed, (path) => path === facts.vhostPath)) {
         services.push(...(await reloadOrStart(ctx.session, [facts.webService])));
         await waitForCertificate(ctx.session, o.httpsPort, await installedCertificate(ctx, facts.vhostPath, facts.webServer));
     }
-    if (changed.some((path) => path.endsWith('/etc/indico.conf'))) {
+    if (mustApply(ctx, changed, (path) => path.endsWith('/etc/indico.conf'))) {
         services.push(...(await restartRunning(ctx.session, [UNITS.uwsgi, UNITS.celery, UNITS.celeryBeat])));
     }
     const { stdout } = await ctx.session.exec(['sh', '-c', OPEN_PORTS, 'sh', String(o.httpPort), String(o.httpsPort)], {
@@ -58038,6 +58056,7 @@ async function updateServer(ctx) {
 
 
 
+
 async function updateSmtp(ctx) {
     const o = ctx.options;
     const settings = smtpSettings({
@@ -58048,7 +58067,7 @@ async function updateSmtp(ctx) {
         useTls: o.smtpUseTls,
     });
     const changed = await changeFiles(ctx.session, indicoConfChanges(ctx, settings));
-    const services = changed.length > 0
+    const services = mustApply(ctx, changed, () => true)
         ? await restartRunning(ctx.session, [UNITS.uwsgi, UNITS.celery, UNITS.celeryBeat])
         : [];
     const all = [...changed, ...services];
@@ -58211,6 +58230,31 @@ function summaryRow(task, outcome, error) {
     }
     return [task, outcome.changed.length > 0 ? outcome.changed.join('\n') : 'unchanged', outcome.note];
 }
+/**
+ * Tasks that are not started again after a dropped connection: `run` executes the user's own script,
+ * which may not be safe to repeat. Every other task reads what is on the VM and changes only what
+ * differs, so starting it again finishes what the lost connection interrupted.
+ */
+const NOT_REPEATABLE = new Set(['run']);
+/** Runs one task; when the connection drops, reconnects (same pinned host key) and runs it once more. */
+async function runRepeatingOnDrop(task, ctx, session) {
+    try {
+        return await TASKS[task](ctx);
+    }
+    catch (error) {
+        if (!(error instanceof SshConnectionLostError)) {
+            throw error;
+        }
+        if (NOT_REPEATABLE.has(task)) {
+            throw new Error(`The SSH connection to ${session.where} dropped during task '${task}'; it is not run again by itself ` +
+                'because the script may not be safe to repeat. Check the VM, then run the task again.', { cause: error });
+        }
+        ctx.reporter.warning(`The SSH connection to ${session.where} dropped during task '${task}'; reconnecting and running it ` +
+            'again (it changes only what differs from what is asked).');
+        await session.reconnect();
+        return TASKS[task]({ ...ctx, resumed: true });
+    }
+}
 async function manage(options, reporter) {
     checkManageOptions(options);
     maskSecrets(options, reporter);
@@ -58221,7 +58265,11 @@ async function manage(options, reporter) {
         session,
         options,
         reporter,
-        facts: () => (facts ??= readHostFacts(session)),
+        // A read cut short (a dropped connection) is not kept: the task's second run reads again.
+        facts: () => (facts ??= readHostFacts(session).catch((error) => {
+            facts = undefined;
+            throw error;
+        })),
         now: new Date(),
     };
     const changed = {};
@@ -58231,7 +58279,7 @@ async function manage(options, reporter) {
         for (const task of tasks) {
             let outcome;
             try {
-                outcome = await reporter.group(`${task} on ${session.where}`, () => TASKS[task](ctx));
+                outcome = await reporter.group(`${task} on ${session.where}`, () => runRepeatingOnDrop(task, ctx, session));
             }
             catch (error) {
                 rows.push(summaryRow(task, undefined, error));

@@ -23546,7 +23546,7 @@ nacl.setPRNG = function(fn) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5141);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7426);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2));
 
@@ -23555,7 +23555,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5141:
+/***/ 7426:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37569,6 +37569,10 @@ class DigestStream extends external_node_stream_namespaceObject.Transform {
     #size = 0;
     #result;
     _transform(chunk, _encoding, callback) {
+        if (this.#result) {
+            callback(new Error('data arrived after the digests were taken'));
+            return;
+        }
         this.#hashes.md5.update(chunk);
         this.#hashes.sha256.update(chunk);
         this.#hashes.sha512.update(chunk);
@@ -37576,16 +37580,25 @@ class DigestStream extends external_node_stream_namespaceObject.Transform {
         callback(null, chunk);
     }
     _flush(callback) {
-        this.#result = {
+        this.takeDigests();
+        callback();
+    }
+    /** The digests once the whole stream has passed; undefined before that (or after an abort). */
+    get digests() {
+        return this.#result;
+    }
+    /**
+     * The digests of every byte that has passed so far, ending the hashing. A receiver (an HTTP
+     * server given a Content-Length) can have every byte and answer before this stream has seen its
+     * source's end, so the sender compares the size instead of waiting for a flush that may never come.
+     */
+    takeDigests() {
+        this.#result ??= {
             md5: this.#hashes.md5.digest('hex'),
             sha256: this.#hashes.sha256.digest('hex'),
             sha512: this.#hashes.sha512.digest('hex'),
             size: this.#size,
         };
-        callback();
-    }
-    /** The digests once the whole stream has passed; undefined before that (or after an abort). */
-    get digests() {
         return this.#result;
     }
 }
@@ -37852,7 +37865,7 @@ class Glance {
             contentType: 'application/octet-stream',
             response: 'none',
         });
-        const digests = hasher?.digests;
+        const digests = hasher?.takeDigests();
         if (!digests || digests.size !== size) {
             throw new CommandError(`upload of ${file}`, null, '', `sent ${digests?.size ?? 0} of ${size} bytes`);
         }
@@ -37987,6 +38000,67 @@ function glanceFetcherFromOptions(values, context = {}) {
         reporter.info(`Glance image ${image.id}: ${digests.size} bytes, checksum and ${image.os_hash_algo ?? 'hash'} verified`);
         return file;
     };
+}
+
+;// CONCATENATED MODULE: ./shared/build/convert.ts
+
+
+
+
+
+
+/** An image file the build writes: removed when the build fails, kept once it is done. */
+const OUTPUT_FILE_RESOURCE = 'output-file';
+/**
+ * Writes one standalone image per format from the build's overlay, each first as `<file>.partial` and
+ * renamed when complete, then checked and hashed. Every file is in the ledger until the build is
+ * done, so a failure (a full disk included) leaves no image, whole or partial, behind.
+ */
+async function convertImages(overlay, spec, outputDir, ledger, reporter) {
+    const images = [];
+    for (const format of spec.formats) {
+        const file = `${spec.imageName}.${imageExtension(format)}`;
+        const path = (0,external_node_path_namespaceObject.join)(outputDir, file);
+        const partial = `${path}.partial`;
+        ledger.record({ kind: OUTPUT_FILE_RESOURCE, id: partial });
+        ledger.record({ kind: OUTPUT_FILE_RESOURCE, id: path });
+        const started = Date.now();
+        try {
+            await convertImage(overlay, 'qcow2', partial, format, spec.compression);
+        }
+        catch (error) {
+            (0,external_node_fs_namespaceObject.rmSync)(partial, { force: true });
+            throw diskFullError(error, outputDir, file) ?? error;
+        }
+        (0,external_node_fs_namespaceObject.renameSync)(partial, path);
+        ledger.release(OUTPUT_FILE_RESOURCE, partial);
+        const check = await checkImage(path, format);
+        if (check.corruptions + check.leaks + check.checkErrors > 0) {
+            throw new CommandError(`qemu-img check ${path}`, null, '', `${check.corruptions} corruption(s), ${check.leaks} leak(s), ${check.checkErrors} check error(s)`);
+        }
+        const size = (0,external_node_fs_namespaceObject.statSync)(path).size;
+        const sha256 = await sha256File(path);
+        images.push({
+            format,
+            file,
+            path,
+            size,
+            sha256,
+            check: check.supported ? 'no errors' : 'not supported by the format',
+        });
+        reporter.info(`${file}: ${size} bytes, SHA-256 ${sha256} (${formatDuration(Date.now() - started)})`);
+    }
+    return images;
+}
+/** The error to show when qemu-img ran out of space: where, how much is free, what to change. */
+function diskFullError(error, outputDir, file) {
+    if (!(error instanceof CommandError) || !/No space left on device/i.test(error.message)) {
+        return undefined;
+    }
+    const { bavail, bsize } = (0,external_node_fs_namespaceObject.statfsSync)(outputDir);
+    const free = `${((bavail * bsize) / (1024 * 1024)).toFixed(0)} MiB`;
+    return new CommandError(`converting ${file}`, error.exitCode, error.outputTail, `the file system of output-dir ${outputDir} is full (${free} free after removing the partial image): ` +
+        'give output-dir more room, or ask for fewer formats');
 }
 
 ;// CONCATENATED MODULE: ./shared/build/manifest.ts
@@ -40018,7 +40092,9 @@ class SshSession {
         try {
             // $1 mode, $2 private copy, $3 staging name beside the target, $4 target, $5 owner, $6 group.
             const script = [
-                'install -m "$1" ${5:+-o "$5"} ${6:+-g "$6"} -- "$2" "$3" || exit 1',
+                // The private copy goes in the same command, so a connection lost later leaves no copy behind.
+                'install -m "$1" ${5:+-o "$5"} ${6:+-g "$6"} -- "$2" "$3" || { rm -f -- "$2"; exit 1; }',
+                'rm -f -- "$2"',
                 'mv -f -- "$3" "$4" || { rm -f -- "$3"; exit 1; }',
             ].join('\n');
             const argv = [
@@ -40587,8 +40663,8 @@ async function runImage(options, reporter, deps = {}) {
 
 
 
+
 const TEMP_DIR_RESOURCE = 'temp-dir';
-const OUTPUT_FILE_RESOURCE = 'output-file';
 /** How the post step (or a failed build) removes each kind of thing the build records. */
 const buildUndoers = {
     [QEMU_RESOURCE]: killRecordedQemu,
@@ -40791,7 +40867,7 @@ async function buildImage(options, reporter, deps = {}) {
             return { poweredOff, serial: (0,external_node_fs_namespaceObject.readFileSync)(serialLog, 'utf8') };
         });
         checkSealResult(sealed, serialLog, options.shutdownTimeout, reporter);
-        const images = await clock.run('Convert', () => convertAll(overlay, options, outputDir, ledger, reporter));
+        const images = await clock.run('Convert', () => convertImages(overlay, options, outputDir, ledger, reporter));
         let verify;
         if (options.verify) {
             verify = await clock.run('Verify boot', () => verifyImage({
@@ -40888,36 +40964,6 @@ function checkSealResult(sealed, serialLog, shutdownTimeout, reporter) {
     if (!sealed.serial.includes(SEAL_OK)) {
         reporter.warning('The VM powered off, but its serial console did not confirm the last sealing step (the image may not log to ttyS0).');
     }
-}
-async function convertAll(overlay, options, outputDir, ledger, reporter) {
-    const images = [];
-    for (const format of options.formats) {
-        const file = `${options.imageName}.${imageExtension(format)}`;
-        const path = (0,external_node_path_namespaceObject.join)(outputDir, file);
-        const partial = `${path}.partial`;
-        ledger.record({ kind: OUTPUT_FILE_RESOURCE, id: partial });
-        ledger.record({ kind: OUTPUT_FILE_RESOURCE, id: path });
-        const started = Date.now();
-        await convertImage(overlay, 'qcow2', partial, format, options.compression);
-        (0,external_node_fs_namespaceObject.renameSync)(partial, path);
-        ledger.release(OUTPUT_FILE_RESOURCE, partial);
-        const check = await checkImage(path, format);
-        if (check.corruptions + check.leaks + check.checkErrors > 0) {
-            throw new CommandError(`qemu-img check ${path}`, null, '', `${check.corruptions} corruption(s), ${check.leaks} leak(s), ${check.checkErrors} check error(s)`);
-        }
-        const size = (0,external_node_fs_namespaceObject.statSync)(path).size;
-        const sha256 = await sha256File(path);
-        images.push({
-            format,
-            file,
-            path,
-            size,
-            sha256,
-            check: check.supported ? 'no errors' : 'not supported by the format',
-        });
-        reporter.info(`${file}: ${size} bytes, SHA-256 ${sha256} (${formatDuration(Date.now() - started)})`);
-    }
-    return images;
 }
 /** The options that shape the image, for the manifest (no secrets: those are per instance anyway). */
 function manifestSettings(options) {
@@ -42395,10 +42441,17 @@ const BACKUP_SUFFIX = '.indicovm.bak';
 const STAGING_SUFFIX = '.indicovm-new';
 /**
  * Mode, owner, group and content of each path in one command (one round trip, however many files).
- * The content may be a key: on failure the output is not quoted in the error.
+ * A staging file (and its upload's temporary sibling) that a run cut short by a lost connection left
+ * beside a target is removed on the way. The content may be a key: on failure the output is not
+ * quoted in the error.
  */
 async function readAll(session, paths) {
-    const script = 'for f in "$@"; do if [ -f "$f" ]; then printf "%s " "$(stat -c "%a %U %G" -- "$f")"; base64 -w0 -- "$f"; echo; else echo missing; fi; done';
+    const script = [
+        'for f in "$@"; do',
+        `  rm -f -- "$f${STAGING_SUFFIX}" "\${f%/*}/.\${f##*/}${STAGING_SUFFIX}.indicovm-"*`,
+        '  if [ -f "$f" ]; then printf "%s " "$(stat -c "%a %U %G" -- "$f")"; base64 -w0 -- "$f"; echo; else echo missing; fi',
+        'done',
+    ].join('\n');
     const result = await session.exec(['sh', '-c', script, 'sh', ...paths], { sudo: true, allowFailure: true });
     const lines = result.stdout.split('\n');
     if (result.code !== 0 || lines.length < paths.length) {
@@ -42949,7 +43002,14 @@ function checkTls(certText, keyText, chainText, now = new Date()) {
     };
 }
 
+;// CONCATENATED MODULE: ./shared/manage/task.ts
+/** Whether the files `which` selects changed, or may have in an attempt a dropped connection cut short. */
+function mustApply(ctx, changed, which) {
+    return ctx.resumed === true || changed.some(which);
+}
+
 ;// CONCATENATED MODULE: ./shared/manage/tasks/load-ssl.ts
+
 
 
 
@@ -42992,7 +43052,7 @@ async function loadSsl(ctx) {
             onlyIfExists: true,
         },
     ], { testInPlace: () => testWebConfig(ctx.session, facts) });
-    const webChanged = changed.some((path) => path !== PATHS.firstbootScript);
+    const webChanged = mustApply(ctx, changed, (path) => path !== PATHS.firstbootScript);
     const services = webChanged ? await reloadOrStart(ctx.session, [facts.webService]) : [];
     const port = facts.webServer === 'nginx' ? nginxTlsPort(vhost) : apacheTlsPort(vhost);
     if (webChanged && port !== undefined) {
@@ -43244,6 +43304,7 @@ function setRedisDirective(text, name, value) {
 
 
 
+
 /** Asks Redis for PONG with the new password; the script, password included, goes over stdin. */
 function pingScript(port, password) {
     return `REDISCLI_AUTH=${quote(password)}
@@ -43271,12 +43332,12 @@ async function updateRedis(ctx) {
     ]);
     const services = [];
     const local = o.redisHost === '127.0.0.1' || o.redisHost === 'localhost' || o.redisHost === '::1';
-    if (changed.includes(facts.redisDropIn)) {
+    if (mustApply(ctx, changed, (path) => path === facts.redisDropIn)) {
         services.push(...(await systemctl(ctx.session, 'restart', [facts.redisService])));
         if (local)
             await ctx.session.runScript(pingScript(o.redisPort, password), { timeoutMs: 30_000 });
     }
-    if (changed.some((path) => path.endsWith('/etc/indico.conf'))) {
+    if (mustApply(ctx, changed, (path) => path.endsWith('/etc/indico.conf'))) {
         services.push(...(await restartRunning(ctx.session, [UNITS.uwsgi, UNITS.celery, UNITS.celeryBeat])));
     }
     const all = [...changed, ...services];
@@ -43287,6 +43348,7 @@ async function updateRedis(ctx) {
 }
 
 ;// CONCATENATED MODULE: ./shared/manage/tasks/update-server.ts
+
 
 
 
@@ -43361,11 +43423,11 @@ async function updateServer(ctx) {
         },
     ], { testInPlace: () => testWebConfig(ctx.session, facts) });
     const services = [];
-    if (changed.includes(facts.vhostPath)) {
+    if (mustApply(ctx, changed, (path) => path === facts.vhostPath)) {
         services.push(...(await reloadOrStart(ctx.session, [facts.webService])));
         await waitForCertificate(ctx.session, o.httpsPort, await installedCertificate(ctx, facts.vhostPath, facts.webServer));
     }
-    if (changed.some((path) => path.endsWith('/etc/indico.conf'))) {
+    if (mustApply(ctx, changed, (path) => path.endsWith('/etc/indico.conf'))) {
         services.push(...(await restartRunning(ctx.session, [UNITS.uwsgi, UNITS.celery, UNITS.celeryBeat])));
     }
     const { stdout } = await ctx.session.exec(['sh', '-c', OPEN_PORTS, 'sh', String(o.httpPort), String(o.httpsPort)], {
@@ -43382,6 +43444,7 @@ async function updateServer(ctx) {
 
 
 
+
 async function updateSmtp(ctx) {
     const o = ctx.options;
     const settings = smtpSettings({
@@ -43392,7 +43455,7 @@ async function updateSmtp(ctx) {
         useTls: o.smtpUseTls,
     });
     const changed = await changeFiles(ctx.session, indicoConfChanges(ctx, settings));
-    const services = changed.length > 0
+    const services = mustApply(ctx, changed, () => true)
         ? await restartRunning(ctx.session, [UNITS.uwsgi, UNITS.celery, UNITS.celeryBeat])
         : [];
     const all = [...changed, ...services];
@@ -43555,6 +43618,31 @@ function summaryRow(task, outcome, error) {
     }
     return [task, outcome.changed.length > 0 ? outcome.changed.join('\n') : 'unchanged', outcome.note];
 }
+/**
+ * Tasks that are not started again after a dropped connection: `run` executes the user's own script,
+ * which may not be safe to repeat. Every other task reads what is on the VM and changes only what
+ * differs, so starting it again finishes what the lost connection interrupted.
+ */
+const NOT_REPEATABLE = new Set(['run']);
+/** Runs one task; when the connection drops, reconnects (same pinned host key) and runs it once more. */
+async function runRepeatingOnDrop(task, ctx, session) {
+    try {
+        return await TASKS[task](ctx);
+    }
+    catch (error) {
+        if (!(error instanceof SshConnectionLostError)) {
+            throw error;
+        }
+        if (NOT_REPEATABLE.has(task)) {
+            throw new Error(`The SSH connection to ${session.where} dropped during task '${task}'; it is not run again by itself ` +
+                'because the script may not be safe to repeat. Check the VM, then run the task again.', { cause: error });
+        }
+        ctx.reporter.warning(`The SSH connection to ${session.where} dropped during task '${task}'; reconnecting and running it ` +
+            'again (it changes only what differs from what is asked).');
+        await session.reconnect();
+        return TASKS[task]({ ...ctx, resumed: true });
+    }
+}
 async function manage(options, reporter) {
     checkManageOptions(options);
     maskSecrets(options, reporter);
@@ -43565,7 +43653,11 @@ async function manage(options, reporter) {
         session,
         options,
         reporter,
-        facts: () => (facts ??= host_facts_readHostFacts(session)),
+        // A read cut short (a dropped connection) is not kept: the task's second run reads again.
+        facts: () => (facts ??= host_facts_readHostFacts(session).catch((error) => {
+            facts = undefined;
+            throw error;
+        })),
         now: new Date(),
     };
     const changed = {};
@@ -43575,7 +43667,7 @@ async function manage(options, reporter) {
         for (const task of tasks) {
             let outcome;
             try {
-                outcome = await reporter.group(`${task} on ${session.where}`, () => TASKS[task](ctx));
+                outcome = await reporter.group(`${task} on ${session.where}`, () => runRepeatingOnDrop(task, ctx, session));
             }
             catch (error) {
                 rows.push(summaryRow(task, undefined, error));

@@ -28977,6 +28977,10 @@ class DigestStream extends external_node_stream_.Transform {
     #size = 0;
     #result;
     _transform(chunk, _encoding, callback) {
+        if (this.#result) {
+            callback(new Error('data arrived after the digests were taken'));
+            return;
+        }
         this.#hashes.md5.update(chunk);
         this.#hashes.sha256.update(chunk);
         this.#hashes.sha512.update(chunk);
@@ -28984,16 +28988,25 @@ class DigestStream extends external_node_stream_.Transform {
         callback(null, chunk);
     }
     _flush(callback) {
-        this.#result = {
+        this.takeDigests();
+        callback();
+    }
+    /** The digests once the whole stream has passed; undefined before that (or after an abort). */
+    get digests() {
+        return this.#result;
+    }
+    /**
+     * The digests of every byte that has passed so far, ending the hashing. A receiver (an HTTP
+     * server given a Content-Length) can have every byte and answer before this stream has seen its
+     * source's end, so the sender compares the size instead of waiting for a flush that may never come.
+     */
+    takeDigests() {
+        this.#result ??= {
             md5: this.#hashes.md5.digest('hex'),
             sha256: this.#hashes.sha256.digest('hex'),
             sha512: this.#hashes.sha512.digest('hex'),
             size: this.#size,
         };
-        callback();
-    }
-    /** The digests once the whole stream has passed; undefined before that (or after an abort). */
-    get digests() {
         return this.#result;
     }
 }
@@ -29292,7 +29305,7 @@ class Glance {
             contentType: 'application/octet-stream',
             response: 'none',
         });
-        const digests = hasher?.digests;
+        const digests = hasher?.takeDigests();
         if (!digests || digests.size !== size) {
             throw new errors/* CommandError */.Qd(`upload of ${file}`, null, '', `sent ${digests?.size ?? 0} of ${size} bytes`);
         }
