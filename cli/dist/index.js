@@ -34443,6 +34443,7 @@ function commandHelp(command) {
 ;// CONCATENATED MODULE: ./cli/src/args.ts
 
 
+
 /**
  * Flags come from the command's options: `--name value`, `--name=value`, a bare `--flag` for true and
  * `--no-flag` for false. A repeated flag adds a line (lists take one item per line). Positional
@@ -34510,6 +34511,23 @@ function parseArgs(command, argv) {
         add(kebab(positional.option), positionals.join('\n'));
     }
     return { help, verbose, values };
+}
+/**
+ * A secret value typed as a flag is readable by every local user (ps, /proc/<pid>/cmdline) and stays in
+ * the shell history: say so, and where it belongs instead. A path to a file holding the secret (a key
+ * file) is not itself a secret.
+ */
+function secretFlagWarnings(command, values) {
+    return Object.entries(command.options)
+        .filter(([key, spec]) => {
+        const value = values[kebab(key)];
+        return spec.secret && typeof value === 'string' && value !== '' && !(0,external_node_fs_namespaceObject.existsSync)(value);
+    })
+        .map(([key, spec]) => {
+        const env = spec.env.length > 0 ? ` or set ${spec.env.join(' / ')}` : '';
+        return (`--${kebab(key)} was given on the command line, where other local users can read it (ps) and the ` +
+            `shell history keeps it: put it in indicovm.yml (mode 0600)${env} instead.`);
+    });
 }
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
@@ -43812,6 +43830,9 @@ async function runCli(argv, io = defaultIo) {
             env: process.env,
             file,
         });
+        for (const warning of secretFlagWarnings(command, args.values)) {
+            reporterForRun.warning(warning);
+        }
         const output = await tasks_TASKS[command.name](resolved.values, reporterForRun, resolved.sources);
         if (output !== undefined) {
             io.out(output);

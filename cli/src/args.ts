@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { ConfigurationError } from '../../shared/errors.js';
 import type { CommandSpec } from '../../shared/options/commands.js';
 import { kebab, suggestion } from '../../shared/options/names.js';
@@ -69,4 +70,24 @@ export function parseArgs(command: CommandSpec, argv: readonly string[]): Parsed
     add(kebab(positional.option), positionals.join('\n'));
   }
   return { help, verbose, values };
+}
+
+/**
+ * A secret value typed as a flag is readable by every local user (ps, /proc/<pid>/cmdline) and stays in
+ * the shell history: say so, and where it belongs instead. A path to a file holding the secret (a key
+ * file) is not itself a secret.
+ */
+export function secretFlagWarnings(command: CommandSpec, values: ParsedArgs['values']): string[] {
+  return Object.entries(command.options)
+    .filter(([key, spec]) => {
+      const value = values[kebab(key)];
+      return spec.secret && typeof value === 'string' && value !== '' && !existsSync(value);
+    })
+    .map(([key, spec]) => {
+      const env = spec.env.length > 0 ? ` or set ${spec.env.join(' / ')}` : '';
+      return (
+        `--${kebab(key)} was given on the command line, where other local users can read it (ps) and the ` +
+        `shell history keeps it: put it in indicovm.yml (mode 0600)${env} instead.`
+      );
+    });
 }

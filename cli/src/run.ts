@@ -5,7 +5,7 @@ import { resolveOptions } from '../../shared/options/resolve.js';
 import { TerminalReporter } from '../../shared/report/terminal.js';
 import { suggestion } from '../../shared/options/names.js';
 import { commandHelp, mainHelp } from './help.js';
-import { parseArgs } from './args.js';
+import { parseArgs, secretFlagWarnings } from './args.js';
 import { TASKS } from './tasks.js';
 import { VERSION } from './version.js';
 
@@ -60,6 +60,9 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       env: process.env,
       file,
     });
+    for (const warning of secretFlagWarnings(command, args.values)) {
+      reporterForRun.warning(warning);
+    }
     const output = await TASKS[command.name]!(resolved.values as never, reporterForRun, resolved.sources);
     if (output !== undefined) {
       io.out(output);

@@ -30,6 +30,23 @@ describe('indicovm CLI', () => {
     expect(out).toMatch(/--ssh-key <secret>\n.*\[secret\]/);
   });
 
+  test('a secret typed as a flag is warned about, without its value; a key file path is not', async () => {
+    const { err } = await cli(
+      'gen-user-data',
+      '--redis-password',
+      'typed-in-s3cret',
+      '--ssl-key',
+      '/etc/hostname',
+      '--user-data-path',
+      '/nonexistent-dir/ud.mime',
+    );
+    expect(err).toContain(
+      'warning: --redis-password was given on the command line, where other local users can read it (ps) and the shell history keeps it: put it in indicovm.yml (mode 0600) instead.',
+    );
+    expect(err).not.toContain('--ssl-key was given');
+    expect(err).not.toContain('typed-in-s3cret');
+  });
+
   test('an unknown task is refused with a suggestion', async () => {
     const { code, err } = await cli('deplyo');
     expect(code).toBe(2);
