@@ -6,7 +6,11 @@
  * nothing), then checks of the running stack. The verify boot then shows fresh per-instance secrets.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { distinctiveSecret, scanRun } from '../../security/leak-scan.js';
+import { tally } from '../../security/tally.js';
 import { ensureBaseImage } from '../../support/base-image.js';
 import { runBundledAction } from '../../support/run-action.js';
 import { renderRecipe } from '../../../shared/recipe/render.js';
@@ -15,6 +19,8 @@ import { resolveOptions } from '../../../shared/options/resolve.js';
 
 const MAIN = 'action-build-image/dist/index.js';
 const DELIMITER = 'INDICOVM_RECIPE_COPY_7f3a';
+// Goes into the image's indico.conf (the user asked for it), and nowhere the runner keeps.
+const SMTP_PASSWORD = distinctiveSecret('build-smtp');
 
 const inputs = {
   accelerator: 'tcg',
@@ -27,6 +33,9 @@ const inputs = {
   'ssh-timeout': '400',
   'output-dir': 'out',
   'image-name': 'recipe',
+  'smtp-server': 'smtp.example.test',
+  'smtp-login': 'indico',
+  'smtp-password': SMTP_PASSWORD,
 };
 
 /** The same script the action renders from the same settings. */
@@ -93,6 +102,8 @@ installed=$(openssl x509 -in /etc/ssl/indico/indico.crt -noout -fingerprint -sha
 openssl x509 -in /etc/ssl/indico/indico.crt -noout -subject | grep -q indico.example.test || fail 'certificate subject'
 [ -e /var/lib/indicovm/firstboot.done ] || fail 'no first-boot stamp after provisioning'
 echo "INDICOVM_CHECK build-certificate=$installed"
+# The SMTP password reached indico.conf (shown as a hash: the log must not hold it).
+python3 -c "import hashlib; ns = {}; exec(open('/opt/indico/etc/indico.conf').read(), ns); print('INDICOVM_CHECK smtp-password-sha256=' + hashlib.sha256(ns['SMTP_PASSWORD'].encode()).hexdigest())"
 echo 'INDICOVM_CHECK stack ok'
 `;
 
@@ -126,6 +137,18 @@ test('recipe: indico installs an idempotent, loopback-only stack that the sealed
     process.stderr.write(run.stdout.slice(-12000));
   }
   expect(run.status).toBe(0);
+  // Logs, outputs, summary, manifest and the serial console log hold no secret (the image files are
+  // skipped for their size; the test's own provision script holds the recipe it carries).
+  const { leaks, places } = scanRun(run, [SMTP_PASSWORD], {
+    skipFiles: [join(run.workspace, 'rerun-recipe.sh')],
+  });
+  tally('secrets corpus (build-image in a VM)', { runsScanned: 1, secretsScanned: 1, leaks: leaks.length });
+  expect(leaks).toEqual([]);
+  expect(places).toBeGreaterThan(3);
+  expect(readdirSync(join(run.workspace, 'out'))).toContain('recipe.serial.log');
+  expect(run.stdout).toContain(
+    `INDICOVM_CHECK smtp-password-sha256=${createHash('sha256').update(SMTP_PASSWORD).digest('hex')}`,
+  );
   expect(run.stdout).toContain('SKIPPED: Python');
   expect(run.stdout).toContain('INDICOVM_CHECK idempotent: the second run changed nothing');
   expect(run.stdout).toContain('INDICOVM_CHECK stack ok');
