@@ -170,7 +170,6 @@ describe('OpenStack', () => {
     await restartStopped();
     expect(run.status).not.toBe(0);
     expect(run.stdout).toMatch(/::error::action-deploy failed: .*\/v2\/images\/[0-9a-f-]+\/file/);
-    expect(run.stdout).not.toContain('::add-mask::undefined');
 
     const post = runPostStep(DEPLOY_POST, run, authInputs(), { timeoutMs: RUN_TIMEOUT_MS });
     expect(post.status).toBe(0);
