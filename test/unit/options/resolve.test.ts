@@ -42,6 +42,21 @@ describe('resolveOptions', () => {
     expect(values.flavor).toBe('m1.file');
     expect(sources.flavor).toBe('file');
     expect(values.visibility).toBe('private');
+    expect(sources.visibility).toBe('default');
+  });
+
+  test('the file beats a default, and a flag beats the file', () => {
+    const settings = file('deploy:\n  visibility: public\n  wait-timeout: 900\n');
+    const fromFile = resolveOptions(deployCommand, { file: settings });
+    expect([fromFile.values.visibility, fromFile.sources.visibility]).toEqual(['public', 'file']);
+    expect([fromFile.values.waitTimeout, fromFile.sources.waitTimeout]).toEqual([900, 'file']);
+    const fromFlag = resolveOptions(deployCommand, {
+      explicit: { visibility: 'community' },
+      explicitKind: 'flag',
+      file: settings,
+    });
+    expect([fromFlag.values.visibility, fromFlag.sources.visibility]).toEqual(['community', 'flag']);
+    expect(fromFlag.values.waitTimeout).toBe(900);
   });
 
   test('a port out of range names the option and where it came from', () => {
