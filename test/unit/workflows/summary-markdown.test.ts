@@ -1,5 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
+import { buildSummary } from '../../../shared/build/manifest.js';
+import { deploySummary } from '../../../shared/deploy/summary.js';
 import { markdownSection } from '../../../shared/report/markdown.js';
 import type { SummarySection } from '../../../shared/report/reporter.js';
 
@@ -164,5 +166,107 @@ describe('job summaries render as real Markdown tables', () => {
     const out = render(markdownSection({ heading: 'Deploy', text: 'Nothing was created.' }));
     expect(out.tables).toEqual([]);
     expect(out.html).toBe('<h3>Deploy</h3>\n<p>Nothing was created.</p>');
+  });
+
+  // The actions' own builders, not hand-made sections: what a job summary really shows.
+  test("the build action's summary: phases and one row per image, hashes whole", () => {
+    const section = buildSummary({
+      createdAt: new Date('2026-11-25T10:00:00Z'),
+      base: {
+        source: 'https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2',
+        sha256: 'c'.repeat(64),
+        format: 'qcow2',
+        virtualSize: 2 * 1024 ** 3,
+      },
+      accelerator: 'kvm',
+      timings: { download: 41_200, boot: 38_000, provision: 723_000, convert: 95_000 },
+      settings: {},
+      images: [
+        {
+          format: 'qcow2',
+          file: 'indico.qcow2',
+          path: '/o/indico.qcow2',
+          size: 1.1 * 1024 ** 3,
+          sha256: 'a'.repeat(64),
+          check: 'no errors',
+        },
+        {
+          format: 'vmdk',
+          file: 'indico.vmdk',
+          path: '/o/indico.vmdk',
+          size: 2.4 * 1024 ** 3,
+          sha256: 'b'.repeat(64),
+          check: 'no errors',
+        },
+      ],
+      verify: { hostKeyChanged: true, machineIdChanged: true, buildUserGone: true, httpsStatus: 302 },
+    });
+    const out = render(markdownSection(section));
+    expect(out.headings).toEqual(['Image build']);
+    expect(out.tables).toEqual([
+      {
+        header: ['Phase', 'Time'],
+        rows: [
+          ['download', expect.stringMatching(/^41(\.2)? s$/)],
+          ['boot', expect.stringMatching(/^38(\.0)? s$/)],
+          ['provision', expect.stringMatching(/^12 min 3 s$/)],
+          ['convert', expect.stringMatching(/^1 min 35(\.5)? s$/)],
+        ],
+      },
+      {
+        header: ['Image', 'Format', 'Size', 'SHA-256', 'Check'],
+        rows: [
+          ['indico.qcow2', 'qcow2', '1.1 GiB', 'a'.repeat(64), 'no errors'],
+          ['indico.vmdk', 'vmdk', '2.4 GiB', 'b'.repeat(64), 'no errors'],
+        ],
+      },
+    ]);
+    expect(out.html).toContain('HTTPS status 302');
+  });
+
+  test("the deploy action's summary: one row per thing created or removed", () => {
+    const server = { id: 'srv-1', name: 'indico-test', status: 'ACTIVE' };
+    const section = deploySummary({
+      file: { path: '/w/indico.qcow2', size: 1024 ** 3, origin: 'artifact indico-image: indico.qcow2' },
+      placed: {
+        image: { id: 'img-1', name: 'indico-42', status: 'active', created_at: '2026-11-25T10:00:00Z' },
+        uploaded: true,
+        digests: { md5: 'd'.repeat(32), sha256: 'e'.repeat(64), sha512: 'f'.repeat(128), size: 1024 ** 3 },
+        diskFormat: 'qcow2',
+        method: 'direct',
+        durationMs: 4200,
+      },
+      booted: {
+        server,
+        flavorName: 'm2.medium',
+        address: '192.168.1.5',
+        hostKeys: ['ssh-ed25519 AAAA'],
+        floatingIp: {
+          id: 'fip-1',
+          floating_ip_address: '172.24.4.10',
+          floating_network_id: 'net-1',
+          port_id: 'p-1',
+        },
+        replaced: [{ id: 'srv-0', name: 'indico-test', status: 'ACTIVE' }],
+        bootMs: 31_000,
+      },
+      rotated: [{ id: 'img-0', name: 'indico-39', status: 'active', created_at: '2026-10-01T10:00:00Z' }],
+      totalMs: 62_000,
+    });
+    const out = render(markdownSection(section));
+    expect(out.headings).toEqual(['indicovm deploy']);
+    expect(out.tables).toHaveLength(1);
+    const [table] = out.tables;
+    expect(table!.header).toEqual(['What', 'Name', 'ID', 'Details']);
+    expect(table!.rows.map((row) => row.slice(0, 3))).toEqual([
+      ['Image uploaded', 'indico-42', 'img-1'],
+      ['Server', 'indico-test', 'srv-1'],
+      ['Floating IP', '172.24.4.10', 'fip-1'],
+      ['Server replaced (deleted)', 'indico-test', 'srv-0'],
+      ['Older image deleted (keep-images)', 'indico-39', 'img-0'],
+    ]);
+    expect(table!.rows.every((row) => row.length === 4)).toBe(true);
+    expect(table!.rows[0]![3]).toContain(`SHA-512 ${'f'.repeat(128)}`);
+    expect(out.html).toContain('1 SSH host key(s) read from the console log.');
   });
 });
