@@ -71,7 +71,11 @@ function authConfig(
   const config: Partial<ConnectConfig> = {};
   const methods: string[] = [];
   if (endpoint.privateKey !== undefined) {
-    const loaded = loadPrivateKey(endpoint.privateKey, endpoint.passphrase, `${inputPrefix}ssh-key`);
+    const loaded = loadPrivateKey(
+      endpoint.privateKey,
+      endpoint.passphrase,
+      endpoint.keyInput ?? `${inputPrefix}ssh-key`,
+    );
     config.privateKey = loaded.key;
     if (loaded.passphrase !== undefined) {
       config.passphrase = loaded.passphrase;
@@ -87,9 +91,14 @@ function authConfig(
     methods.push('password');
   }
   if (methods.length === 0) {
+    // The jump host has no password input: its key is proxy-ssh-key, or ssh-key when that is empty.
+    const give =
+      inputPrefix === 'proxy-'
+        ? 'give proxy-ssh-key (or ssh-key, which serves the jump host too when proxy-ssh-key is empty)'
+        : `give ${inputPrefix}ssh-key, ${inputPrefix}password`;
     throw new ConfigurationError(
-      `No SSH credentials for ${endpoint.username}@${endpointName(endpoint)}: give ${inputPrefix}ssh-key, ` +
-        `${inputPrefix}password, or run with an ssh-agent (SSH_AUTH_SOCK).`,
+      `No SSH credentials for ${endpoint.username}@${endpointName(endpoint)}: ${give}, ` +
+        'or run with an ssh-agent (SSH_AUTH_SOCK).',
     );
   }
   return { config, methods };

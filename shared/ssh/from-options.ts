@@ -23,11 +23,22 @@ export function sshConnectOptions(
   const agent = agentSocket ? { agent: agentSocket } : {};
   let proxy: SshEndpoint | undefined;
   if (values.proxyHost) {
+    // One key for both hops is the common case (the same user on a bastion and its VMs): ssh-key, with
+    // its passphrase, serves the jump host unless proxy-ssh-key names a key of its own.
+    const proxyKey = values.proxySshKey
+      ? { privateKey: values.proxySshKey, keyInput: 'proxy-ssh-key' }
+      : values.sshKey
+        ? {
+            privateKey: values.sshKey,
+            keyInput: 'ssh-key',
+            ...(values.sshKeyPassphrase ? { passphrase: values.sshKeyPassphrase } : {}),
+          }
+        : {};
     proxy = {
       host: values.proxyHost,
       port: values.proxyPort,
       username: values.proxyUsername ?? values.username,
-      ...(values.proxySshKey ? { privateKey: values.proxySshKey } : {}),
+      ...proxyKey,
       fingerprint: values.proxyFingerprint,
       insecureAcceptHostKey: values.insecureAcceptHostKey,
       ...agent,

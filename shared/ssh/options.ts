@@ -9,6 +9,8 @@ export interface SshEndpoint extends HostKeyPins {
   readonly username: string;
   /** OpenSSH or PEM private key text, or the path of a file holding it. */
   readonly privateKey?: Secret | string;
+  /** The input privateKey came from, for error messages (default: ssh-key, or proxy-ssh-key on the jump host). */
+  readonly keyInput?: string;
   readonly passphrase?: Secret;
   readonly password?: Secret;
   /** An ssh-agent socket (SSH_AUTH_SOCK), used when given. */

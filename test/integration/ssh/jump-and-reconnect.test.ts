@@ -1,7 +1,10 @@
 // A jump host in front of the target, and connections that drop: two real sshd on 127.0.0.1.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { manageCommand } from '../../../shared/options/commands.js';
+import { resolveOptions } from '../../../shared/options/resolve.js';
 import { Secret } from '../../../shared/secret.js';
+import { sshConnectOptions } from '../../../shared/ssh/from-options.js';
 import {
   connect,
   HostKeyMismatchError,
@@ -15,7 +18,9 @@ let target: Sshd;
 let jump: Sshd;
 
 beforeAll(async () => {
-  [target, jump] = await Promise.all([startSshd({ allowTcpForwarding: false }), startSshd()]);
+  target = await startSshd({ allowTcpForwarding: false });
+  // The jump host also trusts the target's passphrase key: one ssh-key for both hops.
+  jump = await startSshd({ extraAuthorizedKeys: [target.passphraseKey.publicKey] });
 });
 
 afterAll(async () => {
@@ -72,6 +77,52 @@ describe('jump host', () => {
     } finally {
       await session.close();
     }
+  });
+
+  test('ssh-key with its passphrase logs in to both hops when proxy-ssh-key is empty', async () => {
+    const { values } = resolveOptions(manageCommand, {
+      explicit: {
+        host: target.host,
+        port: String(target.port),
+        username: 'root',
+        'ssh-key': target.passphraseKey.privateKey,
+        'ssh-key-passphrase': target.passphraseKey.passphrase!,
+        'host-keys': target.hostPublicKey,
+        'proxy-host': jump.host,
+        'proxy-port': String(jump.port),
+        'proxy-fingerprint': jump.fingerprint,
+      },
+      explicitKind: 'input',
+      env: {},
+    });
+    const before = loginPorts(jump).length;
+    const session = await connect(
+      sshConnectOptions(values, undefined, { retry: { attempts: 1 } }),
+      new RecordingReporter(),
+    );
+    try {
+      expect((await session.exec(['echo', 'one key'])).stdout).toBe('one key\n');
+      expect(await jump.tcpPeerPorts()).toContain(target.port);
+      // The jump host logged in the target's passphrase key: ssh-key was offered there.
+      const blob = Buffer.from(target.passphraseKey.publicKey.split(' ')[1]!, 'base64');
+      const fingerprint = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+      expect(loginPorts(jump).length).toBeGreaterThan(before);
+      expect(
+        jump
+          .log()
+          .split('\n')
+          .some((line) => line.startsWith('Accepted publickey for root') && line.includes(` ${fingerprint}`)),
+      ).toBe(true);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('without a key for the jump host the error names the inputs that exist', async () => {
+    const options = throughJump({ privateKey: undefined });
+    const error = await failure(connect(options, new RecordingReporter()));
+    expect(error.message).toMatch(/give proxy-ssh-key \(or ssh-key, which serves the jump host too/);
+    expect(error.message).not.toContain('proxy-password');
   });
 
   test('a wrong jump host key is refused and the target is never contacted', async () => {

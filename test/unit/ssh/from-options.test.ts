@@ -4,6 +4,9 @@ import { resolveOptions } from '../../../shared/options/resolve.js';
 import { Secret } from '../../../shared/secret.js';
 import { sshConnectOptions } from '../../../shared/ssh/from-options.js';
 
+const TARGET_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\ntarget\n-----END OPENSSH PRIVATE KEY-----';
+const PROXY_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nproxy\n-----END OPENSSH PRIVATE KEY-----';
+
 describe('sshConnectOptions', () => {
   test('maps the resolved ssh inputs, durations in seconds, the agent and the jump host', () => {
     const { values } = resolveOptions(manageCommand, {
@@ -32,6 +35,51 @@ describe('sshConnectOptions', () => {
     });
     expect(options.privateKey).toBeInstanceOf(Secret);
     expect(options.password).toBeUndefined();
+  });
+
+  test('ssh-key and its passphrase serve the jump host when proxy-ssh-key is empty', () => {
+    const { values } = resolveOptions(manageCommand, {
+      explicit: {
+        host: 'vm.example.org',
+        'ssh-key': TARGET_KEY,
+        'ssh-key-passphrase': 'target passphrase',
+        'proxy-host': 'bastion.example.org',
+        'proxy-username': 'jump',
+      },
+      explicitKind: 'input',
+    });
+    const { proxy } = sshConnectOptions(values, undefined);
+    expect(proxy).toMatchObject({ host: 'bastion.example.org', username: 'jump', keyInput: 'ssh-key' });
+    expect((proxy!.privateKey as Secret).reveal()).toBe(TARGET_KEY);
+    expect(proxy!.passphrase?.reveal()).toBe('target passphrase');
+  });
+
+  test("proxy-ssh-key is the jump host's own key, without the target key's passphrase", () => {
+    const { values } = resolveOptions(manageCommand, {
+      explicit: {
+        host: 'vm.example.org',
+        'ssh-key': TARGET_KEY,
+        'ssh-key-passphrase': 'target passphrase',
+        'proxy-host': 'bastion.example.org',
+        'proxy-ssh-key': PROXY_KEY,
+      },
+      explicitKind: 'input',
+    });
+    const options = sshConnectOptions(values, undefined);
+    expect(options.proxy).toMatchObject({ keyInput: 'proxy-ssh-key' });
+    expect((options.proxy!.privateKey as Secret).reveal()).toBe(PROXY_KEY);
+    expect(options.proxy!.passphrase).toBeUndefined();
+    expect(options.passphrase?.reveal()).toBe('target passphrase');
+  });
+
+  test('without any key the jump host gets none (the agent, or a clear error at connect time)', () => {
+    const { values } = resolveOptions(manageCommand, {
+      explicit: { host: 'vm.example.org', password: 'pw', 'proxy-host': 'bastion.example.org' },
+      explicitKind: 'input',
+    });
+    const { proxy } = sshConnectOptions(values, undefined);
+    expect(proxy!.privateKey).toBeUndefined();
+    expect(proxy!.password).toBeUndefined();
   });
 
   test('no host is an input error', () => {
