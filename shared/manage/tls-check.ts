@@ -1,4 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
 import { ConfigurationError } from '../errors.js';
 
 /**
@@ -13,9 +14,12 @@ export interface CheckedTls {
   readonly subject: string;
   readonly notAfter: string;
   readonly fingerprint256: string;
-  /** Whether the last certificate is a self-signed root (else the client must know its issuer). */
+  /**
+   * Whether the last certificate is a self-signed root that was given; else its issuer is one of the
+   * publicly trusted roots node knows (tls.rootCertificates), which clients have already.
+   */
   readonly endsAtRoot: boolean;
-  /** Issuer of the last certificate. */
+  /** Issuer of the last certificate: the root the chain ends at. */
   readonly issuer: string;
 }
 
@@ -31,6 +35,14 @@ function parse(name: string, pem: string): X509Certificate {
   } catch {
     throw new ConfigurationError(`${name} is not a readable PEM certificate.`);
   }
+}
+
+let publicRoots: X509Certificate[] | undefined;
+
+/** Whether a publicly trusted root (the Mozilla store node ships) issued and signed this certificate. */
+function issuedByPublicRoot(cert: X509Certificate): boolean {
+  publicRoots ??= rootCertificates.map((pem) => new X509Certificate(pem));
+  return publicRoots.some((root) => cert.checkIssued(root) && cert.verify(root.publicKey));
 }
 
 export function checkTls(
@@ -77,6 +89,16 @@ export function checkTls(
   }
   const last = all.at(-1)!;
   const endsAtRoot = last.checkIssued(last) && last.verify(last.publicKey);
+  if (!endsAtRoot && !issuedByPublicRoot(last)) {
+    const which = all.length === 1 ? 'ssl-cert' : `the last certificate of ssl-chain`;
+    const issuer = last.issuer.replace(/\n/g, ', ');
+    throw new ConfigurationError(
+      `The chain is incomplete: ${which} (${last.subject.replace(/\n/g, ', ')}) is issued by ${issuer}, ` +
+        'which is neither given nor a publicly trusted root. ' +
+        `Add the certificate of ${issuer} to ssl-chain: the intermediate certificates your CA gave you, ` +
+        "in order from the leaf's issuer up, and for a private CA its root certificate last.",
+    );
+  }
   return {
     // Served as given, like the recipe does: leaf first, then the chain.
     fullChainPem: [certPems[0]!, ...chainPems].join(''),

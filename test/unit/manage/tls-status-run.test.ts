@@ -13,7 +13,7 @@ import { checkTls, splitPemCertificates } from '../../../shared/manage/tls-check
 import { tempDir } from '../recipe/helpers.js';
 
 /** A root CA, an intermediate and a leaf, made by openssl as an admin would. */
-function makePki(): Record<'root' | 'inter' | 'leaf' | 'leafKey' | 'otherKey', string> {
+function makePki(): Record<'root' | 'rootKey' | 'inter' | 'leaf' | 'leafKey' | 'otherKey', string> {
   const dir = tempDir('manage-pki');
   const ssl = (...args: string[]): void => {
     const result = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
@@ -81,6 +81,7 @@ function makePki(): Record<'root' | 'inter' | 'leaf' | 'leafKey' | 'otherKey', s
   const read = (name: string): string => readFileSync(join(dir, name), 'utf8');
   return {
     root: read('root.crt'),
+    rootKey: read('root.key'),
     inter: read('inter.crt'),
     leaf: read('leaf.crt'),
     leafKey: read('leaf.key'),
@@ -100,10 +101,32 @@ describe('certificate, key and chain checks', () => {
     );
   });
 
-  test('a chain that stops at the intermediate is accepted and says so', () => {
-    const tls = checkTls(pki.leaf + pki.inter, pki.leafKey, undefined);
-    expect(tls.endsAtRoot).toBe(false);
+  test('the same chain given as a fullchain ssl-cert is accepted', () => {
+    const tls = checkTls(pki.leaf + pki.inter + pki.root, pki.leafKey, undefined);
+    expect(tls.endsAtRoot).toBe(true);
     expect(tls.issuer).toBe('CN=Test Root');
+  });
+
+  test('a self-signed certificate is its own root', () => {
+    const tls = checkTls(pki.root, pki.rootKey, undefined);
+    expect(tls.endsAtRoot).toBe(true);
+  });
+
+  test('a leaf of a private CA without its intermediate is refused, naming the missing issuer', () => {
+    expect(() => checkTls(pki.leaf, pki.leafKey, undefined)).toThrow(
+      /chain is incomplete: ssl-cert \(CN=indico\.example\.org\) is issued by CN=Test Intermediate, which is neither given nor a publicly trusted root\. Add the certificate of CN=Test Intermediate to ssl-chain/,
+    );
+  });
+
+  test('a private chain without its root is refused and says to add the root', () => {
+    for (const [cert, chain] of [
+      [pki.leaf, pki.inter],
+      [pki.leaf + pki.inter, undefined],
+    ] as const) {
+      expect(() => checkTls(cert, pki.leafKey, chain)).toThrow(
+        /the last certificate of ssl-chain \(CN=Test Intermediate\) is issued by CN=Test Root.*Add the certificate of CN=Test Root to ssl-chain.*for a private CA its root certificate last/,
+      );
+    }
   });
 
   test('a key of another certificate is refused without quoting the key', () => {
