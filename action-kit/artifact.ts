@@ -1,3 +1,4 @@
+import * as core from '@actions/core';
 import { DefaultArtifactClient } from '@actions/artifact';
 import { ConfigurationError, errorMessage } from '../shared/errors.js';
 
@@ -23,4 +24,35 @@ export async function downloadRunArtifact(name: string, destination: string): Pr
     throw new Error(`artifact '${name}' was damaged on the way: its digest does not match the uploaded one`);
   }
   return downloadPath ?? destination;
+}
+
+export interface RunArtifactUpload {
+  /** What the files are, for the notice when they cannot be uploaded: "The backup tarball". */
+  readonly what: string;
+  /** 0 for files that are compressed already: zipping them again costs time and gains nothing. */
+  readonly compressionLevel?: number;
+}
+
+/**
+ * Uploads files as an artifact of the current workflow run and returns its id. A runner without
+ * ACTIONS_RUNTIME_TOKEN (not a GitHub Actions job, or a local runner) cannot take artifacts: that is
+ * said in a notice naming where the files are, and the result is undefined.
+ */
+export async function uploadRunArtifact(
+  name: string,
+  files: readonly string[],
+  rootDir: string,
+  options: RunArtifactUpload,
+): Promise<number | undefined> {
+  if (!process.env.ACTIONS_RUNTIME_TOKEN) {
+    core.notice(
+      `${options.what} was not uploaded as artifact ${name}: this runner gives no ACTIONS_RUNTIME_TOKEN ` +
+        `(not a GitHub Actions job, or a local runner). It is in ${rootDir}.`,
+    );
+    return undefined;
+  }
+  const upload = await new DefaultArtifactClient().uploadArtifact(name, [...files], rootDir, {
+    ...(options.compressionLevel !== undefined ? { compressionLevel: options.compressionLevel } : {}),
+  });
+  return upload.id;
 }

@@ -1,3 +1,4 @@
+import { uploadRunArtifact } from '../../action-kit/artifact.js';
 import { readActionOptions } from '../../action-kit/inputs.js';
 import { runAction, setOutputs } from '../../action-kit/run.js';
 import { manage } from '../../shared/manage/manage.js';
@@ -5,12 +6,17 @@ import { manageCommand } from '../../shared/options/commands.js';
 
 await runAction('action-manage', async (reporter) => {
   const { values } = readActionOptions(manageCommand, reporter);
-  const result = await manage(values, reporter);
+  const result = await manage(values, reporter, {
+    // The tarball is gzip already: zipping it again gains nothing.
+    uploadArtifact: (name, files, rootDir) =>
+      uploadRunArtifact(name, files, rootDir, { what: 'The backup tarball', compressionLevel: 0 }),
+  });
   setOutputs({
     changed: result.changed,
     stdout: result.stdout,
     status: result.status,
     'backup-path': result.backupPath,
+    'backup-artifact-id': result.backupArtifactId,
     'logs-path': result.logsPath,
     health: result.health,
   });

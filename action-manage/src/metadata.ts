@@ -13,6 +13,7 @@ export const metadata: ActionMetadata = {
     stdout: 'Standard output of the run task',
     status: 'JSON: per component, is-active and is-enabled (and per unit)',
     'backup-path': 'Local path of the backup tarball',
+    'backup-artifact-id': 'ID of the workflow artifact holding the backup tarball (upload-backup)',
     'logs-path': 'Local path of the journal fetched by the logs task',
     health: 'JSON: the HTTPS probe of BASE_URL (url, status, ok, certificate)',
   },

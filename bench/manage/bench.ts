@@ -1,12 +1,14 @@
 // The `config` task set, indicovm (the bundled action-manage) against Fabric 2 doing the same edits
 // on the same recipe VM. See README.md. Run: npx tsx bench/manage/bench.ts [rounds]
+// Prints a table and writes the numbers as JSON to bench/results/manage-<ISO time>.json.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recipeVm } from '../../test/support/recipe-vm.js';
-import { runBundledAction } from '../../test/support/run-action.js';
+import { REPO, runBundledAction } from '../../test/support/run-action.js';
+import { manageRecord, median, writeManageResults } from './results.js';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const FABRIC = fileURLToPath(new URL('./fabric_config.py', import.meta.url));
@@ -172,15 +174,22 @@ for (let round = 0; round < ROUNDS; round++) {
   );
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fabricVersion = spawnSync(PYTHON, ['-c', 'import fabric; print(fabric.__version__)'], {
+  encoding: 'utf8',
+}).stdout.trim();
 const row = (name: string, a: number[], b: number[]): string =>
   `| ${name} | ${median(a).toFixed(2)} | ${median(b).toFixed(2)} | ${(median(a) / median(b)).toFixed(2)} |`;
 console.log(
-  `Median wall time of ${ROUNDS} rounds, seconds (Fabric ${spawnSync(PYTHON, ['-c', 'import fabric; print(fabric.__version__)'], { encoding: 'utf8' }).stdout.trim()}, node ${process.version}):\n`,
+  `Median wall time of ${ROUNDS} rounds, seconds (Fabric ${fabricVersion}, node ${process.version}):\n`,
 );
 console.log('| config run | indicovm (bundled action) | Fabric 2 | ratio indicovm / Fabric |');
 console.log('| --- | ---: | ---: | ---: |');
 console.log(row('changes everything', times.indicovmChange, times.fabricChange));
 console.log(row('changes nothing (second run)', times.indicovmNoop, times.fabricNoop));
+const file = writeManageResults(
+  join(REPO, 'bench/results'),
+  manageRecord(times, { node: process.version, fabric: fabricVersion }),
+);
+console.log(`\nwrote ${file}`);
 await vm.stop();
 rmSync(work, { recursive: true, force: true });

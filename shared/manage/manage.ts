@@ -5,8 +5,10 @@ import type { Secret } from '../secret.js';
 import { connect, SshConnectionLostError, sshConnectOptions, type SshSession } from '../ssh/index.js';
 import type { ManageOptions } from './options.js';
 import { readHostFacts, type HostFacts } from './remote/host-facts.js';
-import type { TaskContext, TaskOutcome } from './task.js';
+import { manageSummary, summaryRow } from './summary.js';
+import type { ArtifactUploader, TaskContext, TaskOutcome } from './task.js';
 import { TASKS } from './tasks/index.js';
+import { checkedTls } from './tasks/load-ssl.js';
 
 export type { ManageOptions } from './options.js';
 
@@ -23,10 +25,17 @@ export interface ManageResult {
   readonly status?: Record<string, unknown>;
   /** Local path of the backup tarball. */
   readonly backupPath?: string;
+  /** ID of the workflow artifact holding the backup tarball (upload-backup). */
+  readonly backupArtifactId?: number;
   /** Local path of the fetched journal. */
   readonly logsPath?: string;
   /** The HTTPS probe of BASE_URL. */
   readonly health?: Record<string, unknown>;
+}
+
+export interface ManageDeps {
+  /** Uploads workflow artifacts (actions only); without it, upload-backup is a configuration error. */
+  readonly uploadArtifact?: ArtifactUploader;
 }
 
 /** What each task needs beyond the connection, checked for the whole list before connecting. */
@@ -39,8 +48,18 @@ const TASK_NEEDS: Readonly<Record<string, readonly (keyof ManageOptions)[]>> = {
   run: ['script'],
 };
 
-export function checkManageOptions(options: ManageOptions): void {
+export function checkManageOptions(options: ManageOptions, deps: ManageDeps = {}): void {
   const problems: string[] = [];
+  if (options.uploadBackup) {
+    if (!(options.tasks ?? []).includes('backup')) {
+      problems.push("upload-backup uploads the tarball of the backup task: add 'backup' to tasks.");
+    }
+    if (!deps.uploadArtifact) {
+      problems.push(
+        'upload-backup uploads a workflow artifact, so it works in action-manage only: here the tarball stays in backup-dir.',
+      );
+    }
+  }
   if (!options.host) {
     problems.push("Missing option 'host': the address of the VM (output address of action-deploy).");
   }
@@ -63,8 +82,10 @@ export function checkManageOptions(options: ManageOptions): void {
         "('insecure-accept-host-key: true' accepts any key, for first contact only).",
     );
   }
-  if (options.proxyHost && !options.proxySshKey && !options.sshKey) {
-    problems.push("The jump host needs a key: set 'proxy-ssh-key' (or 'ssh-key', used for both).");
+  if (options.proxyHost && !options.proxySshKey && !options.sshKey && !process.env.SSH_AUTH_SOCK) {
+    problems.push(
+      "The jump host needs a key: set 'proxy-ssh-key', or 'ssh-key' (used for both hops when proxy-ssh-key is empty), or run an ssh-agent.",
+    );
   }
   for (const task of options.tasks ?? []) {
     for (const key of TASK_NEEDS[task] ?? []) {
@@ -90,13 +111,6 @@ function maskSecrets(options: ManageOptions, reporter: Reporter): void {
     if (secret === undefined || secret.length === 0) continue;
     for (const form of [...secret.encodings(), urlUserInfo(secret.reveal())]) reporter.mask(form);
   }
-}
-
-function summaryRow(task: string, outcome: TaskOutcome | undefined, error?: unknown): string[] {
-  if (outcome === undefined) {
-    return [task, 'failed', error instanceof Error ? error.message.split('\n')[0]! : String(error)];
-  }
-  return [task, outcome.changed.length > 0 ? outcome.changed.join('\n') : 'unchanged', outcome.note];
 }
 
 /**
@@ -130,10 +144,17 @@ async function runRepeatingOnDrop(task: string, ctx: TaskContext, session: SshSe
   }
 }
 
-export async function manage(options: ManageOptions, reporter: Reporter): Promise<ManageResult> {
-  checkManageOptions(options);
+export async function manage(
+  options: ManageOptions,
+  reporter: Reporter,
+  deps: ManageDeps = {},
+): Promise<ManageResult> {
+  checkManageOptions(options, deps);
   maskSecrets(options, reporter);
   const tasks = options.tasks ?? [];
+  // A certificate that cannot work (wrong key, incomplete chain) stops the run before any task
+  // before load-ssl has changed the VM.
+  if (tasks.some((task) => task === 'load-ssl' || task === 'config')) checkedTls(options);
   const session = await connect(sshConnectOptions(options, process.env.SSH_AUTH_SOCK), reporter);
   let facts: Promise<HostFacts> | undefined;
   const ctx: TaskContext = {
@@ -147,6 +168,7 @@ export async function manage(options: ManageOptions, reporter: Reporter): Promis
         throw error;
       })),
     now: new Date(),
+    ...(deps.uploadArtifact ? { uploadArtifact: deps.uploadArtifact } : {}),
   };
   const changed: Record<string, string[]> = {};
   const rows: string[][] = [];
@@ -174,15 +196,13 @@ export async function manage(options: ManageOptions, reporter: Reporter): Promis
         ...(outcome.stdout !== undefined ? { stdout: outcome.stdout } : {}),
         ...(outcome.status !== undefined ? { status: outcome.status } : {}),
         ...(outcome.backupPath !== undefined ? { backupPath: outcome.backupPath } : {}),
+        ...(outcome.backupArtifactId !== undefined ? { backupArtifactId: outcome.backupArtifactId } : {}),
         ...(outcome.logsPath !== undefined ? { logsPath: outcome.logsPath } : {}),
         ...(outcome.health !== undefined ? { health: outcome.health } : {}),
       };
     }
   } finally {
-    reporter.summary({
-      heading: `indicovm manage: ${session.where}`,
-      tables: [{ header: ['Task', 'Changed', 'Result'], rows }],
-    });
+    reporter.summary(manageSummary(session.where, rows));
     await session.close();
   }
   return { changed, ...result };

@@ -11,6 +11,8 @@ export interface TaskContext {
   /** Read on first use (a task like `run` must work on any host). */
   readonly facts: () => Promise<HostFacts>;
   readonly now: Date;
+  /** Uploads files as a workflow artifact (action-manage only); see ManageDeps. */
+  readonly uploadArtifact?: ArtifactUploader;
   /**
    * The task runs again because the SSH connection dropped during its first attempt. What that attempt
    * changed is unknown (a file may be written and its service not yet restarted), so the services are
@@ -18,6 +20,16 @@ export interface TaskContext {
    */
   readonly resumed?: boolean;
 }
+
+/**
+ * Uploads files (under rootDir) as a workflow artifact named `name`; resolves to its id, or to
+ * undefined when the runner cannot take artifacts (the uploader says so itself).
+ */
+export type ArtifactUploader = (
+  name: string,
+  files: readonly string[],
+  rootDir: string,
+) => Promise<number | undefined>;
 
 export interface TaskOutcome {
   /** Files and services changed; empty when the task found everything as asked. */
@@ -27,6 +39,7 @@ export interface TaskOutcome {
   readonly stdout?: string;
   readonly status?: Record<string, unknown>;
   readonly backupPath?: string;
+  readonly backupArtifactId?: number;
   readonly logsPath?: string;
   readonly health?: Record<string, unknown>;
 }

@@ -30,8 +30,11 @@ export interface FileChange {
 }
 
 export interface FileSetOptions {
-  /** Runs with the new files in place; a failure restores the previous files. */
-  readonly testInPlace?: () => Promise<void>;
+  /**
+   * Runs with the new files in place (given the paths that changed); a failure restores the previous
+   * files. Not called when nothing changed.
+   */
+  readonly testInPlace?: (changed: readonly string[]) => Promise<void>;
 }
 
 interface Staged {
@@ -144,7 +147,7 @@ export async function changeFiles(
 
   if (options.testInPlace) {
     try {
-      await options.testInPlace();
+      await options.testInPlace(staged.map((s) => s.change.path));
     } catch (error) {
       const restore = [
         'while [ $# -gt 0 ]; do',

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { CommandError } from '../../errors.js';
+import { basename, dirname, join, resolve } from 'node:path';
+import { CommandError, ConfigurationError } from '../../errors.js';
 import type { TaskContext, TaskOutcome } from '../task.js';
 
 export const REMOTE_BACKUP_DIR = '/var/backups/indicovm';
@@ -49,9 +49,28 @@ export async function backup(ctx: TaskContext): Promise<TaskOutcome> {
   mkdirSync(dir, { recursive: true });
   const local = join(dir, name);
   writeFileSync(local, content, { mode: 0o600 });
+  const artifactId = o.uploadBackup ? await uploadBackupArtifact(ctx, local) : undefined;
   return {
     changed: [remote],
-    note: `${name} (${content.length} bytes; also kept on the VM in ${REMOTE_BACKUP_DIR})`,
+    note:
+      `${name} (${content.length} bytes; also kept on the VM in ${REMOTE_BACKUP_DIR})` +
+      (artifactId !== undefined ? `; artifact ${o.backupArtifactName} (id ${artifactId})` : ''),
     backupPath: local,
+    ...(artifactId !== undefined ? { backupArtifactId: artifactId } : {}),
   };
+}
+
+/** The local tarball as the workflow artifact backup-artifact-name; its id, when the runner took it. */
+export async function uploadBackupArtifact(
+  ctx: Pick<TaskContext, 'options' | 'reporter' | 'uploadArtifact'>,
+  local: string,
+): Promise<number | undefined> {
+  if (!ctx.uploadArtifact) {
+    // checkManageOptions refuses upload-backup without an uploader before connecting.
+    throw new ConfigurationError('upload-backup works in action-manage only.');
+  }
+  const name = ctx.options.backupArtifactName;
+  const id = await ctx.uploadArtifact(name, [local], dirname(local));
+  if (id !== undefined) ctx.reporter.info(`Uploaded ${basename(local)} as artifact ${name} (id ${id}).`);
+  return id;
 }

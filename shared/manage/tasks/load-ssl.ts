@@ -7,11 +7,18 @@ import { setShellAssignment } from '../edit/shell-assignment.js';
 import { changeFiles } from '../remote/file-edit.js';
 import { reloadOrStart, testWebConfig } from '../remote/services.js';
 import { waitForCertificate } from '../remote/tls-probe.js';
-import { checkTls } from '../tls-check.js';
+import type { ManageOptions } from '../options.js';
+import { checkTls, type CheckedTls } from '../tls-check.js';
 import { mustApply, type TaskContext, type TaskOutcome } from '../task.js';
 
 export const DEFAULT_CERT = '/etc/ssl/indico/indico.crt';
 const DEFAULT_KEY = '/etc/ssl/indico/indico.key';
+
+/** The certificate, key and chain inputs (PEM text or paths), read and checked locally. */
+export function checkedTls(o: ManageOptions): CheckedTls {
+  const pem = readPemInputs({ sslCert: o.sslCert, sslKey: o.sslKey, sslChain: o.sslChain } as RecipeOptions);
+  return checkTls(pem.sslCert ?? '', pem.sslKey?.reveal() ?? '', pem.sslChain);
+}
 
 /**
  * Installs a given certificate where the vhost already points (the recipe's ssl-dir), or where it
@@ -19,11 +26,9 @@ const DEFAULT_KEY = '/etc/ssl/indico/indico.key';
  * (SELF_SIGNED=no), so a later `regenerate` keeps it instead of making a self-signed one.
  */
 export async function loadSsl(ctx: TaskContext): Promise<TaskOutcome> {
-  const o = ctx.options;
-  const pem = readPemInputs({ sslCert: o.sslCert, sslKey: o.sslKey, sslChain: o.sslChain } as RecipeOptions);
-  const tls = checkTls(pem.sslCert ?? '', pem.sslKey?.reveal() ?? '', pem.sslChain);
+  const tls = checkedTls(ctx.options);
   ctx.reporter.info(
-    `Certificate ${tls.subject}, valid until ${tls.notAfter}; key matches; chain ${tls.endsAtRoot ? 'ends at a self-signed root' : `ends at ${tls.issuer}`}.`,
+    `Certificate ${tls.subject}, valid until ${tls.notAfter}; key matches; chain complete, up to ${tls.endsAtRoot ? `the given root ${tls.issuer}` : `the publicly trusted root ${tls.issuer}`}.`,
   );
   const facts = await ctx.facts();
   const vhost = (await ctx.session.readFile(facts.vhostPath, { sudo: true }))?.toString('utf8') ?? '';

@@ -5,7 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import { apacheTlsPaths, editApacheVhost } from '../edit/apache.js';
 import { editNginxVhost, nginxTlsPaths } from '../edit/nginx.js';
 import { setShellAssignment } from '../edit/shell-assignment.js';
-import { changeFiles } from '../remote/file-edit.js';
+import { BACKUP_SUFFIX, changeFiles } from '../remote/file-edit.js';
 import { reloadOrStart, restartRunning, testWebConfig } from '../remote/services.js';
 import { waitForCertificate } from '../remote/tls-probe.js';
 import { DEFAULT_CERT } from './load-ssl.js';
@@ -14,17 +14,36 @@ import { indicoConfChanges } from './indico-conf-files.js';
 
 /**
  * Opens the ports in whichever firewall the recipe used: its own nftables table when it wrote one,
- * else ufw or firewalld when active. Prints one line per port it opened. Ports come as $1 $2.
+ * else ufw or firewalld when active. Prints one line per port it opened. Ports come as $1 $2, the
+ * backup suffix as $3.
+ *
+ * The nftables table is edited like every other file: the new text is checked by nft itself
+ * (`nft -c`, which parses and validates against the kernel without applying), the old file is kept
+ * as its backup, and the live table is replaced in one transaction (create if missing, delete,
+ * define), so a failure leaves the previous rules in force and the previous file in place.
  */
 const OPEN_PORTS = `set -eu
 table=/etc/nftables.d/indicovm.nft
+replace_table() {
+  { echo 'table inet indicovm'; echo 'delete table inet indicovm'; cat "$2"; } | nft $1 -f /dev/stdin
+}
 if [ -f "$table" ]; then
   new=$(mktemp "$table.XXXXXX")
+  trap 'rm -f "$new"' EXIT
   sed -E "s/tcp dport \\{[^}]*\\}/tcp dport { $1, $2 }/" "$table" > "$new"
-  if cmp -s "$new" "$table"; then rm -f "$new"; else
-    chmod 644 "$new"; mv -f "$new" "$table"
-    nft delete table inet indicovm 2>/dev/null || true
-    nft -f "$table"
+  if ! cmp -s "$new" "$table"; then
+    if ! problem=$(replace_table -c "$new" 2>&1); then
+      echo "nft -c rejected the new $table (ports $1, $2); nothing was changed: $problem" >&2
+      exit 1
+    fi
+    chmod 644 "$new"
+    cp -p "$table" "$table$3"
+    mv -f "$new" "$table"
+    if ! problem=$(replace_table '' "$table" 2>&1); then
+      cp -p "$table$3" "$table"
+      echo "nft could not load the new $table; the previous file was put back and its rules stay in force: $problem" >&2
+      exit 1
+    fi
     echo "$table (ports $1, $2)"
   fi
 elif command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
@@ -97,7 +116,7 @@ export async function updateServer(ctx: TaskContext): Promise<TaskOutcome> {
     services.push(...(await restartRunning(ctx.session, [UNITS.uwsgi, UNITS.celery, UNITS.celeryBeat])));
   }
   const { stdout } = await ctx.session.exec(
-    ['sh', '-c', OPEN_PORTS, 'sh', String(o.httpPort), String(o.httpsPort)],
+    ['sh', '-c', OPEN_PORTS, 'sh', String(o.httpPort), String(o.httpsPort), BACKUP_SUFFIX],
     {
       sudo: true,
     },

@@ -36,7 +36,12 @@ export const manageOptions = {
     keyPattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
   }),
   // The web server (nginx or Apache) and the unit names are read from the VM (/etc/indicovm/host.env).
-  sslCert: recipeOptions.sslCert,
+  // The recipe's descriptions promise defaults generated per instance; here the tasks that use these
+  // require them (checked before connecting), so they are described without one.
+  sslCert: o.textBlock({
+    description: 'TLS certificate for load-ssl, required there (PEM text or a path; its chain may follow it)',
+    origin: 'ssl_pem_path',
+  }),
   sslKey: recipeOptions.sslKey,
   sslChain: recipeOptions.sslChain,
   serverName: o.hostname({
@@ -47,7 +52,10 @@ export const manageOptions = {
   httpsPort: recipeOptions.httpsPort,
   redisHost: recipeOptions.redisHost,
   redisPort: recipeOptions.redisPort,
-  redisPassword: recipeOptions.redisPassword,
+  redisPassword: o.secret({
+    description: 'Redis password for update-redis, required there',
+    origin: 'redis_pswd',
+  }),
   smtpServer: recipeOptions.smtpServer,
   smtpPort: recipeOptions.smtpPort,
   smtpLogin: recipeOptions.smtpLogin,
@@ -58,5 +66,15 @@ export const manageOptions = {
   backupDir: o.path({
     description: 'Local directory for backup tarballs and fetched logs',
     default: 'indicovm-backups',
+  }),
+  uploadBackup: o.boolean({
+    description: 'Upload the backup tarball as a workflow artifact (action-manage only)',
+    default: false,
+  }),
+  backupArtifactName: o.string({
+    description: 'Name of the workflow artifact of the backup tarball',
+    default: 'indico-backup',
+    pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+    patternText: 'an artifact name (letters, digits, ., _ and -)',
   }),
 } satisfies o.OptionGroup;

@@ -1,10 +1,13 @@
-// action-manage, bundled, against a real Debian 12 VM provisioned by the recipe (install-indico: false).
-// Run `npm run bundle` first: the test runs action-manage/dist/index.js as the runner does.
+// action-manage, bundled, against a real Debian 12 VM provisioned by the recipe (install-indico: false,
+// firewall: nftables, so that update-server has a firewall to edit).
+// Run `npm run bundle` first: the test runs action-manage/dist/index.js as the runner does
+// (INDICOVM_MANAGE_BUNDLE names another bundle of action-manage/src/main.ts, e.g. one built by
+// `npx ncc build` into a temporary folder while working on the sources).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { generateEd25519KeyPair } from '../../../shared/cloudinit/keys.js';
 import { TerminalReporter } from '../../../shared/report/terminal.js';
@@ -17,10 +20,13 @@ import { recipeVm, type RecipeVm } from '../../support/recipe-vm.js';
 import { REPO, runBundledAction, startBundledAction, type ActionRun } from '../../support/run-action.js';
 import { tempDir } from '../../unit/recipe/helpers.js';
 
-const BUNDLE = 'action-manage/dist/index.js';
+const BUNDLE = process.env.INDICOVM_MANAGE_BUNDLE
+  ? relative(REPO, resolve(process.env.INDICOVM_MANAGE_BUNDLE))
+  : 'action-manage/dist/index.js';
 const REDIS_PASSWORD = `r3d!s p@ss:w/rd%41 'q' "dq" \\ $(id) #x`;
 const SMTP_PASSWORD = `smtp'"\\$pw #1`;
 const DROPPED_REDIS_PASSWORD = `dr0pped ${randomBytes(4).toString('hex')} 'q' $x`;
+const REFUSED_REDIS_PASSWORD = `refus3d ${randomBytes(4).toString('hex')} "q" $y`;
 const TIMINGS: Record<string, number> = {};
 const corpus = { runs: 0, leaks: [] as string[] };
 
@@ -64,7 +70,13 @@ function makeCert(cn: string): { cert: string; key: string; fingerprint: string 
 
 /** Every secret these runs carry, with each body line of the TLS key on its own. */
 function secrets(): string[] {
-  return [REDIS_PASSWORD, SMTP_PASSWORD, DROPPED_REDIS_PASSWORD, ...pemSecrets(pki.key)];
+  return [
+    REDIS_PASSWORD,
+    SMTP_PASSWORD,
+    DROPPED_REDIS_PASSWORD,
+    REFUSED_REDIS_PASSWORD,
+    ...pemSecrets(pki.key),
+  ];
 }
 
 /**
@@ -135,12 +147,32 @@ const CONFIG_FILES = [
   '/etc/ssl/indico/indico.crt',
   '/etc/ssl/indico/indico.key',
   '/usr/local/sbin/indicovm-firstboot',
+  '/etc/nftables.d/indicovm.nft',
 ];
+
+/** The ports of the recipe's nftables table as the kernel has it (not the file). */
+async function liveFirewallPorts(): Promise<string> {
+  const table = await sh('nft list table inet indicovm');
+  return /tcp dport \{ ([^}]*) \} accept/.exec(table)?.[1] ?? `no port rule in:\n${table}`;
+}
+
+/** ActiveEnterTimestampMonotonic and MainPID of each unit: both change when a unit really restarts. */
+async function unitStarts(units: readonly string[]): Promise<Record<string, string>> {
+  const out = await sh(
+    `for u in ${units.join(' ')}; do echo "$u $(systemctl show -p ActiveEnterTimestampMonotonic --value "$u") $(systemctl show -p MainPID --value "$u")"; done`,
+  );
+  return Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((line) => [line.split(' ')[0]!, line.split(' ').slice(1).join(' ')]),
+  );
+}
 
 beforeAll(async () => {
   if (!existsSync(join(REPO, BUNDLE))) throw new Error(`${BUNDLE} is missing: run npm run bundle first.`);
   pki = makeCert('indico.test');
-  vm = await recipeVm();
+  vm = await recipeVm({ firewall: 'nftables' });
   session = await connect(
     { host: vm.host, port: vm.port, username: vm.username, privateKey: vm.privateKey, hostKeys: vm.hostKey },
     new TerminalReporter(),
@@ -185,9 +217,19 @@ describe('action-manage on a recipe VM', () => {
     expect(run.summary).toContain('load-ssl');
   });
 
-  test('update-server moves BASE_URL, server_name and the HTTPS port', async () => {
+  test('update-server moves BASE_URL, server_name, the HTTPS port and the firewall', async () => {
+    expect(await liveFirewallPorts()).toBe('80, 443');
     const run = manage('update-server', { 'server-name': 'indico.test', 'https-port': '8443' });
     expect(run.status).toBe(0);
+    expect(JSON.parse(run.outputs.changed!)['update-server']).toContain(
+      '/etc/nftables.d/indicovm.nft (ports 80, 8443)',
+    );
+    expect(await liveFirewallPorts()).toBe('80, 8443');
+    expect(await sh('grep -c "tcp dport { 80, 8443 } accept" /etc/nftables.d/indicovm.nft')).toBe('1\n');
+    expect(await sh('grep -c "tcp dport { 80, 443 } accept" /etc/nftables.d/indicovm.nft.indicovm.bak')).toBe(
+      '1\n',
+    );
+    expect(await sh('ls /etc/nftables.d')).toBe('indicovm.nft\nindicovm.nft.indicovm.bak\n');
     expect(await sh("grep '^BASE_URL' /opt/indico/etc/indico.conf /etc/indicovm/templates/indico.conf")).toBe(
       "/opt/indico/etc/indico.conf:BASE_URL = 'https://indico.test:8443'\n" +
         "/etc/indicovm/templates/indico.conf:BASE_URL = 'https://indico.test:8443'\n",
@@ -213,6 +255,32 @@ print(json.dumps([urllib.parse.unquote(urllib.parse.urlsplit(ns[k]).password) fo
     expect(await sh("grep -c '@INDICOVM_REDIS_PASSWORD@' /etc/indicovm/templates/redis.conf || true")).toBe(
       '0\n',
     );
+  });
+
+  test('update-redis: Redis not coming back puts the previous files back and restarts it on them', async () => {
+    const files = [
+      '/etc/redis/indico.conf',
+      '/etc/indicovm/templates/redis.conf',
+      '/opt/indico/etc/indico.conf',
+      '/etc/indicovm/templates/indico.conf',
+    ];
+    const sums = `sha256sum ${files.join(' ')}; stat -c '%n %a %U %G' ${files.join(' ')}`;
+    const before = await sh(sums);
+    const pidBefore = (await unitStarts(['redis-server']))['redis-server'];
+    // Port 22 is sshd's and privileged: redis-server cannot listen there and fails to start.
+    const run = manage('update-redis', { 'redis-password': REFUSED_REDIS_PASSWORD, 'redis-port': '22' });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toMatch(
+      /update-redis: the restart of redis-server failed after the edit [\s\S]*The previous Redis drop-in and indico\.conf were put back from their \.indicovm\.bak copies and redis-server was restarted on them\./,
+    );
+    expect(await sh(sums)).toBe(before);
+    expect(await sh('systemctl is-active redis-server')).toBe('active\n');
+    expect((await unitStarts(['redis-server']))['redis-server']).not.toBe(pidBefore);
+    const pong = await session.runScript(
+      `REDISCLI_AUTH=${quote(REDIS_PASSWORD)} redis-cli --no-auth-warning -h 127.0.0.1 ping`,
+    );
+    expect(pong.stdout).toBe('PONG\n');
+    expect(await sh('find /etc/redis /opt/indico/etc /etc/indicovm -name "*.indicovm-new*"')).toBe('');
   });
 
   test('update-smtp writes valid Python', async () => {
@@ -303,9 +371,15 @@ print(json.dumps([ns['SMTP_SERVER'], ns['SMTP_LOGIN'], ns['SMTP_PASSWORD'], ns['
     expect(await sh(sums)).toBe(before);
   });
 
-  test('restart and status report every component as JSON', async () => {
+  test('restart really restarts each unit; status reports every component as JSON', async () => {
+    const units = ['redis-server', 'postgresql', 'nginx'];
+    const before = await unitStarts(units);
     const run = manage('restart,status', { components: 'redis,postgresql,web' });
     expect(run.status).toBe(0);
+    const after = await unitStarts(units);
+    for (const unit of units) {
+      expect({ unit, started: after[unit] }).not.toEqual({ unit, started: before[unit] });
+    }
     const status = JSON.parse(run.outputs.status!) as Record<string, { active: string; enabled: string }>;
     expect(Object.keys(status)).toEqual(['redis', 'postgresql', 'web']);
     for (const component of Object.values(status)) {
@@ -316,6 +390,23 @@ print(json.dumps([ns['SMTP_SERVER'], ns['SMTP_LOGIN'], ns['SMTP_PASSWORD'], ns['
     const every = JSON.parse(all.outputs.status!) as Record<string, { active: string }>;
     // install-indico: false: the Indico units are enabled but wait for the venv.
     expect(every.uwsgi!.active).toBe('inactive');
+  });
+
+  test('stop then start one component: status shows it inactive, then active again', async () => {
+    const stopped = manage('stop,status', { components: 'redis' });
+    expect(stopped.status).toBe(0);
+    expect(JSON.parse(stopped.outputs.changed!)).toEqual({ stop: ['redis-server (stop)'] });
+    expect(JSON.parse(stopped.outputs.status!)).toMatchObject({ redis: { active: 'inactive' } });
+    expect(await sh('systemctl is-active redis-server || true')).toBe('inactive\n');
+    // The others are left alone.
+    expect(await sh('systemctl is-active nginx postgresql')).toBe('active\nactive\n');
+    const started = manage('start,status', { components: 'redis' });
+    expect(started.status).toBe(0);
+    expect(JSON.parse(started.outputs.status!)).toMatchObject({ redis: { active: 'active' } });
+    const pong = await session.runScript(
+      `REDISCLI_AUTH=${quote(REDIS_PASSWORD)} redis-cli --no-auth-warning -h 127.0.0.1 ping`,
+    );
+    expect(pong.stdout).toBe('PONG\n');
   });
 
   test('run: set -e, env vars, stdout as output', () => {

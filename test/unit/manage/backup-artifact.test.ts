@@ -1,0 +1,120 @@
+import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { uploadRunArtifact } from '../../../action-kit/artifact.js';
+import { ConfigurationError } from '../../../shared/errors.js';
+import { checkManageOptions, type ManageOptions } from '../../../shared/manage/manage.js';
+import { uploadBackupArtifact } from '../../../shared/manage/tasks/backup.js';
+import type { ArtifactUploader } from '../../../shared/manage/task.js';
+import { manageCommand } from '../../../shared/options/commands.js';
+import { resolveOptions } from '../../../shared/options/resolve.js';
+import { RecordingReporter } from '../../support/recording-reporter.js';
+import { tempDir } from '../recipe/helpers.js';
+
+function options(extra: Record<string, string>): ManageOptions {
+  return resolveOptions(manageCommand, {
+    explicit: { host: '192.0.2.1', 'ssh-key': 'k', 'host-keys': 'ssh-ed25519 AAAA', ...extra },
+    explicitKind: 'input',
+    env: {},
+  }).values;
+}
+
+function problems(values: ManageOptions, uploader?: ArtifactUploader): string {
+  try {
+    checkManageOptions(values, uploader ? { uploadArtifact: uploader } : {});
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return (error as Error).message;
+  }
+  return '';
+}
+
+const neverCalled: ArtifactUploader = () => Promise.reject(new Error('not expected'));
+
+describe('upload-backup options', () => {
+  test('off by default, artifact named indico-backup', () => {
+    const values = options({ tasks: 'backup' });
+    expect(values.uploadBackup).toBe(false);
+    expect(values.backupArtifactName).toBe('indico-backup');
+  });
+
+  test('without the backup task, or outside the action, it is an input error', () => {
+    expect(problems(options({ tasks: 'status', 'upload-backup': 'true' }), neverCalled)).toContain(
+      "upload-backup uploads the tarball of the backup task: add 'backup' to tasks.",
+    );
+    expect(problems(options({ tasks: 'backup', 'upload-backup': 'true' }))).toMatch(
+      /upload-backup uploads a workflow artifact, so it works in action-manage only/,
+    );
+    expect(problems(options({ tasks: 'backup', 'upload-backup': 'true' }), neverCalled)).toBe('');
+    expect(problems(options({ tasks: 'backup' }))).toBe('');
+  });
+
+  test('a bad artifact name is refused with the input named', () => {
+    expect(() => options({ tasks: 'backup', 'backup-artifact-name': 'a/b' })).toThrow(/backup-artifact-name/);
+  });
+});
+
+describe('the backup tarball as an artifact', () => {
+  test('the tarball is handed to the uploader under its name, from its own folder', async () => {
+    const dir = tempDir('manage-backup-artifact');
+    const local = join(dir, 'indicovm-backup-20260101T000000Z.tar.gz');
+    writeFileSync(local, 'tarball');
+    const calls: unknown[][] = [];
+    const reporter = new RecordingReporter();
+    const id = await uploadBackupArtifact(
+      {
+        options: options({ tasks: 'backup', 'upload-backup': 'true', 'backup-artifact-name': 'nightly-db' }),
+        reporter,
+        uploadArtifact: (...args) => {
+          calls.push(args);
+          return Promise.resolve(4242);
+        },
+      },
+      local,
+    );
+    expect(id).toBe(4242);
+    expect(calls).toEqual([['nightly-db', [local], dir]]);
+    expect(reporter.all()).toContain(
+      'Uploaded indicovm-backup-20260101T000000Z.tar.gz as artifact nightly-db (id 4242).',
+    );
+  });
+
+  describe('on a runner without ACTIONS_RUNTIME_TOKEN', () => {
+    let written: string[];
+    let saved: string | undefined;
+    beforeEach(() => {
+      saved = process.env.ACTIONS_RUNTIME_TOKEN;
+      delete process.env.ACTIONS_RUNTIME_TOKEN;
+      written = [];
+      jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        written.push(String(chunk));
+        return true;
+      });
+    });
+    afterEach(() => {
+      jest.restoreAllMocks();
+      if (saved !== undefined) process.env.ACTIONS_RUNTIME_TOKEN = saved;
+    });
+
+    test('the upload is skipped with a notice saying where the tarball is; no id', async () => {
+      const dir = tempDir('manage-backup-notoken');
+      const local = join(dir, 'b.tar.gz');
+      writeFileSync(local, 'tarball');
+      const reporter = new RecordingReporter();
+      const id = await uploadBackupArtifact(
+        {
+          options: options({ tasks: 'backup', 'upload-backup': 'true' }),
+          reporter,
+          uploadArtifact: (name, files, rootDir) =>
+            uploadRunArtifact(name, files, rootDir, { what: 'The backup tarball', compressionLevel: 0 }),
+        },
+        local,
+      );
+      expect(id).toBeUndefined();
+      expect(written.join('')).toContain(
+        `::notice::The backup tarball was not uploaded as artifact indico-backup: this runner gives no ACTIONS_RUNTIME_TOKEN (not a GitHub Actions job, or a local runner). It is in ${dir}.`,
+      );
+      expect(reporter.all()).not.toContain('Uploaded');
+    });
+  });
+});
