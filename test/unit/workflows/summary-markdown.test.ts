@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { buildSummary } from '../../../shared/build/manifest.js';
 import { deploySummary } from '../../../shared/deploy/summary.js';
+import { manageSummary, summaryRow } from '../../../shared/manage/summary.js';
 import { markdownSection } from '../../../shared/report/markdown.js';
 import type { SummarySection } from '../../../shared/report/reporter.js';
 
@@ -268,5 +269,32 @@ describe('job summaries render as real Markdown tables', () => {
     expect(table!.rows.every((row) => row.length === 4)).toBe(true);
     expect(table!.rows[0]![3]).toContain(`SHA-512 ${'f'.repeat(128)}`);
     expect(out.html).toContain('1 SSH host key(s) read from the console log.');
+  });
+
+  test("the manage action's summary: a task per row, several changes in one cell, a failure's first line", () => {
+    const rows = [
+      summaryRow('load-ssl', {
+        changed: ['/etc/ssl/indico/indico.crt', '/etc/ssl/indico/indico.key'],
+        note: 'nginx reloaded',
+      }),
+      summaryRow('update-server', { changed: [], note: 'already as asked' }),
+      summaryRow(
+        'update-redis',
+        undefined,
+        new Error('the restart of redis-server failed | port 22\nmore detail'),
+      ),
+    ];
+    const out = render(markdownSection(manageSummary('debian@203.0.113.7:22', rows)));
+    expect(out.headings).toEqual(['indicovm manage: debian@203.0.113.7:22']);
+    expect(out.tables).toEqual([
+      {
+        header: ['Task', 'Changed', 'Result'],
+        rows: [
+          ['load-ssl', '/etc/ssl/indico/indico.crt\n/etc/ssl/indico/indico.key', 'nginx reloaded'],
+          ['update-server', 'unchanged', 'already as asked'],
+          ['update-redis', 'failed', 'the restart of redis-server failed | port 22'],
+        ],
+      },
+    ]);
   });
 });
