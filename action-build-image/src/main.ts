@@ -16,8 +16,11 @@ const SERIAL_ARTIFACT_STATE = 'serial-log-artifact';
 await runAction('action-build-image', async (reporter) => {
   const { values, sources } = readActionOptions(buildImageCommand, reporter);
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  core.saveState(SERIAL_LOG_STATE, serialLogPathFor(values, workspace));
+  const serialLog = serialLogPathFor(values, workspace);
+  core.saveState(SERIAL_LOG_STATE, serialLog);
   core.saveState(SERIAL_ARTIFACT_STATE, `${values.imageName}-serial-log`);
+  // Set before the build: a failed build's console log is what a later step (an upload) needs most.
+  setOutputs({ 'serial-log': serialLog });
   const result = await buildImage(values, reporter, {
     ledger: openLedger(),
     downloader: new ToolCacheDownloader(),
@@ -34,7 +37,6 @@ await runAction('action-build-image', async (reporter) => {
     sha256: first?.sha256,
     images: result.images,
     manifest: result.manifestPath,
-    'serial-log': result.serialLogPath,
   });
 
   const artifactName = values.artifactName ?? `${values.imageName}-image`;

@@ -12,11 +12,13 @@ import { killRecordedQemu, QEMU_RESOURCE } from '../qemu/process.js';
 import { loopbackPortIsFree } from '../qemu/ports.js';
 import type { Reporter } from '../report/reporter.js';
 import { commandLine } from '../shell/quote.js';
-import { bootVm, writeSeed } from './vm.js';
+import { bootVm, waitForSsh, writeSeed } from './vm.js';
 
 type RunImageOptions = Values<typeof runImageCommand.options>;
 
 const RUN_USER = 'indicovm';
+/** Starts the message that says the VM answers SSH (scripts and tests wait for it). */
+export const READY_LINE = 'The VM is ready.';
 
 export interface RunImageDeps {
   readonly hostFacts?: HostFacts;
@@ -113,20 +115,45 @@ export async function runImage(
       String(options.forwardSshPort),
       '-o',
       `UserKnownHostsFile=${knownHosts}`,
+      // The host key is known before the first connection: anything else is refused, not asked about.
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'IdentitiesOnly=yes',
       `${RUN_USER}@127.0.0.1`,
     ]);
     reporter.info(
-      [
-        `The VM is booting (${accelerator}); serial console: ${serialLog}`,
-        `SSH (once cloud-init has run): ${ssh}`,
-        `HTTP: http://127.0.0.1:${options.forwardHttpPort}/  HTTPS: https://127.0.0.1:${options.forwardHttpsPort}/`,
-        'Press Ctrl-C to stop the VM (its overlay is discarded).',
-      ].join('\n'),
+      `The VM is booting (${accelerator}); serial console: ${serialLog}. ` +
+        `Waiting up to ${options.sshTimeout} s for SSH (Ctrl-C stops the VM).`,
     );
-    const stopped = await Promise.race([
-      stop.promise.then(() => 'signal' as const),
-      qemu.waitForExit(2 ** 31 - 1).then(() => 'exited' as const),
-    ]);
+    // A login with the seeded host key, as the build does: an open port proves nothing under qemu.
+    const ready = waitForSsh(qemu, seed, serialLog, options.sshTimeout * 1000, reporter, 'image').then(
+      async (session) => {
+        await session.close();
+        return 'ready' as const;
+      },
+    );
+    // Stopped while waiting: the wait then fails on the stopped qemu, which is no news.
+    ready.catch(() => undefined);
+    const first = await Promise.race([stop.promise.then(() => 'signal' as const), ready]);
+    if (first === 'ready') {
+      reporter.info(
+        [
+          `${READY_LINE} SSH: ${ssh}`,
+          `Forwarded ports: 127.0.0.1:${options.forwardSshPort} → 22, ` +
+            `127.0.0.1:${options.forwardHttpPort} → 80, 127.0.0.1:${options.forwardHttpsPort} → 443 ` +
+            `(http://127.0.0.1:${options.forwardHttpPort}/, https://127.0.0.1:${options.forwardHttpsPort}/)`,
+          'Press Ctrl-C to stop the VM (its overlay is discarded).',
+        ].join('\n'),
+      );
+    }
+    const stopped =
+      first === 'signal'
+        ? first
+        : await Promise.race([
+            stop.promise.then(() => 'signal' as const),
+            qemu.waitForExit(2 ** 31 - 1).then(() => 'exited' as const),
+          ]);
     if (stopped === 'signal') {
       reporter.info('Stopping the VM.');
       await qemu.stop(reporter);

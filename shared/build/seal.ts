@@ -16,6 +16,43 @@ export const SEAL_NOTE = 'indicovm-seal: note:';
 export const FINAL_SEAL_PATH = '/run/indicovm-seal-final.sh';
 export const FINAL_SEAL_UNIT = 'indicovm-seal-final';
 
+/** History files of shells and interactive tools, relative to a home folder. */
+export const HISTORY_FILES = [
+  '.bash_history',
+  '.sh_history',
+  '.ash_history',
+  '.zsh_history',
+  '.zhistory',
+  '.histfile',
+  '.history',
+  '.local/share/fish/fish_history',
+  '.python_history',
+  '.node_repl_history',
+  '.psql_history',
+  '.mysql_history',
+  '.sqlite_history',
+  '.rediscli_history',
+  '.lesshst',
+  '.viminfo',
+  '.wget-hsts',
+] as const;
+
+/** Every home folder: the passwd database's (system users such as postgres have one too), root's and /home/*. */
+export const HOME_FOLDERS_COMMAND =
+  "{ getent passwd | cut -d: -f6; printf '%s\\n' /root /home/*; } | sort -u";
+
+/**
+ * Shell code that removes every user's history files. Runs in both parts: a shell that logs out after
+ * the first part writes its history then.
+ */
+export function historyRemoval(homesCommand: string = HOME_FOLDERS_COMMAND): string {
+  return `${homesCommand} | while IFS= read -r home; do
+  [ -d "$home" ] || continue
+  for name in ${HISTORY_FILES.join(' ')}; do rm -f -- "$home/$name"; done
+done
+`;
+}
+
 /** Runs as root through sudo in the build session. */
 export function sealScript(): string {
   return `set -eu
@@ -53,9 +90,10 @@ step 'per-instance state'
 # The first-boot unit regenerates the per-instance secrets on every clone when this stamp is missing.
 rm -f /var/lib/indicovm/firstboot.done
 rm -f /var/lib/systemd/random-seed /var/lib/systemd/credential.secret
-rm -f /root/.bash_history /root/.lesshst /root/.viminfo /root/.wget-hsts /root/.python_history
 rm -rf /root/.ssh /root/.cache
-`;
+
+step 'shell history'
+${historyRemoval()}`;
 }
 
 /**
@@ -90,7 +128,7 @@ if command -v journalctl >/dev/null 2>&1; then
   journalctl --rotate >/dev/null 2>&1; journalctl --vacuum-time=1s >/dev/null 2>&1
 fi
 rm -f /etc/ssh/ssh_host_*
-rm -f ${FINAL_SEAL_PATH}
+${historyRemoval()}rm -f ${FINAL_SEAL_PATH}
 fstrim -av > "$console" 2>&1 || true
 sync
 printf '\\n${SEAL_OK}\\n' > "$console"

@@ -89,6 +89,8 @@ export async function waitForSsh(
   serialLog: string,
   timeoutMs: number,
   reporter: Reporter,
+  /** The option that named the disk, for the hint when nothing booted. */
+  imageOption = 'base-image',
 ): Promise<SshSession> {
   const port = qemu.hostPort(22);
   const started = Date.now();
@@ -108,7 +110,7 @@ export async function waitForSsh(
       const consoleTail = serialLogTail(serialLog);
       const hint = /^\(the serial log is empty\)$|^\(no serial log\)$/.test(consoleTail)
         ? ' Nothing was written to the serial console: the disk did not boot an operating system that logs to ttyS0 ' +
-          '(is base-image a bootable cloud image?).'
+          `(is ${imageOption} a bootable cloud image?).`
         : '';
       throw new VmNotReachableError(
         `ssh ${seed.buildUser}@127.0.0.1 -p ${port}`,

@@ -25,7 +25,24 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq -o Acquire::Languages=none
 apt-get install -y -qq --no-install-recommends hello >/dev/null
 hello
+# Shell histories the seal must remove: another user's, root's, a system user's outside /home.
+useradd -m -s /bin/bash histuser
+echo 'mysql -p hunter2' > /home/histuser/.bash_history
+echo 'keep me' > /home/histuser/notes.txt
+mkdir -p /home/histuser/.local/share/fish
+echo '- cmd: export TOKEN=abc' > /home/histuser/.local/share/fish/fish_history
+echo 'cat /etc/shadow' > /root/.bash_history
+echo ': 1:0;ls' > /root/.zsh_history
+useradd -r -m -d /var/lib/histsvc histsvc
+echo 'select 1;' > /var/lib/histsvc/.psql_history
 `;
+
+/** A file for the files input (local:remote), checked in the image. */
+const UPLOADED = 'uploaded by the files input\n';
+const UPLOADED_REMOTE = '/usr/local/share/indicovm-test-upload.txt';
+const FORMATS = ['qcow2', 'raw', 'vdi', 'vmdk', 'vpc', 'vhdx'];
+/** Formats whose qemu-img driver implements check; raw and vpc have none ("does not support checks"). */
+const CHECKABLE = ['qcow2', 'vdi', 'vmdk', 'vhdx'];
 
 let base: string;
 
@@ -84,14 +101,19 @@ describe('action-build-image (bundled, qemu TCG)', () => {
         accelerator: 'tcg',
         recipe: 'none',
         'provision-script': 'provision.sh',
-        formats: 'qcow2,vmdk,raw',
+        formats: FORMATS.join(','),
+        files: `upload.txt:${UPLOADED_REMOTE}`,
         'disk-size': '3G',
         memory: '1024',
         'ssh-timeout': '300',
         'output-dir': 'out',
         'image-name': 'itest',
       },
-      { env: { TMPDIR: tmp }, files: { 'provision.sh': PROVISION }, timeoutMs: 12 * 60_000 },
+      {
+        env: { TMPDIR: tmp },
+        files: { 'provision.sh': PROVISION, 'upload.txt': UPLOADED },
+        timeoutMs: 15 * 60_000,
+      },
     );
     workspaces.push(run.workspace);
     process.stderr.write(`build-image took ${Math.round((Date.now() - started) / 1000)} s\n`);
@@ -110,7 +132,7 @@ describe('action-build-image (bundled, qemu TCG)', () => {
       size: number;
       sha256: string;
     }[];
-    expect(images.map((i) => i.format)).toEqual(['qcow2', 'vmdk', 'raw']);
+    expect(images.map((i) => i.format)).toEqual(FORMATS);
     expect(run.outputs['image-size']).toBe(String(images[0]!.size));
     expect(run.outputs.sha256).toBe(images[0]!.sha256);
     expect(run.outputs['serial-log']).toBe(join(out, 'itest.serial.log'));
@@ -122,11 +144,13 @@ describe('action-build-image (bundled, qemu TCG)', () => {
     expect(run.stdout).toContain('::group::Provision script 1: provision.sh');
     expect(run.stdout).toContain('Hello, world!');
 
-    // Every image: the hash and size match the file; qemu-img check passes where the format has one.
+    // Every image: the hash and size match the file; qemu-img check passes where the format has one;
+    // every format holds the same disk as the raw image (qemu-img compare reads both).
+    const raw = images.find((i) => i.format === 'raw')!.path;
     for (const image of images) {
       expect(statSync(image.path).size).toBe(image.size);
       expect(sha256(image.path)).toBe(image.sha256);
-      if (image.format !== 'raw') {
+      if (CHECKABLE.includes(image.format)) {
         const check = JSON.parse(
           execFileSync('qemu-img', ['check', '--output=json', '-f', image.format, image.path], {
             encoding: 'utf8',
@@ -134,11 +158,27 @@ describe('action-build-image (bundled, qemu TCG)', () => {
         ) as { corruptions?: number; leaks?: number; 'check-errors'?: number };
         expect([check.corruptions ?? 0, check.leaks ?? 0, check['check-errors'] ?? 0]).toEqual([0, 0, 0]);
       }
+      // Probed, not told: the file really is in its format.
       const info = JSON.parse(
         execFileSync('qemu-img', ['info', '--output=json', image.path], { encoding: 'utf8' }),
-      ) as { 'virtual-size': number; 'backing-filename'?: string };
-      expect(info['virtual-size']).toBe(3 * 1024 ** 3);
+      ) as { format: string; 'virtual-size': number; 'backing-filename'?: string };
+      expect(info.format).toBe(image.format);
+      if (image.format === 'vpc') {
+        // VHD sizes are whole cylinders (CHS geometry): rounded up, by less than a MiB here.
+        expect(info['virtual-size']).toBeGreaterThanOrEqual(3 * 1024 ** 3);
+        expect(info['virtual-size']).toBeLessThan(3 * 1024 ** 3 + 1024 ** 2);
+      } else {
+        expect(info['virtual-size']).toBe(3 * 1024 ** 3);
+      }
       expect(info['backing-filename']).toBeUndefined();
+      if (image.format !== 'raw') {
+        const compare = spawnSync('qemu-img', ['compare', '-f', image.format, '-F', 'raw', image.path, raw], {
+          encoding: 'utf8',
+        });
+        // Status 0: identical. A VHD's extra cylinder is only reported ("Image size mismatch").
+        expect([image.format, compare.status]).toEqual([image.format, 0]);
+        expect(compare.stdout).toMatch(/^Images are identical\.$/m);
+      }
     }
     const qcow2Info = execFileSync('qemu-img', ['info', images[0]!.path], { encoding: 'utf8' });
     expect(qcow2Info).toMatch(/compression type: zstd/);
@@ -148,7 +188,7 @@ describe('action-build-image (bundled, qemu TCG)', () => {
       baseImage: { sha256: string };
       accelerator: string;
       timingsSeconds: Record<string, number>;
-      images: { file: string; sha256: string }[];
+      images: { file: string; sha256: string; size: number; check: string }[];
       verify: { hostKeyChanged: boolean; machineIdChanged: boolean; buildUserGone: boolean };
     };
     expect(manifest.baseImage.sha256).toBe(sha256(base));
@@ -157,18 +197,43 @@ describe('action-build-image (bundled, qemu TCG)', () => {
     expect(Object.keys(manifest.timingsSeconds)).toEqual(
       expect.arrayContaining(['Boot and SSH', 'cloud-init', 'Seal and power off', 'Convert', 'Verify boot']),
     );
-    expect(manifest.images.map((i) => i.file)).toEqual(['itest.qcow2', 'itest.vmdk', 'itest.raw']);
+    expect(manifest.images.map((i) => i.file)).toEqual([
+      'itest.qcow2',
+      'itest.raw',
+      'itest.vdi',
+      'itest.vmdk',
+      'itest.vhd',
+      'itest.vhdx',
+    ]);
+    // The manifest's hashes and sizes are the files' (the outputs' are checked against the files above).
+    expect(manifest.images.map((i) => [i.sha256, i.size])).toEqual(images.map((i) => [i.sha256, i.size]));
+    expect(manifest.images.map((i) => i.check)).toEqual(
+      FORMATS.map((f) => (CHECKABLE.includes(f) ? 'no errors' : 'not supported by the format')),
+    );
     // The verify boot came up with a new host key and machine-id, and without the build user.
     expect(manifest.verify).toEqual({ hostKeyChanged: true, machineIdChanged: true, buildUserGone: true });
     expect(run.summary).toContain('itest.qcow2');
 
     // The sealed filesystem, read offline from the raw image.
-    const raw = images.find((i) => i.format === 'raw')!.path;
     const sshDir = debugfs(raw, 'ls /etc/ssh');
     expect(sshDir.out).toContain('sshd_config');
     expect(sshDir.out).not.toMatch(/ssh_host_/);
     expect(debugfs(raw, 'cat /etc/indicovm-test/marker').out).toBe('built-by-provision\n');
     expect(debugfs(raw, 'stat /usr/bin/hello').err).not.toMatch(/not found/);
+    // The files input: uploaded before provisioning, owned by root, with the local file's mode.
+    expect(debugfs(raw, `cat ${UPLOADED_REMOTE}`).out).toBe(UPLOADED);
+    const uploaded = debugfs(raw, `stat ${UPLOADED_REMOTE}`).out;
+    expect(uploaded).toMatch(/User:\s+0\s+Group:\s+0\b/);
+    expect(uploaded).toMatch(/Mode:\s+0644\b/);
+    // Every user's shell history is gone (the provision script wrote some); their other files stay.
+    expect(entries(raw, '/home/histuser')).toEqual(expect.arrayContaining(['notes.txt']));
+    const histories = [
+      ...entries(raw, '/home/histuser').filter((name) => /history/.test(name)),
+      ...entries(raw, '/home/histuser/.local/share/fish').filter((name) => /history/.test(name)),
+      ...entries(raw, '/root').filter((name) => /history/.test(name)),
+      ...entries(raw, '/var/lib/histsvc').filter((name) => /history/.test(name)),
+    ];
+    expect(histories).toEqual([]);
     const machineId = debugfs(raw, 'stat /etc/machine-id');
     expect(machineId.err).not.toMatch(/not found/);
     expect(machineId.out).toMatch(/Size: 0\b/);
@@ -231,6 +296,9 @@ describe('action-build-image (bundled, qemu TCG)', () => {
     tallyFault('build-image', 'the VM never reaches SSH', orphans);
     expect(orphans).toEqual([]);
     expect(readdirSync(join(workspace, 'out'))).toEqual(['indico.serial.log']);
+    // The serial-log output is set before the build starts, so a failed build hands it on too.
+    expect(run.outputs['serial-log']).toBe(join(workspace, 'out', 'indico.serial.log'));
+    expect(run.outputs['image-path']).toBeUndefined();
     const post = runPost(run, tmp);
     expect(post.status).toBe(0);
     expect(post.stdout).toMatch(/Nothing to clean up/);

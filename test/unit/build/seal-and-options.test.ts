@@ -1,7 +1,18 @@
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { checkBuildImageOptions, type BuildImageOptions } from '../../../shared/build/build-image.js';
-import { finalSealScript, SEAL_FAILED, SEAL_OK, sealScript } from '../../../shared/build/seal.js';
+import {
+  finalSealScript,
+  HISTORY_FILES,
+  HOME_FOLDERS_COMMAND,
+  historyRemoval,
+  SEAL_FAILED,
+  SEAL_OK,
+  sealScript,
+} from '../../../shared/build/seal.js';
 import { LineSink } from '../../../shared/build/vm.js';
 import { ConfigurationError } from '../../../shared/errors.js';
 import { buildImageCommand } from '../../../shared/options/commands.js';
@@ -35,6 +46,36 @@ describe('seal scripts', () => {
     ]) {
       expect(script).toContain(expected);
     }
+  });
+
+  test("every user's shell history goes, in both parts, and nothing else in the homes", () => {
+    const root = mkdtempSync(join(tmpdir(), 'indicovm-seal-history-'));
+    try {
+      const homes = ['root', 'home/alice', 'var/lib/postgresql', 'home/with space'].map((h) => join(root, h));
+      for (const home of homes) {
+        for (const name of HISTORY_FILES) {
+          mkdirSync(join(home, name, '..'), { recursive: true });
+          writeFileSync(join(home, name), 'secret command\n');
+        }
+        writeFileSync(join(home, 'keep.txt'), 'not history\n');
+      }
+      // The real scripts list homes from passwd, /root and /home/*; here a list of the test's folders.
+      const list = `printf '%s\\n' ${homes.map((h) => `'${h}'`).join(' ')} '${join(root, 'missing')}'`;
+      const run = spawnSync('sh', ['-eu'], { input: historyRemoval(list), encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      const left = homes.flatMap((home) =>
+        HISTORY_FILES.map((name) => join(home, name)).filter((path) => existsSync(path)),
+      );
+      expect(left).toEqual([]);
+      expect(homes.every((home) => existsSync(join(home, 'keep.txt')))).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+    expect(sealScript()).toContain(historyRemoval());
+    expect(finalSealScript('indicovm')).toContain(historyRemoval());
+    expect(HOME_FOLDERS_COMMAND).toContain('getent passwd');
+    expect(HOME_FOLDERS_COMMAND).toContain('/home/*');
   });
 
   test('the last part deletes the build user (quoted), empties logs and tmp, trims, reports, powers off', () => {

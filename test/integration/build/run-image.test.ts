@@ -1,0 +1,191 @@
+/**
+ * `indicovm run-image` as a user runs it (the CLI from source, under tsx), on the Debian 12 fixture under
+ * TCG with non-default ports: it waits for SSH, prints the ssh command, that command logs in with real
+ * ssh against the known_hosts it wrote, Ctrl-C (SIGINT) stops it, and nothing is left behind.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { READY_LINE } from '../../../shared/build/run-image.js';
+import { freeLoopbackPort } from '../../../shared/qemu/ports.js';
+import { ensureBaseImage } from '../../support/base-image.js';
+import { processesMatching, waitUntil } from '../../support/processes.js';
+import { REPO } from '../../support/run-action.js';
+
+const CLI = join(REPO, 'cli/src/indicovm.ts');
+/** tsx runs the TypeScript sources; named by path, as the child runs in a folder without node_modules. */
+const TSX = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
+
+interface CliRun {
+  readonly child: ChildProcess;
+  /** stderr so far: the CLI's reporter writes there. */
+  stderr(): string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startCli(args: readonly string[], tmp: string): CliRun {
+  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+    // The overlay, seed, key and known_hosts go to the OS temp dir: here, a folder the test owns.
+    cwd: tmp,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/root',
+      TMPDIR: tmp,
+      // tsx would keep its compile cache in TMPDIR, which must end empty.
+      TSX_DISABLE_CACHE: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  child.stdout!.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, stderr: () => stderr, exited };
+}
+
+/** Distinct free ports, none of them a default (2222, 8000, 8443). */
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) {
+    const port = await freeLoopbackPort();
+    if (![2222, 8000, 8443].includes(port)) {
+      ports.add(port);
+    }
+  }
+  return [...ports];
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'indicovm-run-image-test-'));
+let base: string;
+const started: CliRun[] = [];
+
+beforeAll(async () => {
+  base = await ensureBaseImage();
+});
+
+afterAll(async () => {
+  for (const run of started) {
+    if (run.child.exitCode === null && run.child.signalCode === null) {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  }
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('indicovm run-image (CLI, qemu TCG)', () => {
+  test('waits for SSH, prints a working ssh command, stops on SIGINT and leaves nothing behind', async () => {
+    const tmp = mkdtempSync(join(scratch, 'ok-'));
+    const [sshPort, httpPort, httpsPort] = await freePorts(3);
+    const run = startCli(
+      [
+        'run-image',
+        base,
+        '--accelerator',
+        'tcg',
+        '--memory',
+        '1024',
+        '--ssh-timeout',
+        '6m',
+        '--forward-ssh-port',
+        String(sshPort),
+        '--forward-http-port',
+        String(httpPort),
+        '--forward-https-port',
+        String(httpsPort),
+      ],
+      tmp,
+    );
+    started.push(run);
+    await waitUntil(
+      'run-image to say the VM is ready',
+      () => run.stderr().includes(READY_LINE) || run.child.exitCode !== null,
+      8 * 60_000,
+    );
+    if (!run.stderr().includes(READY_LINE)) {
+      throw new Error(`run-image ended before the VM was ready:\n${run.stderr().slice(-6000)}`);
+    }
+    // The image itself was never written: qemu runs on an overlay in the temp folder.
+    const qemu = processesMatching('qemu-system', tmp);
+    expect(qemu).toHaveLength(1);
+    expect(qemu[0]!.cmdline).toContain(`hostfwd=tcp:127.0.0.1:${sshPort}-:22`);
+    expect(qemu[0]!.cmdline).toContain(`hostfwd=tcp:127.0.0.1:${httpPort}-:80`);
+    expect(qemu[0]!.cmdline).toContain(`hostfwd=tcp:127.0.0.1:${httpsPort}-:443`);
+    expect(run.stderr()).toContain(
+      `Forwarded ports: 127.0.0.1:${sshPort} → 22, 127.0.0.1:${httpPort} → 80, 127.0.0.1:${httpsPort} → 443`,
+    );
+
+    // The printed command, run as printed by a shell, with real ssh and the known_hosts run-image wrote.
+    const sshCommand = new RegExp(`${READY_LINE.replace('.', '\\.')} SSH: (.+)$`, 'm').exec(
+      run.stderr(),
+    )?.[1];
+    expect(sshCommand).toMatch(
+      new RegExp(`^ssh .* -p ${sshPort} .*StrictHostKeyChecking=yes.* indicovm@127\\.0\\.0\\.1$`),
+    );
+    const knownHosts = /UserKnownHostsFile=(\S+)/.exec(sshCommand!)?.[1];
+    expect(knownHosts?.startsWith(tmp)).toBe(true);
+    expect(readFileSync(knownHosts!, 'utf8')).toMatch(
+      new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshPort} ssh-ed25519 `),
+    );
+    const login = spawnSync('sh', ['-c', `${sshCommand} 'hostname; id -un'`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    });
+    expect(login.stderr).not.toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+    expect(login.status).toBe(0);
+    expect(login.stdout).toBe('indicovm-run\nindicovm\n');
+
+    // Ctrl-C: the CLI stops qemu and removes the overlay, seed, key and known_hosts.
+    run.child.kill('SIGINT');
+    const exit = await run.exited;
+    expect(run.stderr()).toContain('Stopping the VM.');
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(processesMatching('qemu', tmp)).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(existsSync(knownHosts!)).toBe(false);
+  });
+
+  test('a VM that never answers SSH: a clear error with the serial tail, qemu stopped, temp files removed', async () => {
+    const tmp = mkdtempSync(join(scratch, 'timeout-'));
+    // A blank disk: SeaBIOS finds nothing to boot, so SSH never answers.
+    const blank = join(scratch, 'blank.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', blank, '64M']);
+    const [sshPort, httpPort, httpsPort] = await freePorts(3);
+    const run = startCli(
+      [
+        'run-image',
+        blank,
+        '--accelerator',
+        'tcg',
+        '--memory',
+        '256',
+        '--ssh-timeout',
+        '5s',
+        '--forward-ssh-port',
+        String(sshPort),
+        '--forward-http-port',
+        String(httpPort),
+        '--forward-https-port',
+        String(httpsPort),
+      ],
+      tmp,
+    );
+    started.push(run);
+    const exit = await run.exited;
+    expect(exit.code).toBe(1);
+    expect(run.stderr()).not.toContain(READY_LINE);
+    expect(run.stderr()).toMatch(/error: .*the VM did not answer SSH within 5 s/);
+    expect(run.stderr()).toMatch(/Last lines of the serial console/);
+    expect(run.stderr()).toMatch(
+      /Nothing was written to the serial console: .*is image a bootable cloud image/,
+    );
+    expect(processesMatching('qemu', tmp)).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+});
