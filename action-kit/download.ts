@@ -9,10 +9,26 @@ import {
   type Downloader,
   type DownloadRequest,
 } from '../shared/build/download.js';
+import { CommandError } from '../shared/errors.js';
 import type { Reporter } from '../shared/report/reporter.js';
 
 const TOOL = 'indicovm-base-image';
 const FILE = 'base.img';
+
+/**
+ * tool-cache's download, which retries 5xx itself; its HTTP error becomes a CommandError carrying the
+ * status, so withDownloadRetries does not ask again after a 404 (a wrong URL) either.
+ */
+async function downloadTool(url: string): Promise<string> {
+  try {
+    return await tc.downloadTool(url);
+  } catch (error) {
+    if (error instanceof tc.HTTPError && error.httpStatusCode !== undefined) {
+      throw new CommandError(`GET ${url}`, error.httpStatusCode, '', `HTTP ${error.httpStatusCode}`);
+    }
+    throw error;
+  }
+}
 
 /**
  * Base-image downloads through the runner's tool cache, so a self-hosted runner downloads each URL once.
@@ -37,7 +53,7 @@ export class ToolCacheDownloader implements Downloader {
       return join(cached, FILE);
     }
     const downloaded = await withDownloadRetries(request.url, reporter, async () => {
-      const path = await tc.downloadTool(request.url);
+      const path = await downloadTool(request.url);
       if (request.sha256) {
         try {
           await checkSha256(path, request.url, request.sha256);

@@ -1,14 +1,21 @@
-/** The plain downloader against a real HTTP server on loopback: retries, hash check, cache. */
+/**
+ * The base-image downloaders against real servers on loopback: the CLI's plain one over HTTP, and the
+ * action's tool-cache one over HTTPS with a self-signed certificate: retries, hash check, cache.
+ */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CachingDownloader } from '../../../shared/build/download.js';
 import { ConfigurationError } from '../../../shared/errors.js';
 import type { Reporter } from '../../../shared/report/reporter.js';
+import { REPO } from '../../support/run-action.js';
 
 const BODY = Buffer.from('not really a disk image\n'.repeat(1000));
 const BODY_SHA256 = createHash('sha256').update(BODY).digest('hex');
@@ -89,4 +96,162 @@ describe('CachingDownloader', () => {
     ).rejects.toThrow('HTTP 404');
     expect(hits['/missing.img']).toBe(1);
   });
+});
+
+/** Every file under a folder, relative to it. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) {
+    return [];
+  }
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)));
+}
+
+describe('ToolCacheDownloader (the action, an https base-image)', () => {
+  const DRIVER = join(REPO, 'test/integration/build/tool-cache-download.driver.ts');
+  const TSX = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
+  const root = join(cacheRoot, 'tool-cache');
+  const toolCache = join(root, 'tool-cache');
+  const runnerTemp = join(root, 'runner-temp');
+  const certFile = join(root, 'cert.pem');
+  const tlsHits: Record<string, number> = {};
+  let tlsServer: ReturnType<typeof createHttpsServer>;
+  let tlsBase: string;
+
+  beforeAll(async () => {
+    mkdirSync(toolCache, { recursive: true });
+    mkdirSync(runnerTemp, { recursive: true });
+    const keyFile = join(root, 'key.pem');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    tlsServer = createHttpsServer(
+      { key: readFileSync(keyFile), cert: readFileSync(certFile) },
+      (request, response) => {
+        const path = request.url ?? '/';
+        tlsHits[path] = (tlsHits[path] ?? 0) + 1;
+        if (path === '/flaky.img' && tlsHits[path] === 1) {
+          response.writeHead(503).end('busy');
+        } else if (path === '/missing.img') {
+          response.writeHead(404).end('no');
+        } else {
+          response.writeHead(200, { 'content-length': BODY.length }).end(BODY);
+        }
+      },
+    );
+    await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+    tlsBase = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => tlsServer.close(resolve));
+  });
+
+  /** One download in a child process (the server answers meanwhile, so not spawnSync). */
+  async function download(
+    url: string,
+    sha256?: string,
+    trustServer = true,
+  ): Promise<{
+    status: number | null;
+    result: { path?: string; error?: string; message?: string };
+    log: string;
+  }> {
+    const child = spawn(process.execPath, ['--import', TSX, DRIVER, url, ...(sha256 ? [sha256] : [])], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/root',
+        RUNNER_TOOL_CACHE: toolCache,
+        RUNNER_TEMP: runnerTemp,
+        TSX_DISABLE_CACHE: '1',
+        ...(trustServer ? { NODE_EXTRA_CA_CERTS: certFile } : {}),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const line = /^RESULT (.*)$/m.exec(stdout)?.[1];
+    if (line === undefined) {
+      throw new Error(`the driver printed no result (status ${status}):\n${stdout}\n${stderr}`);
+    }
+    return { status, result: JSON.parse(line) as { path?: string; message?: string }, log: stderr };
+  }
+
+  test('downloads into the tool cache, checks the hash; the next run is a cache hit', async () => {
+    const first = await download(`${tlsBase}/good.img`, BODY_SHA256);
+    expect(first.status).toBe(0);
+    expect(first.result.path?.startsWith(join(toolCache, 'indicovm-base-image'))).toBe(true);
+    expect(readFileSync(first.result.path!)).toEqual(BODY);
+    expect(tlsHits['/good.img']).toBe(1);
+    // tool-cache's temporary download is gone once the file is in the cache.
+    expect(filesUnder(runnerTemp)).toEqual([]);
+
+    const second = await download(`${tlsBase}/good.img`, BODY_SHA256);
+    expect(second.status).toBe(0);
+    expect(second.result.path).toBe(first.result.path);
+    expect(second.log).toContain("Using the tool cache's copy");
+    expect(tlsHits['/good.img']).toBe(1);
+  });
+
+  test('a wrong sha256 fails, says both digests, and leaves nothing in the cache or the temp folder', async () => {
+    const before = filesUnder(toolCache);
+    const wrong = 'f'.repeat(64);
+    const run = await download(`${tlsBase}/tampered.img`, wrong);
+    expect(run.status).toBe(1);
+    expect(run.result.error).toBe('ConfigurationError');
+    expect(run.result.message).toContain(
+      `has SHA-256 ${BODY_SHA256}, but 'base-image-sha256' expects ${wrong}`,
+    );
+    expect(filesUnder(toolCache)).toEqual(before);
+    expect(filesUnder(runnerTemp)).toEqual([]);
+    // Nothing was cached: asking again downloads again (and fails again).
+    expect((await download(`${tlsBase}/tampered.img`, wrong)).status).toBe(1);
+    expect(tlsHits['/tampered.img']).toBe(2);
+  });
+
+  test('a 503 is retried, then the download succeeds', async () => {
+    const run = await download(`${tlsBase}/flaky.img`);
+    expect(run.status).toBe(0);
+    expect(readFileSync(run.result.path!)).toEqual(BODY);
+    expect(tlsHits['/flaky.img']).toBe(2);
+  });
+
+  test('a 404 is not asked again', async () => {
+    const run = await download(`${tlsBase}/missing.img`);
+    expect(run.status).toBe(1);
+    expect(run.result.message).toContain('HTTP 404');
+    expect(tlsHits['/missing.img']).toBe(1);
+  });
+
+  test('the certificate is checked: a server node does not trust is refused', async () => {
+    const run = await download(`${tlsBase}/untrusted.img`, undefined, false);
+    expect(run.status).toBe(1);
+    expect(run.result.message).toMatch(/self[- ]signed certificate/i);
+    expect(filesUnder(runnerTemp)).toEqual([]);
+  }, 120_000);
 });
