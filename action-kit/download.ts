@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tc from '@actions/tool-cache';
 import {
   CachingDownloader,
-  checkSha256,
+  keepIfExpected,
   withDownloadRetries,
   type Downloader,
   type DownloadRequest,
@@ -42,7 +42,9 @@ export class ToolCacheDownloader implements Downloader {
       return new CachingDownloader(dir).download(request, reporter);
     }
     const key = createHash('sha256')
-      .update(`${request.url}\n${request.sha256 ?? ''}`)
+      .update(
+        `${request.url}\n${request.expected ? `${request.expected.algorithm}:${request.expected.hex}` : ''}`,
+      )
       .digest('hex')
       .slice(0, 16);
     // tool-cache wants a semver; a prerelease tag carries the key.
@@ -54,14 +56,7 @@ export class ToolCacheDownloader implements Downloader {
     }
     const downloaded = await withDownloadRetries(request.url, reporter, async () => {
       const path = await downloadTool(request.url);
-      if (request.sha256) {
-        try {
-          await checkSha256(path, request.url, request.sha256);
-        } catch (error) {
-          rmSync(path, { force: true });
-          throw error;
-        }
-      }
+      await keepIfExpected(path, request.url, request.expected);
       return path;
     });
     const dir = await tc.cacheFile(downloaded, FILE, TOOL, version);

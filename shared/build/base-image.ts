@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { imageInfo } from '../qemu/img.js';
 import type { Reporter } from '../report/reporter.js';
-import { checkSha256, sha256File, type Downloader } from './download.js';
+import { checkDigest, sha256File, type Downloader, type ExpectedDigest } from './download.js';
 
 /** Fetches a Glance image by name or ID into dir and returns its path (needs OpenStack credentials). */
 export type GlanceImageFetcher = (nameOrId: string, dir: string, reporter: Reporter) => Promise<string>;
@@ -30,12 +30,11 @@ const BASE_FORMATS = new Set(['qcow2', 'raw', 'vmdk', 'vdi', 'vpc', 'vhdx']);
 
 export async function resolveBaseImage(
   source: string,
-  expectedSha256: string | undefined,
+  expected: ExpectedDigest | undefined,
   deps: BaseImageDeps,
   reporter: Reporter,
 ): Promise<BaseImage> {
   let path: string;
-  let sha256: string | undefined;
   if (/^https?:\/\//i.test(source)) {
     if (!/^https:\/\//i.test(source)) {
       throw new ConfigurationError(`Option 'base-image' ${source}: only https URLs are downloaded.`);
@@ -43,11 +42,9 @@ export async function resolveBaseImage(
     if (!deps.downloader) {
       throw new ConfigurationError(`Option 'base-image' is a URL, but this runner offers no downloader.`);
     }
-    path = await deps.downloader.download(
-      { url: source, ...(expectedSha256 ? { sha256: expectedSha256.toLowerCase() } : {}) },
-      reporter,
-    );
-    sha256 = expectedSha256 ? await checkSha256(path, source, expectedSha256) : undefined;
+    path = await deps.downloader.download({ url: source, ...(expected ? { expected } : {}) }, reporter);
+    // Also for a copy from a cache, which the downloader may have kept under an older check.
+    if (expected) await checkDigest(path, source, expected);
   } else if (source.startsWith('glance:')) {
     if (!deps.fetchGlanceImage) {
       throw new ConfigurationError(
@@ -77,7 +74,8 @@ export async function resolveBaseImage(
   return {
     source,
     path,
-    sha256: sha256 ?? (await sha256File(path)),
+    // A checked SHA-256 is the file's: no second pass over a large image.
+    sha256: expected?.algorithm === 'sha256' ? expected.hex.toLowerCase() : await sha256File(path),
     format: info.format,
     virtualSize: info.virtualSize,
   };

@@ -21,7 +21,7 @@ import { renderRecipe } from '../recipe/render.js';
 import { formatDuration, type Reporter } from '../report/reporter.js';
 import type { SshSession } from '../ssh/index.js';
 import { resolveBaseImage, type BaseImage, type GlanceImageFetcher } from './base-image.js';
-import type { Downloader } from './download.js';
+import type { Downloader, ExpectedDigest } from './download.js';
 import { glanceFetcherFromOptions, type GlanceFetcherContext } from './glance-base.js';
 import type { CloudsYamlContext } from '../openstack/clouds-yaml.js';
 import { convertImages, OUTPUT_FILE_RESOURCE } from './convert.js';
@@ -107,8 +107,18 @@ export function checkBuildImageOptions(options: BuildImageOptions): void {
       "Invalid option 'base-image': glance: needs an image name or ID after the colon.",
     );
   }
-  if (options.baseImageSha256 && !/^https?:\/\//.test(base)) {
-    throw new ConfigurationError("Option 'base-image-sha256' only applies when 'base-image' is a URL.");
+  for (const [option, given] of [
+    ['base-image-sha256', options.baseImageSha256],
+    ['base-image-sha512', options.baseImageSha512],
+  ] as const) {
+    if (given && !/^https?:\/\//.test(base)) {
+      throw new ConfigurationError(`Option '${option}' only applies when 'base-image' is a URL.`);
+    }
+  }
+  if (options.baseImageSha256 && options.baseImageSha512) {
+    throw new ConfigurationError(
+      "Options 'base-image-sha256' and 'base-image-sha512' are both set: give the one the image's publisher lists.",
+    );
   }
   if (options.recipe === 'none' && options.provisionScript.length === 0) {
     throw new ConfigurationError(
@@ -193,6 +203,13 @@ function readInputs(
   return { files, steps, ...(networkConfig !== undefined ? { networkConfig } : {}) };
 }
 
+/** The digest the base image download must have, from whichever of the two options is set. */
+function expectedBaseDigest(options: BuildImageOptions): ExpectedDigest | undefined {
+  if (options.baseImageSha512) return { algorithm: 'sha512', hex: options.baseImageSha512.toLowerCase() };
+  if (options.baseImageSha256) return { algorithm: 'sha256', hex: options.baseImageSha256.toLowerCase() };
+  return undefined;
+}
+
 class PhaseClock {
   readonly timings: Record<string, number> = {};
   constructor(private readonly reporter: Reporter) {}
@@ -241,7 +258,7 @@ export async function buildImage(
     const base = await clock.run('Base image', async () => {
       const resolved = await resolveBaseImage(
         options.baseImage!,
-        options.baseImageSha256,
+        expectedBaseDigest(options),
         {
           ...(deps.downloader ? { downloader: deps.downloader } : {}),
           fetchGlanceImage:

@@ -1,6 +1,6 @@
 /**
- * Fetching a base image over https: retried, checked against an expected SHA-256, cached. The action
- * plugs in a tool-cache based Downloader, the CLI this plain one with a cache folder.
+ * Fetching a base image over https: retried, checked against an expected SHA-256 or SHA-512, cached.
+ * The action plugs in a tool-cache based Downloader, the CLI this plain one with a cache folder.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -12,10 +12,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandError, ConfigurationError } from '../errors.js';
 import type { Reporter } from '../report/reporter.js';
 
+/** SHA-256, or SHA-512 for distributions that publish only that (Debian's SHA512SUMS). */
+export type DigestAlgorithm = 'sha256' | 'sha512';
+
+export interface ExpectedDigest {
+  readonly algorithm: DigestAlgorithm;
+  /** Lower-case hex. */
+  readonly hex: string;
+}
+
 export interface DownloadRequest {
   readonly url: string;
-  /** Lower-case hex; when given, a download that does not match fails (and is not cached). */
-  readonly sha256?: string;
+  /** When given, a download that does not match fails (and is not cached). */
+  readonly expected?: ExpectedDigest;
 }
 
 export interface Downloader {
@@ -23,21 +32,44 @@ export interface Downloader {
   download(request: DownloadRequest, reporter: Reporter): Promise<string>;
 }
 
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
+export async function fileDigest(path: string, algorithm: DigestAlgorithm): Promise<string> {
+  const hash = createHash(algorithm);
   await pipeline(createReadStream(path), hash);
   return hash.digest('hex');
 }
 
+export const sha256File = (path: string): Promise<string> => fileDigest(path, 'sha256');
+
+/** The option that carries an expected digest, and how the digest is written for people. */
+const DIGEST_NAMES: Record<DigestAlgorithm, { option: string; label: string }> = {
+  sha256: { option: 'base-image-sha256', label: 'SHA-256' },
+  sha512: { option: 'base-image-sha512', label: 'SHA-512' },
+};
+
 /** Throws a ConfigurationError naming both digests when a file does not have the expected one. */
-export async function checkSha256(path: string, url: string, expected: string): Promise<string> {
-  const actual = await sha256File(path);
-  if (actual !== expected.toLowerCase()) {
+export async function checkDigest(path: string, url: string, expected: ExpectedDigest): Promise<void> {
+  const actual = await fileDigest(path, expected.algorithm);
+  if (actual !== expected.hex.toLowerCase()) {
+    const { option, label } = DIGEST_NAMES[expected.algorithm];
     throw new ConfigurationError(
-      `The download of ${url} has SHA-256 ${actual}, but 'base-image-sha256' expects ${expected.toLowerCase()}.`,
+      `The download of ${url} has ${label} ${actual}, but '${option}' expects ${expected.hex.toLowerCase()}.`,
     );
   }
-  return actual;
+}
+
+/** Checks a fresh download, and removes it when it is not what was expected. */
+export async function keepIfExpected(
+  path: string,
+  url: string,
+  expected: ExpectedDigest | undefined,
+): Promise<void> {
+  if (!expected) return;
+  try {
+    await checkDigest(path, url, expected);
+  } catch (error) {
+    rmSync(path, { force: true });
+    throw error;
+  }
 }
 
 /** GETs a URL into a file, writing to a temporary name first so an interrupted download leaves nothing. */
@@ -98,24 +130,18 @@ export class CachingDownloader implements Downloader {
     mkdirSync(this.cacheDir, { recursive: true });
     const key = createHash('sha256').update(request.url).digest('hex').slice(0, 24);
     const target = join(this.cacheDir, `base-${key}.img`);
+    const { expected } = request;
     if (existsSync(target)) {
-      if (!request.sha256 || (await sha256File(target)) === request.sha256.toLowerCase()) {
+      if (!expected || (await fileDigest(target, expected.algorithm)) === expected.hex.toLowerCase()) {
         reporter.info(`Using the cached download of ${request.url}: ${target}`);
         return target;
       }
-      reporter.info(`The cached copy of ${request.url} has another SHA-256; downloading again.`);
+      reporter.info(`The cached copy of ${request.url} has another digest; downloading again.`);
       rmSync(target, { force: true });
     }
     await withDownloadRetries(request.url, reporter, async () => {
       await fetchToFile(request.url, target);
-      if (request.sha256) {
-        try {
-          await checkSha256(target, request.url, request.sha256);
-        } catch (error) {
-          rmSync(target, { force: true });
-          throw error;
-        }
-      }
+      await keepIfExpected(target, request.url, expected);
     });
     return target;
   }

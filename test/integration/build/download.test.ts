@@ -60,9 +60,15 @@ afterAll(async () => {
 describe('CachingDownloader', () => {
   test('downloads once, checks the hash, then serves the cache', async () => {
     const downloader = new CachingDownloader(join(cacheRoot, 'a'));
-    const first = await downloader.download({ url: `${base}/good.img`, sha256: BODY_SHA256 }, reporter);
+    const first = await downloader.download(
+      { url: `${base}/good.img`, expected: { algorithm: 'sha256', hex: BODY_SHA256 } },
+      reporter,
+    );
     expect(readFileSync(first)).toEqual(BODY);
-    const second = await downloader.download({ url: `${base}/good.img`, sha256: BODY_SHA256 }, reporter);
+    const second = await downloader.download(
+      { url: `${base}/good.img`, expected: { algorithm: 'sha256', hex: BODY_SHA256 } },
+      reporter,
+    );
     expect(second).toBe(first);
     expect(hits['/good.img']).toBe(1);
   });
@@ -80,14 +86,34 @@ describe('CachingDownloader', () => {
   test('a wrong hash is a configuration error and nothing stays in the cache', async () => {
     const dir = join(cacheRoot, 'c');
     const attempt = new CachingDownloader(dir).download(
-      { url: `${base}/other.img`, sha256: 'f'.repeat(64) },
+      { url: `${base}/other.img`, expected: { algorithm: 'sha256', hex: 'f'.repeat(64) } },
       reporter,
     );
     await expect(attempt).rejects.toThrow(ConfigurationError);
     await expect(
-      new CachingDownloader(dir).download({ url: `${base}/other.img`, sha256: 'f'.repeat(64) }, reporter),
+      new CachingDownloader(dir).download(
+        { url: `${base}/other.img`, expected: { algorithm: 'sha256', hex: 'f'.repeat(64) } },
+        reporter,
+      ),
     ).rejects.toThrow(`has SHA-256 ${BODY_SHA256}`);
     expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+  });
+
+  test('a SHA-512 (what Debian publishes) is checked the same way, and named in its error', async () => {
+    const sha512 = createHash('sha512').update(BODY).digest('hex');
+    const downloader = new CachingDownloader(join(cacheRoot, 'd'));
+    const path = await downloader.download(
+      { url: `${base}/good.img`, expected: { algorithm: 'sha512', hex: sha512.toUpperCase() } },
+      reporter,
+    );
+    expect(readFileSync(path)).toEqual(BODY);
+    await expect(
+      new CachingDownloader(join(cacheRoot, 'e')).download(
+        { url: `${base}/good.img`, expected: { algorithm: 'sha512', hex: 'f'.repeat(128) } },
+        reporter,
+      ),
+    ).rejects.toThrow(`has SHA-512 ${sha512}, but 'base-image-sha512' expects ${'f'.repeat(128)}`);
+    expect(readdirSync(join(cacheRoot, 'e'))).toEqual([]);
   });
 
   test('a 404 is not retried', async () => {

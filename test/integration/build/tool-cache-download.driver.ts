@@ -27,7 +27,7 @@ const reporter: Reporter = {
 const [url, sha256] = process.argv.slice(2);
 try {
   const path = await new ToolCacheDownloader().download(
-    { url: url!, ...(sha256 ? { sha256 } : {}) },
+    { url: url!, ...(sha256 ? { expected: { algorithm: 'sha256' as const, hex: sha256 } } : {}) },
     reporter,
   );
   process.stdout.write(`\nRESULT ${JSON.stringify({ path })}\n`);

@@ -100,7 +100,17 @@ describe('checkBuildImageOptions', () => {
   test.each([
     [{}, "Missing option 'base-image'"],
     [{ 'base-image': 'glance:' }, 'needs an image name or ID'],
-    [{ ...base, 'base-image-sha256': 'a'.repeat(64) }, 'only applies when'],
+    [{ ...base, 'base-image-sha256': 'a'.repeat(64) }, "'base-image-sha256' only applies when"],
+    [{ ...base, 'base-image-sha512': 'a'.repeat(128) }, "'base-image-sha512' only applies when"],
+    [
+      {
+        'base-image': 'https://example.org/a.qcow2',
+        'base-image-sha256': 'a'.repeat(64),
+        'base-image-sha512': 'b'.repeat(128),
+      },
+      'are both set',
+    ],
+    [{ ...base, 'base-image-sha512': 'a'.repeat(64) }, '128 hexadecimal digits'],
     [{ ...base, recipe: 'none' }, "give at least one 'provision-script'"],
     [{ ...base, formats: 'qcow2,raw,qcow2' }, 'lists a format twice'],
   ])('refuses %j', (explicit, message) => {
