@@ -27,7 +27,7 @@ export async function downloadRunArtifact(name: string, destination: string): Pr
 }
 
 export interface RunArtifactUpload {
-  /** What the files are, for the notice when they cannot be uploaded: "The backup tarball". */
+  /** What the files are, for the notice when they cannot be uploaded: "the backup tarball". */
   readonly what: string;
   /** 0 for files that are compressed already: zipping them again costs time and gains nothing. */
   readonly compressionLevel?: number;
@@ -46,8 +46,8 @@ export async function uploadRunArtifact(
 ): Promise<number | undefined> {
   if (!process.env.ACTIONS_RUNTIME_TOKEN) {
     core.notice(
-      `${options.what} was not uploaded as artifact ${name}: this runner gives no ACTIONS_RUNTIME_TOKEN ` +
-        `(not a GitHub Actions job, or a local runner). It is in ${rootDir}.`,
+      `Artifact ${name} (${options.what}) was not uploaded: this runner gives no ACTIONS_RUNTIME_TOKEN ` +
+        `(not a GitHub Actions job, or a local runner). The files are in ${rootDir}.`,
     );
     return undefined;
   }

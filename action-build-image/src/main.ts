@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
-import { DefaultArtifactClient } from '@actions/artifact';
+import { uploadRunArtifact } from '../../action-kit/artifact.js';
 import { openLedger } from '../../action-kit/cleanup.js';
 import { ToolCacheDownloader } from '../../action-kit/download.js';
 import { readActionOptions } from '../../action-kit/inputs.js';
@@ -43,21 +43,15 @@ await runAction('action-build-image', async (reporter) => {
   if (!values.uploadArtifact) {
     return;
   }
-  if (!process.env.ACTIONS_RUNTIME_TOKEN) {
-    core.notice(
-      `The images were not uploaded as artifact ${artifactName}: this runner gives no ACTIONS_RUNTIME_TOKEN ` +
-        '(not a GitHub Actions job, or a local runner). They are in ' +
-        `${result.outputDir}.`,
-    );
-    return;
-  }
   const files = readdirSync(result.outputDir).map((name) => join(result.outputDir, name));
   // The images are compressed already (or sparse raw): zipping them again costs time and gains nothing.
-  const upload = await new DefaultArtifactClient().uploadArtifact(artifactName, files, result.outputDir, {
+  const id = await uploadRunArtifact(artifactName, files, result.outputDir, {
+    what: 'the images',
     compressionLevel: 0,
   });
-  setOutputs({ 'artifact-name': artifactName, 'artifact-id': upload.id });
-  reporter.info(
-    `Uploaded ${files.length} file(s) as artifact ${artifactName} (id ${upload.id ?? 'unknown'}).`,
-  );
+  if (id === undefined) {
+    return;
+  }
+  setOutputs({ 'artifact-name': artifactName, 'artifact-id': id });
+  reporter.info(`Uploaded ${files.length} file(s) as artifact ${artifactName} (id ${id}).`);
 });

@@ -9,7 +9,7 @@ await runAction('action-manage', async (reporter) => {
   const result = await manage(values, reporter, {
     // The tarball is gzip already: zipping it again gains nothing.
     uploadArtifact: (name, files, rootDir) =>
-      uploadRunArtifact(name, files, rootDir, { what: 'The backup tarball', compressionLevel: 0 }),
+      uploadRunArtifact(name, files, rootDir, { what: 'the backup tarball', compressionLevel: 0 }),
   });
   setOutputs({
     changed: result.changed,

@@ -138,7 +138,7 @@ describe('action-build-image (bundled, qemu TCG)', () => {
     expect(run.outputs['serial-log']).toBe(join(out, 'itest.serial.log'));
     expect(readFileSync(run.outputs['serial-log']!, 'utf8')).toContain('indicovm-seal: ok');
     // No runtime token here: the upload is skipped with a notice, and no artifact outputs are set.
-    expect(run.stdout).toMatch(/::notice::The images were not uploaded as artifact itest-image/);
+    expect(run.stdout).toMatch(/::notice::Artifact itest-image \(the images\) was not uploaded/);
     expect(run.outputs['artifact-id']).toBeUndefined();
     // The provision script's output is streamed into the log, in its own group.
     expect(run.stdout).toContain('::group::Provision script 1: provision.sh');

@@ -106,13 +106,13 @@ describe('the backup tarball as an artifact', () => {
           options: options({ tasks: 'backup', 'upload-backup': 'true' }),
           reporter,
           uploadArtifact: (name, files, rootDir) =>
-            uploadRunArtifact(name, files, rootDir, { what: 'The backup tarball', compressionLevel: 0 }),
+            uploadRunArtifact(name, files, rootDir, { what: 'the backup tarball', compressionLevel: 0 }),
         },
         local,
       );
       expect(id).toBeUndefined();
       expect(written.join('')).toContain(
-        `::notice::The backup tarball was not uploaded as artifact indico-backup: this runner gives no ACTIONS_RUNTIME_TOKEN (not a GitHub Actions job, or a local runner). It is in ${dir}.`,
+        `::notice::Artifact indico-backup (the backup tarball) was not uploaded: this runner gives no ACTIONS_RUNTIME_TOKEN (not a GitHub Actions job, or a local runner). The files are in ${dir}.`,
       );
       expect(reporter.all()).not.toContain('Uploaded');
     });
