@@ -59,8 +59,8 @@ export async function runImage(
   }
   const forwards = [
     { hostPort: options.forwardSshPort, guestPort: 22 },
-    { hostPort: options.forwardHttpPort, guestPort: 80 },
-    { hostPort: options.forwardHttpsPort, guestPort: 443 },
+    { hostPort: options.forwardHttpPort, guestPort: options.httpPort },
+    { hostPort: options.forwardHttpsPort, guestPort: options.httpsPort },
   ];
   for (const forward of forwards) {
     if (!(await loopbackPortIsFree(forward.hostPort))) {
@@ -141,7 +141,8 @@ export async function runImage(
         [
           `${READY_LINE} SSH: ${ssh}`,
           `Forwarded ports: 127.0.0.1:${options.forwardSshPort} → 22, ` +
-            `127.0.0.1:${options.forwardHttpPort} → 80, 127.0.0.1:${options.forwardHttpsPort} → 443 ` +
+            `127.0.0.1:${options.forwardHttpPort} → ${options.httpPort}, ` +
+            `127.0.0.1:${options.forwardHttpsPort} → ${options.httpsPort} ` +
             `(http://127.0.0.1:${options.forwardHttpPort}/, https://127.0.0.1:${options.forwardHttpsPort}/)`,
           'Press Ctrl-C to stop the VM (its overlay is discarded).',
         ].join('\n'),

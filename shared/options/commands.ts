@@ -38,7 +38,13 @@ export const runImageCommand = command({
   name: 'run-image',
   summary: 'Boot an image locally with SSH, HTTP and HTTPS forwarded to 127.0.0.1 (2222, 8000, 8443)',
   origin: 'run_vm_debug, launch_vm',
-  options: { ...commonOptions, ...runImageOptions },
+  // The image's own ports (what it was built with), which the forwards lead to.
+  options: {
+    ...commonOptions,
+    ...runImageOptions,
+    httpPort: recipeOptions.httpPort,
+    httpsPort: recipeOptions.httpsPort,
+  },
   positional: { option: 'image', label: 'IMAGE' },
 });
 
@@ -48,7 +54,11 @@ export const renderScriptCommand = command({
   origin: 'dependencies_inst, indico_inst, indico_config, vm_config',
   options: {
     ...commonOptions,
-    outputDir: o.path({ description: 'Folder to write the script and files to', default: 'indicovm-recipe' }),
+    outputDir: o.path({
+      description: 'Folder to write the script and files to',
+      default: 'indicovm-recipe',
+      origin: 'config_dir',
+    }),
     ...recipeOptions,
   },
 });

@@ -17,7 +17,12 @@ export const qemuOptions = {
     patternText: 'a program name or path',
     origin: 'virtualization_cmd',
   }),
-  memory: o.size({ description: 'Guest memory', default: 2048, min: 256, max: 1024 * 1024 }),
+  memory: o.size({
+    description: 'Guest memory in MiB (or with an M/G/T suffix)',
+    default: 2048,
+    min: 256,
+    max: 1024 * 1024,
+  }),
   cpus: o.integer({ description: 'Guest virtual CPUs', default: 2, min: 1, max: 64 }),
   qemuArgs: o.list(o.string({ description: 'qemu argument' }), {
     description: 'Extra qemu arguments, one per line',
@@ -32,9 +37,8 @@ export const qemuOptions = {
     origin: 'vd_name',
   }),
   sshTimeout: o.duration({
-    description: 'How long to wait for SSH after boot',
+    description: 'How long to wait for SSH after boot (seconds, or with s/m/h)',
     default: 600,
-    origin: 'debug_vm',
   }),
 } satisfies o.OptionGroup;
 
@@ -49,9 +53,14 @@ export const buildOptions = {
     pattern: /^[0-9a-fA-F]{64}$/,
     patternText: '64 hexadecimal digits',
   }),
+  baseImageSha512: o.string({
+    description: 'Expected SHA-512 of the base image download (Debian publishes SHA512SUMS only)',
+    pattern: /^[0-9a-fA-F]{128}$/,
+    patternText: '128 hexadecimal digits',
+  }),
   ...qemuOptions,
   diskSize: o.size({
-    description: 'Disk size of the built image',
+    description: 'Disk size of the built image in MiB (or with an M/G/T suffix)',
     default: 10240,
     min: 1024,
     max: 2 * 1024 * 1024,
@@ -80,7 +89,9 @@ export const buildOptions = {
     }),
     { description: 'Files to upload before provisioning, local:remote per line', default: [], perLine: true },
   ),
-  networkConfig: o.path({ description: 'cloud-init network-config (v2 YAML) for the build VM' }),
+  networkConfig: o.path({
+    description: 'Path of a cloud-init network-config file (network-config v2 YAML) for the build VM',
+  }),
   formats: o.list(o.choice(IMAGE_FORMATS, { description: 'format' }), {
     description: 'Output formats, comma-separated: qcow2, raw, vdi, vmdk, vpc, vhdx',
     default: ['qcow2' as (typeof IMAGE_FORMATS)[number]],
@@ -122,15 +133,15 @@ export const runImageOptions = {
   forwardSshPort: o.port({
     description: 'Port on 127.0.0.1 forwarded to the VM port 22',
     default: 2222,
-    origin: 'host_machine.ssh_port',
+    origin: 'host_machine.ssh_port, debug_vm',
   }),
   forwardHttpPort: o.port({
-    description: 'Port on 127.0.0.1 forwarded to the VM port 80',
+    description: "Port on 127.0.0.1 forwarded to the VM's http-port",
     default: 8000,
     origin: 'host_machine.http_port',
   }),
   forwardHttpsPort: o.port({
-    description: 'Port on 127.0.0.1 forwarded to the VM port 443',
+    description: "Port on 127.0.0.1 forwarded to the VM's https-port",
     default: 8443,
     origin: 'host_machine.https_port',
   }),

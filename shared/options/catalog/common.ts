@@ -4,6 +4,6 @@ export const commonOptions = {
   configFile: o.path({
     description: 'Settings file (YAML, never executed); read when it exists',
     default: 'indicovm.yml',
-    origin: 'fabfile.conf, config_dir',
+    origin: 'fabfile.conf',
   }),
 } satisfies o.OptionGroup;

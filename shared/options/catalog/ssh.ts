@@ -3,7 +3,7 @@ import * as o from '../kinds.js';
 /** One SSH connection (appleboy/ssh-action's inputs, with host keys pinned by default). */
 export const sshOptions = {
   host: o.hostname({ description: 'Host to connect to', origin: 'machine.name' }),
-  port: o.port({ description: 'SSH port', default: 22, origin: 'machine.ssh_port' }),
+  port: o.port({ description: 'SSH port', default: 22, origin: 'machine.ssh_port, guest_machine.ssh_port' }),
   username: o.string({
     description: 'SSH user (sudo is used when not root)',
     default: 'root',

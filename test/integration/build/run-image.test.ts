@@ -98,6 +98,9 @@ describe('indicovm run-image (CLI, qemu TCG)', () => {
         String(httpPort),
         '--forward-https-port',
         String(httpsPort),
+        // An image built with https-port 8443: the forward leads there, not to 443.
+        '--https-port',
+        '8443',
       ],
       tmp,
     );
@@ -115,9 +118,9 @@ describe('indicovm run-image (CLI, qemu TCG)', () => {
     expect(qemu).toHaveLength(1);
     expect(qemu[0]!.cmdline).toContain(`hostfwd=tcp:127.0.0.1:${sshPort}-:22`);
     expect(qemu[0]!.cmdline).toContain(`hostfwd=tcp:127.0.0.1:${httpPort}-:80`);
-    expect(qemu[0]!.cmdline).toContain(`hostfwd=tcp:127.0.0.1:${httpsPort}-:443`);
+    expect(qemu[0]!.cmdline).toContain(`hostfwd=tcp:127.0.0.1:${httpsPort}-:8443`);
     expect(run.stderr()).toContain(
-      `Forwarded ports: 127.0.0.1:${sshPort} → 22, 127.0.0.1:${httpPort} → 80, 127.0.0.1:${httpsPort} → 443`,
+      `Forwarded ports: 127.0.0.1:${sshPort} → 22, 127.0.0.1:${httpPort} → 80, 127.0.0.1:${httpsPort} → 8443`,
     );
 
     // The printed command, run as printed by a shell, with real ssh and the known_hosts run-image wrote.
