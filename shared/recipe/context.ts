@@ -16,6 +16,8 @@ export const PLACEHOLDER = {
 export const PATHS = {
   stateDir: '/var/lib/indicovm',
   stamp: '/var/lib/indicovm/firstboot.done',
+  /** `NAME sha256` of each generated secret the last regeneration replaced (hashes of dead secrets, 0600). */
+  replacedSecrets: '/var/lib/indicovm/replaced-secrets.sha256',
   configDir: '/etc/indicovm',
   templateDir: '/etc/indicovm/templates',
   hostEnv: '/etc/indicovm/host.env',

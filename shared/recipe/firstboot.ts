@@ -22,6 +22,18 @@ export function firstbootScript(ctx: RecipeContext): string {
 
   const generateLines = generated.map(([name]) => `    printf '${name}=%s\\n' "$(new_secret)"`).join('\n');
   const sedArgs = generated.map(([name, token]) => `-e "s/${token}/\${${name}:?}/g"`).join(' ');
+  const replacedRecord =
+    generated.length === 0
+      ? '  : # every secret was given as an option: nothing is replaced'
+      : `  if [ -s "$SECRETS" ]; then
+    mkdir -p "$(dirname "$REPLACED")"
+    (
+      # shellcheck source=/dev/null
+      . "$SECRETS"
+${generated.map(([name]) => `      [ -z "\${${name}:-}" ] || printf '${name} %s\\n' "$(printf '%s' "$${name}" | sha256sum | cut -d' ' -f1)"`).join('\n')}
+    ) > "$REPLACED.tmp"
+    mv -f "$REPLACED.tmp" "$REPLACED"
+  fi`;
   const missingChecks = generated.map(([name]) => `[ -n "\${${name}:-}" ]`).join(' && ');
 
   return `#!/bin/sh
@@ -42,6 +54,7 @@ HOST_ENV=${quote(PATHS.hostEnv)}
 SECRETS=${quote(PATHS.secretsEnv)}
 TEMPLATES=${quote(PATHS.templateDir)}
 STAMP=${quote(PATHS.stamp)}
+REPLACED=${quote(PATHS.replacedSecrets)}
 INSTALL_DIR=${quote(ctx.installDir)}
 INDICO_USER=${quote(o.indicoUser)}
 DB_USER=${quote(o.dbUser)}
@@ -76,6 +89,10 @@ install_if_changed() {
 
 # 1. Secrets: new ones on a new instance, the stored ones otherwise.
 if [ "$MODE" = regenerate ] || [ ! -s "$SECRETS" ]; then
+  # Hashes (never values) of the secrets being replaced, so a check on a new instance can show that
+  # its secrets are not the image's.
+  rm -f "$REPLACED"
+${replacedRecord}
   mkdir -p "$(dirname "$SECRETS")"
   tmp=$(mktemp "$SECRETS.XXXXXX")
   {

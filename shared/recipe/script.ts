@@ -1,8 +1,10 @@
-import { assignments, quote } from '../shell/quote.js';
+import { quote } from '../shell/quote.js';
 import { PATHS, UNITS, type RecipeContext } from './context.js';
 import { regexLiteral, sqlIdentifier, sqlString } from './escape.js';
 import { hereDocument } from './heredoc.js';
+import { pythonSelection } from './python.js';
 import { LIBRARY } from './script-library.js';
+import { NGINX_HTTP2_SHELL } from './web-server.js';
 
 export interface RecipeFile {
   readonly path: string;
@@ -55,16 +57,6 @@ export LC_ALL PATH
 INDICOVM_OS_RELEASE=\${INDICOVM_OS_RELEASE:-/etc/os-release}
 TOTAL_STEPS=${TOTAL_STEPS}
 `;
-}
-
-/** pip reads its index, extra index and find-links from the environment: one place for every pip call. */
-function pipEnvironment(ctx: RecipeContext): string {
-  const o = ctx.options;
-  const pipEnv: Record<string, string> = { PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
-  if (o.pipIndexUrl !== undefined) pipEnv.PIP_INDEX_URL = o.pipIndexUrl;
-  if (o.pipExtraIndexUrl !== undefined) pipEnv.PIP_EXTRA_INDEX_URL = o.pipExtraIndexUrl;
-  if (o.pipFindLinks !== undefined) pipEnv.PIP_FIND_LINKS = o.pipFindLinks;
-  return assignments(pipEnv);
 }
 
 function settings(ctx: RecipeContext): string {
@@ -315,9 +307,17 @@ ${put(files.dhParams)}${given}`;
 
 function webServer(ctx: RecipeContext, files: RecipeFiles): string {
   if (ctx.options.webServer === 'nginx') {
+    const vhost = hereDocument(files.webServerConfig.content);
     return `
 step 'Web server (nginx)'
-${put(files.webServerConfig)}# The distribution's default site would take requests for other host names on port 80.
+${NGINX_HTTP2_SHELL}if nginx_has_http2_directive; then NGINX_HTTP2=yes; else NGINX_HTTP2=no; fi
+vhost_tmp=$(mktemp)
+nginx_http2_filter "$NGINX_HTTP2" > "$vhost_tmp" <<'${vhost.delimiter}'
+${vhost.body}${vhost.delimiter}
+put_file ${quote(files.webServerConfig.path)} ${octal(files.webServerConfig.mode)} root:root < "$vhost_tmp"
+rm -f "$vhost_tmp"
+[ "$NGINX_HTTP2" = no ] || note "nginx $nginx_version: HTTP/2 with the http2 directive"
+# The distribution's default site would take requests for other host names on port 80.
 if [ -L /etc/nginx/sites-enabled/default ]; then
   rm -f /etc/nginx/sites-enabled/default
   CHANGED_FILES="$CHANGED_FILES/etc/nginx/sites-enabled/default "
@@ -359,7 +359,6 @@ loud 'SKIPPED: Python ${o.pythonVersion}, pip install of Indico and "indico db p
   const requirement = `indico${/^[0-9]/.test(o.indicoVersion) ? '==' : ''}${o.indicoVersion.replace(/\s+/g, '')}`;
   return `
 step 'Python ${o.pythonVersion} and Indico'
-PYTHON_VERSION=${quote(o.pythonVersion)}
 INDICO_REQUIREMENT=${quote(requirement)}
 # Build dependencies from Indico's guides (uWSGI and some wheels compile).
 if [ "$OS_FAMILY" = debian ]; then
@@ -373,34 +372,7 @@ else
     libyaml-devel zlib-devel bzip2 bzip2-devel readline-devel sqlite sqlite-devel openssl-devel xz xz-devel \\
     findutils libuuid-devel tar pango libpq-devel python3 python3.12 python3.12-devel
 fi
-as_indico() {
-  runuser -u "$INDICO_USER" -- env HOME="$INSTALL_DIR" ${pipEnvironment(ctx)} "$@"
-}
-# A Python ${o.pythonVersion} that Indico 3.3 accepts (>=3.12.2,<3.13): the distribution's when it has one
-# (EL 9, Ubuntu 24.04), else one installed by uv under the install dir (Indico's guide uses pyenv).
-python_ok() {
-  "$1" -c 'import sys; v = sys.version_info[:3]; sys.exit(not ((3, 12, 2) <= v < (3, 13)))' 2>/dev/null
-}
-PYTHON=
-case "$PYTHON_VERSION" in
-  3.12)
-    for candidate in python3.12 python3; do
-      found=$(command -v "$candidate" 2>/dev/null) || continue
-      if python_ok "$found"; then PYTHON=$found; break; fi
-    done
-    ;;
-esac
-if [ -z "$PYTHON" ]; then
-  if [ ! -x "$INSTALL_DIR/.uv/bin/uv" ]; then
-    as_indico python3 -m venv "$INSTALL_DIR/.uv"
-    as_indico "$INSTALL_DIR/.uv/bin/pip" install -q uv
-  fi
-  as_indico env UV_PYTHON_INSTALL_DIR="$INSTALL_DIR/.python" "$INSTALL_DIR/.uv/bin/uv" python install "$PYTHON_VERSION"
-  PYTHON=$(as_indico env UV_PYTHON_INSTALL_DIR="$INSTALL_DIR/.python" "$INSTALL_DIR/.uv/bin/uv" python find "$PYTHON_VERSION")
-fi
-python_ok "$PYTHON" || die "$PYTHON is not a Python Indico 3.3 accepts (>=3.12.2,<3.13)"
-note "Python: $PYTHON ($("$PYTHON" -V 2>&1))"
-if [ ! -x "$VENV/bin/python" ]; then
+${pythonSelection(ctx)}if [ ! -x "$VENV/bin/python" ]; then
   as_indico "$PYTHON" -m venv --upgrade-deps --prompt indico "$VENV"
   note "created $VENV"
 fi

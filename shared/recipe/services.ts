@@ -5,6 +5,11 @@ import { PATHS, UNITS, type RecipeContext } from './context.js';
  * Indico group instead of Indico joining the web server's (one file for every distro), and each unit
  * has ConditionPathExists on its program and indico.conf, so an image built without Indico
  * (install-indico: false) boots cleanly with the units enabled and skipped.
+ *
+ * Each also Requires= (and is After=) the first-boot unit: when regenerating the secrets fails on a new
+ * instance, Indico does not come up with the image's secrets. Once the stamp exists the first-boot
+ * unit is skipped by its condition, which systemd counts as success, so later boots (and the build,
+ * where the provisioning script writes the stamp before it starts these units) are unaffected.
  */
 
 export function uwsgiIni(ctx: RecipeContext): string {
@@ -51,6 +56,7 @@ function unitHead(ctx: RecipeContext, description: string, program: string): str
 Description=${description}
 After=network.target postgresql.service redis-server.service redis.service ${UNITS.firstboot}
 Wants=postgresql.service
+Requires=${UNITS.firstboot}
 ConditionPathExists=${program}
 ConditionPathExists=${ctx.installDir}/etc/indico.conf
 `;

@@ -14,12 +14,12 @@ export const recipeOptions = {
   httpPort: o.port({
     description: 'HTTP port (redirects to HTTPS)',
     default: 80,
-    origin: 'guest_machine.http_port',
+    origin: 'guest_machine.http_port, machine.http_port',
   }),
   httpsPort: o.port({
     description: 'HTTPS port Indico is served on',
     default: 443,
-    origin: 'guest_machine.https_port',
+    origin: 'guest_machine.https_port, machine.https_port',
   }),
   webServer: o.choice(['nginx', 'apache'], {
     description: 'Web server in front of uWSGI',
@@ -53,8 +53,15 @@ export const recipeOptions = {
   pythonVersion: o.string({
     description: 'Python version for the Indico venv (Indico 3.3 needs >=3.12.2,<3.13)',
     default: '3.12',
-    pattern: /^3\.12(\.\d+)?$/,
-    patternText: 'a Python 3.12 version such as 3.12 or 3.12.8',
+    // 3.12.0 and 3.12.1 would pass here and then be refused in the VM, after the packages are in.
+    pattern: /^3\.12(?:\.(?:[2-9]|[1-9][0-9]+))?$/,
+    patternText: '3.12 or a release from 3.12.2 on, such as 3.12.8 (Indico 3.3 needs >=3.12.2,<3.13)',
+  }),
+  pythonInstallMirror: o.url({
+    description:
+      "Mirror of the Python builds uv downloads where the distribution has no Python 3.12 (UV_PYTHON_INSTALL_MIRROR; empty: uv's default)",
+    env: ['UV_PYTHON_INSTALL_MIRROR'],
+    protocols: ['http:', 'https:', 'file:'],
   }),
   pipIndexUrl: o.url({ description: 'pip index URL (a mirror)', env: ['PIP_INDEX_URL'] }),
   pipExtraIndexUrl: o.url({ description: 'Extra pip index URL' }),

@@ -196,7 +196,39 @@ print(json.dumps(dict(parser['uwsgi'])))
     const firstboot = fileAt(recipe, '/etc/systemd/system/indicovm-firstboot.service');
     expect(firstboot).toContain('ConditionPathExists=!/var/lib/indicovm/firstboot.done');
   });
+
+  test('the Indico units require the first-boot unit and start after it, which starts before them', () => {
+    const recipe = render();
+    const indicoUnits = ['indico-uwsgi.service', 'indico-celery.service', 'indico-celery-beat.service'];
+    for (const unit of indicoUnits) {
+      const section = unitSection(fileAt(recipe, `/etc/systemd/system/${unit}`), 'Unit');
+      expect(section.get('Requires')).toEqual(['indicovm-firstboot.service']);
+      expect(section.get('After')?.join(' ').split(/\s+/)).toContain('indicovm-firstboot.service');
+    }
+    const firstboot = unitSection(fileAt(recipe, '/etc/systemd/system/indicovm-firstboot.service'), 'Unit');
+    // The reverse order would be a cycle; Requires= must not point back either.
+    const before = firstboot.get('Before')?.join(' ').split(/\s+/) ?? [];
+    for (const unit of indicoUnits) expect(before).toContain(unit);
+    expect(firstboot.get('After')?.join(' ')).not.toMatch(/indico-/);
+    expect(firstboot.get('Requires')).toBeUndefined();
+  });
 });
+
+/** The keys of one section of a systemd unit file, each with all its values in order. */
+function unitSection(unit: string, name: string): Map<string, string[]> {
+  const keys = new Map<string, string[]>();
+  let current = '';
+  for (const line of unit.split('\n')) {
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) {
+      current = header[1]!;
+    } else if (current === name && /^[A-Za-z]+=/.test(line)) {
+      const at = line.indexOf('=');
+      keys.set(line.slice(0, at), [...(keys.get(line.slice(0, at)) ?? []), line.slice(at + 1)]);
+    }
+  }
+  return keys;
+}
 
 describe('nginx', () => {
   let dir: string;
@@ -258,6 +290,7 @@ describe('nginx', () => {
   test('nginx -t accepts the vhost with a self-signed certificate', () => {
     const { output, status } = nginxTest({}, true);
     expect(output).toContain('test is successful');
+    expect(output).not.toMatch(/\[(warn|emerg)\]/);
     expect(status).toBe(0);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileAt, firstbootScriptOf, render, run, tempDir, TRICKY } from './helpers.js';
@@ -133,6 +134,8 @@ describe('indicovm-firstboot', () => {
     expect(subject.stdout).toMatch(/CN ?= ?localhost/);
     expect(statSync(box.path('/etc/ssl/indico/indico.key')).mode & 0o777).toBe(0o600);
     expect(existsSync(box.path('/var/lib/indicovm/firstboot.done'))).toBe(true);
+    // Nothing was replaced on the very first run.
+    expect(existsSync(box.path('/var/lib/indicovm/replaced-secrets.sha256'))).toBe(false);
     // Only services already running are restarted (at boot: none, the unit runs before them).
     const calls = box.read('/var/lib/calls');
     expect(calls).toContain('systemctl restart nginx');
@@ -156,6 +159,15 @@ describe('indicovm-firstboot', () => {
     expect(renewed.SECRET_KEY).not.toBe(secrets.SECRET_KEY);
     expect(renewed.DB_PASSWORD).not.toBe(secrets.DB_PASSWORD);
     expect(renewed.REDIS_PASSWORD).not.toBe(secrets.REDIS_PASSWORD);
+    // What a new instance's check compares with: hashes of the replaced secrets, never the values.
+    const replaced = box.read('/var/lib/indicovm/replaced-secrets.sha256');
+    const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
+    expect(replaced).toBe(
+      `REDIS_PASSWORD ${sha256(secrets.REDIS_PASSWORD!)}\n` +
+        `SECRET_KEY ${sha256(secrets.SECRET_KEY!)}\n` +
+        `DB_PASSWORD ${sha256(secrets.DB_PASSWORD!)}\n`,
+    );
+    expect(statSync(box.path('/var/lib/indicovm/replaced-secrets.sha256')).mode & 0o777).toBe(0o600);
   });
 
   test('secrets given as options are used as given and never regenerated', () => {
@@ -169,5 +181,7 @@ describe('indicovm-firstboot', () => {
       fileAt(recipe, '/etc/indicovm/templates/indico.conf'),
     );
     expect(existsSync(box.path('/var/lib/psql-stdin'))).toBe(false);
+    expect(box.run('regenerate').status).toBe(0);
+    expect(existsSync(box.path('/var/lib/indicovm/replaced-secrets.sha256'))).toBe(false);
   });
 });
