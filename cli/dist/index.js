@@ -23546,7 +23546,7 @@ nacl.setPRNG = function(fn) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7426);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8786);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2));
 
@@ -23555,7 +23555,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7426:
+/***/ 8786:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33454,7 +33454,7 @@ const commonOptions = {
     configFile: path({
         description: 'Settings file (YAML, never executed); read when it exists',
         default: 'indicovm.yml',
-        origin: 'fabfile.conf, config_dir',
+        origin: 'fabfile.conf',
     }),
 };
 
@@ -33474,12 +33474,12 @@ const recipeOptions = {
     httpPort: port({
         description: 'HTTP port (redirects to HTTPS)',
         default: 80,
-        origin: 'guest_machine.http_port',
+        origin: 'guest_machine.http_port, machine.http_port',
     }),
     httpsPort: port({
         description: 'HTTPS port Indico is served on',
         default: 443,
-        origin: 'guest_machine.https_port',
+        origin: 'guest_machine.https_port, machine.https_port',
     }),
     webServer: choice(['nginx', 'apache'], {
         description: 'Web server in front of uWSGI',
@@ -33512,8 +33512,14 @@ const recipeOptions = {
     pythonVersion: kinds_string({
         description: 'Python version for the Indico venv (Indico 3.3 needs >=3.12.2,<3.13)',
         default: '3.12',
-        pattern: /^3\.12(\.\d+)?$/,
-        patternText: 'a Python 3.12 version such as 3.12 or 3.12.8',
+        // 3.12.0 and 3.12.1 would pass here and then be refused in the VM, after the packages are in.
+        pattern: /^3\.12(?:\.(?:[2-9]|[1-9][0-9]+))?$/,
+        patternText: '3.12 or a release from 3.12.2 on, such as 3.12.8 (Indico 3.3 needs >=3.12.2,<3.13)',
+    }),
+    pythonInstallMirror: kinds_url({
+        description: "Mirror of the Python builds uv downloads where the distribution has no Python 3.12 (UV_PYTHON_INSTALL_MIRROR; empty: uv's default)",
+        env: ['UV_PYTHON_INSTALL_MIRROR'],
+        protocols: ['http:', 'https:', 'file:'],
     }),
     pipIndexUrl: kinds_url({ description: 'pip index URL (a mirror)', env: ['PIP_INDEX_URL'] }),
     pipExtraIndexUrl: kinds_url({ description: 'Extra pip index URL' }),
@@ -33605,7 +33611,12 @@ const qemuOptions = {
         patternText: 'a program name or path',
         origin: 'virtualization_cmd',
     }),
-    memory: size({ description: 'Guest memory', default: 2048, min: 256, max: 1024 * 1024 }),
+    memory: size({
+        description: 'Guest memory in MiB (or with an M/G/T suffix)',
+        default: 2048,
+        min: 256,
+        max: 1024 * 1024,
+    }),
     cpus: kinds_integer({ description: 'Guest virtual CPUs', default: 2, min: 1, max: 64 }),
     qemuArgs: list(kinds_string({ description: 'qemu argument' }), {
         description: 'Extra qemu arguments, one per line',
@@ -33620,9 +33631,8 @@ const qemuOptions = {
         origin: 'vd_name',
     }),
     sshTimeout: kinds_duration({
-        description: 'How long to wait for SSH after boot',
+        description: 'How long to wait for SSH after boot (seconds, or with s/m/h)',
         default: 600,
-        origin: 'debug_vm',
     }),
 };
 const buildOptions = {
@@ -33636,9 +33646,14 @@ const buildOptions = {
         pattern: /^[0-9a-fA-F]{64}$/,
         patternText: '64 hexadecimal digits',
     }),
+    baseImageSha512: kinds_string({
+        description: 'Expected SHA-512 of the base image download (Debian publishes SHA512SUMS only)',
+        pattern: /^[0-9a-fA-F]{128}$/,
+        patternText: '128 hexadecimal digits',
+    }),
     ...qemuOptions,
     diskSize: size({
-        description: 'Disk size of the built image',
+        description: 'Disk size of the built image in MiB (or with an M/G/T suffix)',
         default: 10240,
         min: 1024,
         max: 2 * 1024 * 1024,
@@ -33664,7 +33679,9 @@ const buildOptions = {
         pattern: /^[^:\n]+:\/[^\n]*$/,
         patternText: 'local:remote with an absolute remote path',
     }), { description: 'Files to upload before provisioning, local:remote per line', default: [], perLine: true }),
-    networkConfig: path({ description: 'cloud-init network-config (v2 YAML) for the build VM' }),
+    networkConfig: path({
+        description: 'Path of a cloud-init network-config file (network-config v2 YAML) for the build VM',
+    }),
     formats: list(choice(IMAGE_FORMATS, { description: 'format' }), {
         description: 'Output formats, comma-separated: qcow2, raw, vdi, vmdk, vpc, vhdx',
         default: ['qcow2'],
@@ -33705,15 +33722,15 @@ const runImageOptions = {
     forwardSshPort: port({
         description: 'Port on 127.0.0.1 forwarded to the VM port 22',
         default: 2222,
-        origin: 'host_machine.ssh_port',
+        origin: 'host_machine.ssh_port, debug_vm',
     }),
     forwardHttpPort: port({
-        description: 'Port on 127.0.0.1 forwarded to the VM port 80',
+        description: "Port on 127.0.0.1 forwarded to the VM's http-port",
         default: 8000,
         origin: 'host_machine.http_port',
     }),
     forwardHttpsPort: port({
-        description: 'Port on 127.0.0.1 forwarded to the VM port 443',
+        description: "Port on 127.0.0.1 forwarded to the VM's https-port",
         default: 8443,
         origin: 'host_machine.https_port',
     }),
@@ -33876,7 +33893,7 @@ const deployOptions = {
 /** One SSH connection (appleboy/ssh-action's inputs, with host keys pinned by default). */
 const sshOptions = {
     host: kinds_hostname({ description: 'Host to connect to', origin: 'machine.name' }),
-    port: port({ description: 'SSH port', default: 22, origin: 'machine.ssh_port' }),
+    port: port({ description: 'SSH port', default: 22, origin: 'machine.ssh_port, guest_machine.ssh_port' }),
     username: kinds_string({
         description: 'SSH user (sudo is used when not root)',
         default: 'root',
@@ -33953,7 +33970,12 @@ const manageOptions = {
         keyPattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
     }),
     // The web server (nginx or Apache) and the unit names are read from the VM (/etc/indicovm/host.env).
-    sslCert: recipeOptions.sslCert,
+    // The recipe's descriptions promise defaults generated per instance; here the tasks that use these
+    // require them (checked before connecting), so they are described without one.
+    sslCert: textBlock({
+        description: 'TLS certificate for load-ssl, required there (PEM text or a path; its chain may follow it)',
+        origin: 'ssl_pem_path',
+    }),
     sslKey: recipeOptions.sslKey,
     sslChain: recipeOptions.sslChain,
     serverName: kinds_hostname({
@@ -33964,7 +33986,10 @@ const manageOptions = {
     httpsPort: recipeOptions.httpsPort,
     redisHost: recipeOptions.redisHost,
     redisPort: recipeOptions.redisPort,
-    redisPassword: recipeOptions.redisPassword,
+    redisPassword: secret({
+        description: 'Redis password for update-redis, required there',
+        origin: 'redis_pswd',
+    }),
     smtpServer: recipeOptions.smtpServer,
     smtpPort: recipeOptions.smtpPort,
     smtpLogin: recipeOptions.smtpLogin,
@@ -33975,6 +34000,16 @@ const manageOptions = {
     backupDir: path({
         description: 'Local directory for backup tarballs and fetched logs',
         default: 'indicovm-backups',
+    }),
+    uploadBackup: kinds_boolean({
+        description: 'Upload the backup tarball as a workflow artifact (action-manage only)',
+        default: false,
+    }),
+    backupArtifactName: kinds_string({
+        description: 'Name of the workflow artifact of the backup tarball',
+        default: 'indico-backup',
+        pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+        patternText: 'an artifact name (letters, digits, ., _ and -)',
     }),
 };
 
@@ -34000,7 +34035,13 @@ const runImageCommand = command({
     name: 'run-image',
     summary: 'Boot an image locally with SSH, HTTP and HTTPS forwarded to 127.0.0.1 (2222, 8000, 8443)',
     origin: 'run_vm_debug, launch_vm',
-    options: { ...commonOptions, ...runImageOptions },
+    // The image's own ports (what it was built with), which the forwards lead to.
+    options: {
+        ...commonOptions,
+        ...runImageOptions,
+        httpPort: recipeOptions.httpPort,
+        httpsPort: recipeOptions.httpsPort,
+    },
     positional: { option: 'image', label: 'IMAGE' },
 });
 const renderScriptCommand = command({
@@ -34009,7 +34050,11 @@ const renderScriptCommand = command({
     origin: 'dependencies_inst, indico_inst, indico_config, vm_config',
     options: {
         ...commonOptions,
-        outputDir: path({ description: 'Folder to write the script and files to', default: 'indicovm-recipe' }),
+        outputDir: path({
+            description: 'Folder to write the script and files to',
+            default: 'indicovm-recipe',
+            origin: 'config_dir',
+        }),
         ...recipeOptions,
     },
 });
@@ -35241,6 +35286,8 @@ const PLACEHOLDER = {
 const PATHS = {
     stateDir: '/var/lib/indicovm',
     stamp: '/var/lib/indicovm/firstboot.done',
+    /** `NAME sha256` of each generated secret the last regeneration replaced (hashes of dead secrets, 0600). */
+    replacedSecrets: '/var/lib/indicovm/replaced-secrets.sha256',
     configDir: '/etc/indicovm',
     templateDir: '/etc/indicovm/templates',
     hostEnv: '/etc/indicovm/host.env',
@@ -35425,6 +35472,17 @@ function firstbootScript(ctx) {
     const selfSigned = ctx.givenCert === undefined;
     const generateLines = generated.map(([name]) => `    printf '${name}=%s\\n' "$(new_secret)"`).join('\n');
     const sedArgs = generated.map(([name, token]) => `-e "s/${token}/\${${name}:?}/g"`).join(' ');
+    const replacedRecord = generated.length === 0
+        ? '  : # every secret was given as an option: nothing is replaced'
+        : `  if [ -s "$SECRETS" ]; then
+    mkdir -p "$(dirname "$REPLACED")"
+    (
+      # shellcheck source=/dev/null
+      . "$SECRETS"
+${generated.map(([name]) => `      [ -z "\${${name}:-}" ] || printf '${name} %s\\n' "$(printf '%s' "$${name}" | sha256sum | cut -d' ' -f1)"`).join('\n')}
+    ) > "$REPLACED.tmp"
+    mv -f "$REPLACED.tmp" "$REPLACED"
+  fi`;
     const missingChecks = generated.map(([name]) => `[ -n "\${${name}:-}" ]`).join(' && ');
     return `#!/bin/sh
 # indicovm-firstboot: per-instance secrets for the Indico stack (written by indicovm).
@@ -35444,6 +35502,7 @@ HOST_ENV=${quote(PATHS.hostEnv)}
 SECRETS=${quote(PATHS.secretsEnv)}
 TEMPLATES=${quote(PATHS.templateDir)}
 STAMP=${quote(PATHS.stamp)}
+REPLACED=${quote(PATHS.replacedSecrets)}
 INSTALL_DIR=${quote(ctx.installDir)}
 INDICO_USER=${quote(o.indicoUser)}
 DB_USER=${quote(o.dbUser)}
@@ -35478,6 +35537,10 @@ install_if_changed() {
 
 # 1. Secrets: new ones on a new instance, the stored ones otherwise.
 if [ "$MODE" = regenerate ] || [ ! -s "$SECRETS" ]; then
+  # Hashes (never values) of the secrets being replaced, so a check on a new instance can show that
+  # its secrets are not the image's.
+  rm -f "$REPLACED"
+${replacedRecord}
   mkdir -p "$(dirname "$SECRETS")"
   tmp=$(mktemp "$SECRETS.XXXXXX")
   {
@@ -35634,6 +35697,68 @@ function hereDocument(content) {
     return { delimiter, body };
 }
 
+;// CONCATENATED MODULE: ./shared/recipe/python.ts
+
+/**
+ * Where the Python 3.12 of the Indico venv comes from, as shell text for the provisioning script:
+ * the distribution's when it has one Indico 3.3 accepts (>=3.12.2,<3.13: EL 9, Ubuntu 24.04), else
+ * one that uv installs under the install dir (Debian 12/13, Ubuntu 22.04; Indico's guide uses pyenv).
+ * uv itself comes from pip (so the pip index options reach it); the interpreter it downloads comes
+ * from UV_PYTHON_INSTALL_MIRROR when python-install-mirror is given.
+ *
+ * Needs INSTALL_DIR and INDICO_USER set and the library's note/die; defines as_indico and sets PYTHON.
+ */
+/** pip reads its index, extra index and find-links from the environment: one place for every pip call. */
+function pipEnvironment(ctx) {
+    const o = ctx.options;
+    const pipEnv = { PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
+    if (o.pipIndexUrl !== undefined)
+        pipEnv.PIP_INDEX_URL = o.pipIndexUrl;
+    if (o.pipExtraIndexUrl !== undefined)
+        pipEnv.PIP_EXTRA_INDEX_URL = o.pipExtraIndexUrl;
+    if (o.pipFindLinks !== undefined)
+        pipEnv.PIP_FIND_LINKS = o.pipFindLinks;
+    return assignments(pipEnv);
+}
+function uvEnvironment(ctx) {
+    const uvEnv = {};
+    if (ctx.options.pythonInstallMirror !== undefined) {
+        uvEnv.UV_PYTHON_INSTALL_MIRROR = ctx.options.pythonInstallMirror;
+    }
+    return assignments(uvEnv);
+}
+function pythonSelection(ctx) {
+    const uvEnv = uvEnvironment(ctx);
+    return `PYTHON_VERSION=${quote(ctx.options.pythonVersion)}
+as_indico() {
+  runuser -u "$INDICO_USER" -- env HOME="$INSTALL_DIR" ${pipEnvironment(ctx)} "$@"
+}
+python_ok() {
+  "$1" -c 'import sys; v = sys.version_info[:3]; sys.exit(not ((3, 12, 2) <= v < (3, 13)))' 2>/dev/null
+}
+PYTHON=
+case "$PYTHON_VERSION" in
+  3.12)
+    for candidate in python3.12 python3; do
+      found=$(command -v "$candidate" 2>/dev/null) || continue
+      if python_ok "$found"; then PYTHON=$found; break; fi
+    done
+    ;;
+esac
+if [ -z "$PYTHON" ]; then
+  if [ ! -x "$INSTALL_DIR/.uv/bin/uv" ]; then
+    as_indico python3 -m venv "$INSTALL_DIR/.uv"
+    as_indico "$INSTALL_DIR/.uv/bin/pip" install -q uv
+  fi
+  # only-managed: a distribution's python3.12 that Indico refuses (3.12.0/3.12.1) must not be "found".
+  as_indico env UV_PYTHON_INSTALL_DIR="$INSTALL_DIR/.python" UV_PYTHON_PREFERENCE=only-managed ${uvEnv ? `${uvEnv} ` : ''}"$INSTALL_DIR/.uv/bin/uv" python install "$PYTHON_VERSION"
+  PYTHON=$(as_indico env UV_PYTHON_INSTALL_DIR="$INSTALL_DIR/.python" UV_PYTHON_PREFERENCE=only-managed "$INSTALL_DIR/.uv/bin/uv" python find "$PYTHON_VERSION")
+fi
+python_ok "$PYTHON" || die "$PYTHON is not a Python Indico 3.3 accepts (>=3.12.2,<3.13)"
+note "Python: $PYTHON ($("$PYTHON" -V 2>&1))"
+`;
+}
+
 ;// CONCATENATED MODULE: ./shared/recipe/script-library.ts
 /**
  * The shell functions every provisioning script starts with: output, distribution detection and
@@ -35743,7 +35868,174 @@ start_service() {
 }
 `;
 
+;// CONCATENATED MODULE: ./shared/recipe/web-server.ts
+/**
+ * The web server in front of uWSGI, as Indico's production guides configure it: an HTTP server that
+ * only redirects to BASE_URL, and the HTTPS server that serves static files itself and hands the rest
+ * to the uWSGI socket (with X-Accel-Redirect / X-Sendfile for files Indico sends).
+ */
+/** ffdhe2048 from RFC 7919, which the guides use as ssl_dhparam (public, fixed parameters). */
+const FFDHE2048 = `-----BEGIN DH PARAMETERS-----
+MIIBCAKCAQEA//////////+t+FRYortKmq/cViAnPTzx2LnFg84tNpWp4TZBFGQz
++8yTnc4kmz75fS/jY2MMddj2gbICrsRhetPfHtXV/WVhJDP1H18GbtCFY2VVPe0a
+87VXE15/V8k1mE8McODmi3fipona8+/och3xWKE2rec1MKzKT0g6eXq8CrGCsyT7
+YdEIqUuyyOP7uWrat2DX9GgdT0Kj3jlN9K5W7edjcrsZCwenyO4KbXCeAvzhzffi
+7MA0BM0oNC9hkXL+nOmFg/+OTxIy7vKBg8P+OxtMb61zO7X8vC7CIAXFjvGDfRaD
+ssbzSibBsu/6iGtCOGEoXJf//////////wIBAg==
+-----END DH PARAMETERS-----
+`;
+const CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384';
+function nginxVhost(ctx) {
+    const { options: o, installDir: d } = ctx;
+    return `# Indico behind nginx, written by indicovm (from Indico's production guide).
+server {
+  listen ${o.httpPort};
+  listen [::]:${o.httpPort};
+  server_name ${ctx.host};
+  return 301 ${ctx.baseUrl}$request_uri;
+}
+
+server {
+  listen       ${o.httpsPort} ssl http2;
+  listen       [::]:${o.httpsPort} ssl http2;
+  server_name  ${ctx.host};
+
+  ssl_certificate           ${ctx.certPath};
+  ssl_certificate_key       ${ctx.keyPath};
+  ssl_dhparam               ${ctx.dhParamPath};
+
+  ssl_session_timeout       1d;
+  ssl_session_cache         shared:SSL:10m;
+  ssl_session_tickets       off;
+  ssl_protocols             TLSv1.2 TLSv1.3;
+  ssl_ciphers               ${CIPHERS};
+  ssl_prefer_server_ciphers off;
+
+  access_log            ${d}/log/nginx/access.log combined;
+  error_log             ${d}/log/nginx/error.log;
+
+  if ($host != $server_name) {
+    return 301 ${ctx.baseUrl}$request_uri;
+  }
+
+  location /.xsf/indico/ {
+    internal;
+    alias ${d}/;
+    add_header Content-Security-Policy $upstream_http_content_security_policy;
+    add_header Content-Security-Policy-Report-Only $upstream_http_content_security_policy_report_only;
+  }
+
+  location ~ ^/(images|fonts)(.*)/(.+?)(__v[0-9a-f]+)?\\.([^.]+)$ {
+    alias ${d}/web/static/$1$2/$3.$5;
+    access_log off;
+  }
+
+  location ~ ^/(css|dist|images|fonts)/(.*)$ {
+    alias ${d}/web/static/$1/$2;
+    access_log off;
+  }
+
+  location /robots.txt {
+    alias ${d}/web/static/robots.txt;
+    access_log off;
+  }
+
+  location / {
+    root /var/empty/nginx;
+    include /etc/nginx/uwsgi_params;
+    uwsgi_pass unix:${d}/web/uwsgi.sock;
+    uwsgi_param UWSGI_SCHEME $scheme;
+    uwsgi_read_timeout 15m;
+    uwsgi_buffers 32 32k;
+    uwsgi_busy_buffers_size 128k;
+    uwsgi_hide_header X-Sendfile;
+    client_max_body_size 1G;
+  }
+}
+`;
+}
+/**
+ * nginx 1.25.1 deprecated `listen … http2` for an `http2 on;` directive, which older nginx (Debian 12,
+ * Ubuntu, EL 9) does not know. The vhost is rendered in the form every supported nginx reads; at run
+ * time the script rewrites it to the new form when the installed nginx has the directive (Debian 13),
+ * so `nginx -t` stays free of warnings on both.
+ *   nginx_has_http2_directive        true when the installed nginx is 1.25.1 or newer
+ *   nginx_http2_filter yes|no        stdin → stdout, the vhost in the form for that answer
+ */
+const NGINX_HTTP2_SHELL = `nginx_has_http2_directive() {
+  nginx_version=$(nginx -v 2>&1 | sed -n 's|^nginx version: [^/]*/\\([0-9][0-9.]*\\).*|\\1|p')
+  [ -n "$nginx_version" ] && printf '%s\\n%s\\n' 1.25.1 "$nginx_version" | sort -V -C
+}
+nginx_http2_filter() {
+  if [ "$1" = yes ]; then
+    sed -e '/^  listen  *\\[::\\]:[0-9][0-9]* ssl http2;$/a\\
+  http2 on;' -e 's/^\\(  listen  *[^ ]* ssl\\) http2;$/\\1;/'
+  else
+    cat
+  fi
+}
+`;
+/** Apache needs `Listen` only for ports its stock configuration does not already listen on. */
+function listenLines(ctx) {
+    const lines = [];
+    if (ctx.options.httpPort !== 80)
+        lines.push(`Listen ${ctx.options.httpPort}`);
+    if (ctx.options.httpsPort !== 443)
+        lines.push(`Listen ${ctx.options.httpsPort} https`);
+    return lines.length > 0 ? lines.join('\n') + '\n\n' : '';
+}
+function apacheVhost(ctx) {
+    const { options: o, installDir: d } = ctx;
+    return `# Indico behind Apache, written by indicovm (from Indico's production guide).
+${listenLines(ctx)}<VirtualHost *:${o.httpPort}>
+    ServerName ${ctx.host}
+    RewriteEngine On
+    RewriteRule ^(.*)$ ${ctx.baseUrl}$1 [R=301,L]
+</VirtualHost>
+
+<VirtualHost *:${o.httpsPort}>
+    ServerName ${ctx.host}
+    DocumentRoot "/var/empty/apache"
+    Protocols h2 http/1.1
+
+    SSLEngine             on
+    SSLCertificateFile    ${ctx.certPath}
+    SSLCertificateKeyFile ${ctx.keyPath}
+
+    SSLProtocol           all -SSLv3 -TLSv1 -TLSv1.1
+    SSLCipherSuite        ${CIPHERS}
+    SSLHonorCipherOrder   off
+    SSLSessionTickets     off
+
+    XSendFile on
+    XSendFilePath ${d}
+    CustomLog ${d}/log/apache/access.log combined
+    ErrorLog ${d}/log/apache/error.log
+    LogLevel error
+    ServerSignature Off
+
+    <If "%{HTTP_HOST} != '${ctx.host}' && %{HTTP_HOST} != '${ctx.urlHost}:${o.httpsPort}'">
+        Redirect 301 / ${ctx.baseUrl}/
+    </If>
+
+    AliasMatch "^/(images|fonts)(.*)/(.+?)(__v[0-9a-f]+)?\\.([^.]+)$" "${d}/web/static/$1$2/$3.$5"
+    AliasMatch "^/(css|dist|images|fonts)/(.*)$" "${d}/web/static/$1/$2"
+    Alias /robots.txt ${d}/web/static/robots.txt
+
+    SetEnv UWSGI_SCHEME https
+    ProxyPass / unix:${d}/web/uwsgi.sock|uwsgi://localhost/
+
+    <Directory ${d}>
+        AllowOverride None
+        Require all granted
+    </Directory>
+</VirtualHost>
+`;
+}
+
 ;// CONCATENATED MODULE: ./shared/recipe/script.ts
+
+
 
 
 
@@ -35776,18 +36068,6 @@ export LC_ALL PATH
 INDICOVM_OS_RELEASE=\${INDICOVM_OS_RELEASE:-/etc/os-release}
 TOTAL_STEPS=${TOTAL_STEPS}
 `;
-}
-/** pip reads its index, extra index and find-links from the environment: one place for every pip call. */
-function pipEnvironment(ctx) {
-    const o = ctx.options;
-    const pipEnv = { PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
-    if (o.pipIndexUrl !== undefined)
-        pipEnv.PIP_INDEX_URL = o.pipIndexUrl;
-    if (o.pipExtraIndexUrl !== undefined)
-        pipEnv.PIP_EXTRA_INDEX_URL = o.pipExtraIndexUrl;
-    if (o.pipFindLinks !== undefined)
-        pipEnv.PIP_FIND_LINKS = o.pipFindLinks;
-    return assignments(pipEnv);
 }
 function settings(ctx) {
     const o = ctx.options;
@@ -36020,9 +36300,17 @@ ${put(files.dhParams)}${given}`;
 }
 function webServer(ctx, files) {
     if (ctx.options.webServer === 'nginx') {
+        const vhost = hereDocument(files.webServerConfig.content);
         return `
 step 'Web server (nginx)'
-${put(files.webServerConfig)}# The distribution's default site would take requests for other host names on port 80.
+${NGINX_HTTP2_SHELL}if nginx_has_http2_directive; then NGINX_HTTP2=yes; else NGINX_HTTP2=no; fi
+vhost_tmp=$(mktemp)
+nginx_http2_filter "$NGINX_HTTP2" > "$vhost_tmp" <<'${vhost.delimiter}'
+${vhost.body}${vhost.delimiter}
+put_file ${quote(files.webServerConfig.path)} ${octal(files.webServerConfig.mode)} root:root < "$vhost_tmp"
+rm -f "$vhost_tmp"
+[ "$NGINX_HTTP2" = no ] || note "nginx $nginx_version: HTTP/2 with the http2 directive"
+# The distribution's default site would take requests for other host names on port 80.
 if [ -L /etc/nginx/sites-enabled/default ]; then
   rm -f /etc/nginx/sites-enabled/default
   CHANGED_FILES="$CHANGED_FILES/etc/nginx/sites-enabled/default "
@@ -36063,7 +36351,6 @@ loud 'SKIPPED: Python ${o.pythonVersion}, pip install of Indico and "indico db p
     const requirement = `indico${/^[0-9]/.test(o.indicoVersion) ? '==' : ''}${o.indicoVersion.replace(/\s+/g, '')}`;
     return `
 step 'Python ${o.pythonVersion} and Indico'
-PYTHON_VERSION=${quote(o.pythonVersion)}
 INDICO_REQUIREMENT=${quote(requirement)}
 # Build dependencies from Indico's guides (uWSGI and some wheels compile).
 if [ "$OS_FAMILY" = debian ]; then
@@ -36077,34 +36364,7 @@ else
     libyaml-devel zlib-devel bzip2 bzip2-devel readline-devel sqlite sqlite-devel openssl-devel xz xz-devel \\
     findutils libuuid-devel tar pango libpq-devel python3 python3.12 python3.12-devel
 fi
-as_indico() {
-  runuser -u "$INDICO_USER" -- env HOME="$INSTALL_DIR" ${pipEnvironment(ctx)} "$@"
-}
-# A Python ${o.pythonVersion} that Indico 3.3 accepts (>=3.12.2,<3.13): the distribution's when it has one
-# (EL 9, Ubuntu 24.04), else one installed by uv under the install dir (Indico's guide uses pyenv).
-python_ok() {
-  "$1" -c 'import sys; v = sys.version_info[:3]; sys.exit(not ((3, 12, 2) <= v < (3, 13)))' 2>/dev/null
-}
-PYTHON=
-case "$PYTHON_VERSION" in
-  3.12)
-    for candidate in python3.12 python3; do
-      found=$(command -v "$candidate" 2>/dev/null) || continue
-      if python_ok "$found"; then PYTHON=$found; break; fi
-    done
-    ;;
-esac
-if [ -z "$PYTHON" ]; then
-  if [ ! -x "$INSTALL_DIR/.uv/bin/uv" ]; then
-    as_indico python3 -m venv "$INSTALL_DIR/.uv"
-    as_indico "$INSTALL_DIR/.uv/bin/pip" install -q uv
-  fi
-  as_indico env UV_PYTHON_INSTALL_DIR="$INSTALL_DIR/.python" "$INSTALL_DIR/.uv/bin/uv" python install "$PYTHON_VERSION"
-  PYTHON=$(as_indico env UV_PYTHON_INSTALL_DIR="$INSTALL_DIR/.python" "$INSTALL_DIR/.uv/bin/uv" python find "$PYTHON_VERSION")
-fi
-python_ok "$PYTHON" || die "$PYTHON is not a Python Indico 3.3 accepts (>=3.12.2,<3.13)"
-note "Python: $PYTHON ($("$PYTHON" -V 2>&1))"
-if [ ! -x "$VENV/bin/python" ]; then
+${pythonSelection(ctx)}if [ ! -x "$VENV/bin/python" ]; then
   as_indico "$PYTHON" -m venv --upgrade-deps --prompt indico "$VENV"
   note "created $VENV"
 fi
@@ -36294,6 +36554,11 @@ function provisioningScript(ctx, files) {
  * Indico group instead of Indico joining the web server's (one file for every distro), and each unit
  * has ConditionPathExists on its program and indico.conf, so an image built without Indico
  * (install-indico: false) boots cleanly with the units enabled and skipped.
+ *
+ * Each also Requires= (and is After=) the first-boot unit: when regenerating the secrets fails on a new
+ * instance, Indico does not come up with the image's secrets. Once the stamp exists the first-boot
+ * unit is skipped by its condition, which systemd counts as success, so later boots (and the build,
+ * where the provisioning script writes the stamp before it starts these units) are unaffected.
  */
 function uwsgiIni(ctx) {
     const { options: o, installDir: d } = ctx;
@@ -36338,6 +36603,7 @@ function unitHead(ctx, description, program) {
 Description=${description}
 After=network.target postgresql.service redis-server.service redis.service ${UNITS.firstboot}
 Wants=postgresql.service
+Requires=${UNITS.firstboot}
 ConditionPathExists=${program}
 ConditionPathExists=${ctx.installDir}/etc/indico.conf
 `;
@@ -36406,150 +36672,6 @@ StandardOutput=journal+console
 
 [Install]
 WantedBy=multi-user.target
-`;
-}
-
-;// CONCATENATED MODULE: ./shared/recipe/web-server.ts
-/**
- * The web server in front of uWSGI, as Indico's production guides configure it: an HTTP server that
- * only redirects to BASE_URL, and the HTTPS server that serves static files itself and hands the rest
- * to the uWSGI socket (with X-Accel-Redirect / X-Sendfile for files Indico sends).
- */
-/** ffdhe2048 from RFC 7919, which the guides use as ssl_dhparam (public, fixed parameters). */
-const FFDHE2048 = `-----BEGIN DH PARAMETERS-----
-MIIBCAKCAQEA//////////+t+FRYortKmq/cViAnPTzx2LnFg84tNpWp4TZBFGQz
-+8yTnc4kmz75fS/jY2MMddj2gbICrsRhetPfHtXV/WVhJDP1H18GbtCFY2VVPe0a
-87VXE15/V8k1mE8McODmi3fipona8+/och3xWKE2rec1MKzKT0g6eXq8CrGCsyT7
-YdEIqUuyyOP7uWrat2DX9GgdT0Kj3jlN9K5W7edjcrsZCwenyO4KbXCeAvzhzffi
-7MA0BM0oNC9hkXL+nOmFg/+OTxIy7vKBg8P+OxtMb61zO7X8vC7CIAXFjvGDfRaD
-ssbzSibBsu/6iGtCOGEoXJf//////////wIBAg==
------END DH PARAMETERS-----
-`;
-const CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384';
-function nginxVhost(ctx) {
-    const { options: o, installDir: d } = ctx;
-    return `# Indico behind nginx, written by indicovm (from Indico's production guide).
-server {
-  listen ${o.httpPort};
-  listen [::]:${o.httpPort};
-  server_name ${ctx.host};
-  return 301 ${ctx.baseUrl}$request_uri;
-}
-
-server {
-  listen       ${o.httpsPort} ssl http2;
-  listen       [::]:${o.httpsPort} ssl http2;
-  server_name  ${ctx.host};
-
-  ssl_certificate           ${ctx.certPath};
-  ssl_certificate_key       ${ctx.keyPath};
-  ssl_dhparam               ${ctx.dhParamPath};
-
-  ssl_session_timeout       1d;
-  ssl_session_cache         shared:SSL:10m;
-  ssl_session_tickets       off;
-  ssl_protocols             TLSv1.2 TLSv1.3;
-  ssl_ciphers               ${CIPHERS};
-  ssl_prefer_server_ciphers off;
-
-  access_log            ${d}/log/nginx/access.log combined;
-  error_log             ${d}/log/nginx/error.log;
-
-  if ($host != $server_name) {
-    return 301 ${ctx.baseUrl}$request_uri;
-  }
-
-  location /.xsf/indico/ {
-    internal;
-    alias ${d}/;
-    add_header Content-Security-Policy $upstream_http_content_security_policy;
-    add_header Content-Security-Policy-Report-Only $upstream_http_content_security_policy_report_only;
-  }
-
-  location ~ ^/(images|fonts)(.*)/(.+?)(__v[0-9a-f]+)?\\.([^.]+)$ {
-    alias ${d}/web/static/$1$2/$3.$5;
-    access_log off;
-  }
-
-  location ~ ^/(css|dist|images|fonts)/(.*)$ {
-    alias ${d}/web/static/$1/$2;
-    access_log off;
-  }
-
-  location /robots.txt {
-    alias ${d}/web/static/robots.txt;
-    access_log off;
-  }
-
-  location / {
-    root /var/empty/nginx;
-    include /etc/nginx/uwsgi_params;
-    uwsgi_pass unix:${d}/web/uwsgi.sock;
-    uwsgi_param UWSGI_SCHEME $scheme;
-    uwsgi_read_timeout 15m;
-    uwsgi_buffers 32 32k;
-    uwsgi_busy_buffers_size 128k;
-    uwsgi_hide_header X-Sendfile;
-    client_max_body_size 1G;
-  }
-}
-`;
-}
-/** Apache needs `Listen` only for ports its stock configuration does not already listen on. */
-function listenLines(ctx) {
-    const lines = [];
-    if (ctx.options.httpPort !== 80)
-        lines.push(`Listen ${ctx.options.httpPort}`);
-    if (ctx.options.httpsPort !== 443)
-        lines.push(`Listen ${ctx.options.httpsPort} https`);
-    return lines.length > 0 ? lines.join('\n') + '\n\n' : '';
-}
-function apacheVhost(ctx) {
-    const { options: o, installDir: d } = ctx;
-    return `# Indico behind Apache, written by indicovm (from Indico's production guide).
-${listenLines(ctx)}<VirtualHost *:${o.httpPort}>
-    ServerName ${ctx.host}
-    RewriteEngine On
-    RewriteRule ^(.*)$ ${ctx.baseUrl}$1 [R=301,L]
-</VirtualHost>
-
-<VirtualHost *:${o.httpsPort}>
-    ServerName ${ctx.host}
-    DocumentRoot "/var/empty/apache"
-    Protocols h2 http/1.1
-
-    SSLEngine             on
-    SSLCertificateFile    ${ctx.certPath}
-    SSLCertificateKeyFile ${ctx.keyPath}
-
-    SSLProtocol           all -SSLv3 -TLSv1 -TLSv1.1
-    SSLCipherSuite        ${CIPHERS}
-    SSLHonorCipherOrder   off
-    SSLSessionTickets     off
-
-    XSendFile on
-    XSendFilePath ${d}
-    CustomLog ${d}/log/apache/access.log combined
-    ErrorLog ${d}/log/apache/error.log
-    LogLevel error
-    ServerSignature Off
-
-    <If "%{HTTP_HOST} != '${ctx.host}' && %{HTTP_HOST} != '${ctx.urlHost}:${o.httpsPort}'">
-        Redirect 301 / ${ctx.baseUrl}/
-    </If>
-
-    AliasMatch "^/(images|fonts)(.*)/(.+?)(__v[0-9a-f]+)?\\.([^.]+)$" "${d}/web/static/$1$2/$3.$5"
-    AliasMatch "^/(css|dist|images|fonts)/(.*)$" "${d}/web/static/$1/$2"
-    Alias /robots.txt ${d}/web/static/robots.txt
-
-    SetEnv UWSGI_SCHEME https
-    ProxyPass / unix:${d}/web/uwsgi.sock|uwsgi://localhost/
-
-    <Directory ${d}>
-        AllowOverride None
-        Require all granted
-    </Directory>
-</VirtualHost>
 `;
 }
 
@@ -36640,8 +36762,8 @@ const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(im
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./shared/build/download.ts
 /**
- * Fetching a base image over https: retried, checked against an expected SHA-256, cached. The action
- * plugs in a tool-cache based Downloader, the CLI this plain one with a cache folder.
+ * Fetching a base image over https: retried, checked against an expected SHA-256 or SHA-512, cached.
+ * The action plugs in a tool-cache based Downloader, the CLI this plain one with a cache folder.
  */
 
 
@@ -36650,18 +36772,36 @@ const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
 
 
 
-async function sha256File(path) {
-    const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+async function fileDigest(path, algorithm) {
+    const hash = (0,external_node_crypto_namespaceObject.createHash)(algorithm);
     await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_namespaceObject.createReadStream)(path), hash);
     return hash.digest('hex');
 }
+const sha256File = (path) => fileDigest(path, 'sha256');
+/** The option that carries an expected digest, and how the digest is written for people. */
+const DIGEST_NAMES = {
+    sha256: { option: 'base-image-sha256', label: 'SHA-256' },
+    sha512: { option: 'base-image-sha512', label: 'SHA-512' },
+};
 /** Throws a ConfigurationError naming both digests when a file does not have the expected one. */
-async function checkSha256(path, url, expected) {
-    const actual = await sha256File(path);
-    if (actual !== expected.toLowerCase()) {
-        throw new ConfigurationError(`The download of ${url} has SHA-256 ${actual}, but 'base-image-sha256' expects ${expected.toLowerCase()}.`);
+async function checkDigest(path, url, expected) {
+    const actual = await fileDigest(path, expected.algorithm);
+    if (actual !== expected.hex.toLowerCase()) {
+        const { option, label } = DIGEST_NAMES[expected.algorithm];
+        throw new ConfigurationError(`The download of ${url} has ${label} ${actual}, but '${option}' expects ${expected.hex.toLowerCase()}.`);
     }
-    return actual;
+}
+/** Checks a fresh download, and removes it when it is not what was expected. */
+async function keepIfExpected(path, url, expected) {
+    if (!expected)
+        return;
+    try {
+        await checkDigest(path, url, expected);
+    }
+    catch (error) {
+        (0,external_node_fs_namespaceObject.rmSync)(path, { force: true });
+        throw error;
+    }
 }
 /** GETs a URL into a file, writing to a temporary name first so an interrupted download leaves nothing. */
 async function fetchToFile(url, target) {
@@ -36707,25 +36847,18 @@ class CachingDownloader {
         (0,external_node_fs_namespaceObject.mkdirSync)(this.cacheDir, { recursive: true });
         const key = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(request.url).digest('hex').slice(0, 24);
         const target = (0,external_node_path_namespaceObject.join)(this.cacheDir, `base-${key}.img`);
+        const { expected } = request;
         if ((0,external_node_fs_namespaceObject.existsSync)(target)) {
-            if (!request.sha256 || (await sha256File(target)) === request.sha256.toLowerCase()) {
+            if (!expected || (await fileDigest(target, expected.algorithm)) === expected.hex.toLowerCase()) {
                 reporter.info(`Using the cached download of ${request.url}: ${target}`);
                 return target;
             }
-            reporter.info(`The cached copy of ${request.url} has another SHA-256; downloading again.`);
+            reporter.info(`The cached copy of ${request.url} has another digest; downloading again.`);
             (0,external_node_fs_namespaceObject.rmSync)(target, { force: true });
         }
         await withDownloadRetries(request.url, reporter, async () => {
             await fetchToFile(request.url, target);
-            if (request.sha256) {
-                try {
-                    await checkSha256(target, request.url, request.sha256);
-                }
-                catch (error) {
-                    (0,external_node_fs_namespaceObject.rmSync)(target, { force: true });
-                    throw error;
-                }
-            }
+            await keepIfExpected(target, request.url, expected);
         });
         return target;
     }
@@ -36743,9 +36876,8 @@ function defaultDownloadCacheDir(env = process.env) {
 
 
 const BASE_FORMATS = new Set(['qcow2', 'raw', 'vmdk', 'vdi', 'vpc', 'vhdx']);
-async function resolveBaseImage(source, expectedSha256, deps, reporter) {
+async function resolveBaseImage(source, expected, deps, reporter) {
     let path;
-    let sha256;
     if (/^https?:\/\//i.test(source)) {
         if (!/^https:\/\//i.test(source)) {
             throw new ConfigurationError(`Option 'base-image' ${source}: only https URLs are downloaded.`);
@@ -36753,8 +36885,10 @@ async function resolveBaseImage(source, expectedSha256, deps, reporter) {
         if (!deps.downloader) {
             throw new ConfigurationError(`Option 'base-image' is a URL, but this runner offers no downloader.`);
         }
-        path = await deps.downloader.download({ url: source, ...(expectedSha256 ? { sha256: expectedSha256.toLowerCase() } : {}) }, reporter);
-        sha256 = expectedSha256 ? await checkSha256(path, source, expectedSha256) : undefined;
+        path = await deps.downloader.download({ url: source, ...(expected ? { expected } : {}) }, reporter);
+        // Also for a copy from a cache, which the downloader may have kept under an older check.
+        if (expected)
+            await checkDigest(path, source, expected);
     }
     else if (source.startsWith('glance:')) {
         if (!deps.fetchGlanceImage) {
@@ -36778,7 +36912,8 @@ async function resolveBaseImage(source, expectedSha256, deps, reporter) {
     return {
         source,
         path,
-        sha256: sha256 ?? (await sha256File(path)),
+        // A checked SHA-256 is the file's: no second pass over a large image.
+        sha256: expected?.algorithm === 'sha256' ? expected.hex.toLowerCase() : await sha256File(path),
         format: info.format,
         virtualSize: info.virtualSize,
     };
@@ -38160,6 +38295,39 @@ const SEAL_FAILED = 'indicovm-seal: failed';
 const SEAL_NOTE = 'indicovm-seal: note:';
 const FINAL_SEAL_PATH = '/run/indicovm-seal-final.sh';
 const FINAL_SEAL_UNIT = 'indicovm-seal-final';
+/** History files of shells and interactive tools, relative to a home folder. */
+const HISTORY_FILES = [
+    '.bash_history',
+    '.sh_history',
+    '.ash_history',
+    '.zsh_history',
+    '.zhistory',
+    '.histfile',
+    '.history',
+    '.local/share/fish/fish_history',
+    '.python_history',
+    '.node_repl_history',
+    '.psql_history',
+    '.mysql_history',
+    '.sqlite_history',
+    '.rediscli_history',
+    '.lesshst',
+    '.viminfo',
+    '.wget-hsts',
+];
+/** Every home folder: the passwd database's (system users such as postgres have one too), root's and /home/*. */
+const HOME_FOLDERS_COMMAND = "{ getent passwd | cut -d: -f6; printf '%s\\n' /root /home/*; } | sort -u";
+/**
+ * Shell code that removes every user's history files. Runs in both parts: a shell that logs out after
+ * the first part writes its history then.
+ */
+function historyRemoval(homesCommand = HOME_FOLDERS_COMMAND) {
+    return `${homesCommand} | while IFS= read -r home; do
+  [ -d "$home" ] || continue
+  for name in ${HISTORY_FILES.join(' ')}; do rm -f -- "$home/$name"; done
+done
+`;
+}
 /** Runs as root through sudo in the build session. */
 function sealScript() {
     return `set -eu
@@ -38197,9 +38365,10 @@ step 'per-instance state'
 # The first-boot unit regenerates the per-instance secrets on every clone when this stamp is missing.
 rm -f /var/lib/indicovm/firstboot.done
 rm -f /var/lib/systemd/random-seed /var/lib/systemd/credential.secret
-rm -f /root/.bash_history /root/.lesshst /root/.viminfo /root/.wget-hsts /root/.python_history
 rm -rf /root/.ssh /root/.cache
-`;
+
+step 'shell history'
+${historyRemoval()}`;
 }
 /**
  * Runs as a transient root unit once the build session is gone: removes the build user and what
@@ -38233,7 +38402,7 @@ if command -v journalctl >/dev/null 2>&1; then
   journalctl --rotate >/dev/null 2>&1; journalctl --vacuum-time=1s >/dev/null 2>&1
 fi
 rm -f /etc/ssh/ssh_host_*
-rm -f ${FINAL_SEAL_PATH}
+${historyRemoval()}rm -f ${FINAL_SEAL_PATH}
 fstrim -av > "$console" 2>&1 || true
 sync
 printf '\\n${SEAL_OK}\\n' > "$console"
@@ -39431,7 +39600,7 @@ function authConfig(endpoint, inputPrefix) {
     const config = {};
     const methods = [];
     if (endpoint.privateKey !== undefined) {
-        const loaded = loadPrivateKey(endpoint.privateKey, endpoint.passphrase, `${inputPrefix}ssh-key`);
+        const loaded = loadPrivateKey(endpoint.privateKey, endpoint.passphrase, endpoint.keyInput ?? `${inputPrefix}ssh-key`);
         config.privateKey = loaded.key;
         if (loaded.passphrase !== undefined) {
             config.passphrase = loaded.passphrase;
@@ -39447,8 +39616,12 @@ function authConfig(endpoint, inputPrefix) {
         methods.push('password');
     }
     if (methods.length === 0) {
-        throw new ConfigurationError(`No SSH credentials for ${endpoint.username}@${endpointName(endpoint)}: give ${inputPrefix}ssh-key, ` +
-            `${inputPrefix}password, or run with an ssh-agent (SSH_AUTH_SOCK).`);
+        // The jump host has no password input: its key is proxy-ssh-key, or ssh-key when that is empty.
+        const give = inputPrefix === 'proxy-'
+            ? 'give proxy-ssh-key (or ssh-key, which serves the jump host too when proxy-ssh-key is empty)'
+            : `give ${inputPrefix}ssh-key, ${inputPrefix}password`;
+        throw new ConfigurationError(`No SSH credentials for ${endpoint.username}@${endpointName(endpoint)}: ${give}, ` +
+            'or run with an ssh-agent (SSH_AUTH_SOCK).');
     }
     return { config, methods };
 }
@@ -40247,11 +40420,22 @@ function sshConnectOptions(values, agentSocket, overrides = {}) {
     const agent = agentSocket ? { agent: agentSocket } : {};
     let proxy;
     if (values.proxyHost) {
+        // One key for both hops is the common case (the same user on a bastion and its VMs): ssh-key, with
+        // its passphrase, serves the jump host unless proxy-ssh-key names a key of its own.
+        const proxyKey = values.proxySshKey
+            ? { privateKey: values.proxySshKey, keyInput: 'proxy-ssh-key' }
+            : values.sshKey
+                ? {
+                    privateKey: values.sshKey,
+                    keyInput: 'ssh-key',
+                    ...(values.sshKeyPassphrase ? { passphrase: values.sshKeyPassphrase } : {}),
+                }
+                : {};
         proxy = {
             host: values.proxyHost,
             port: values.proxyPort,
             username: values.proxyUsername ?? values.username,
-            ...(values.proxySshKey ? { privateKey: values.proxySshKey } : {}),
+            ...proxyKey,
             fingerprint: values.proxyFingerprint,
             insecureAcceptHostKey: values.insecureAcceptHostKey,
             ...agent,
@@ -40329,7 +40513,9 @@ class VmNotReachableError extends CommandError {
  * Readiness is "an SSH login with the pinned host key works", not an open port: qemu's user network
  * accepts TCP long before sshd runs. Retries until the deadline; a wrong host key ends it at once.
  */
-async function waitForSsh(qemu, seed, serialLog, timeoutMs, reporter) {
+async function waitForSsh(qemu, seed, serialLog, timeoutMs, reporter, 
+/** The option that named the disk, for the hint when nothing booted. */
+imageOption = 'base-image') {
     const port = qemu.hostPort(22);
     const started = Date.now();
     const deadline = started + timeoutMs;
@@ -40343,7 +40529,7 @@ async function waitForSsh(qemu, seed, serialLog, timeoutMs, reporter) {
             const consoleTail = serialLogTail(serialLog);
             const hint = /^\(the serial log is empty\)$|^\(no serial log\)$/.test(consoleTail)
                 ? ' Nothing was written to the serial console: the disk did not boot an operating system that logs to ttyS0 ' +
-                    '(is base-image a bootable cloud image?).'
+                    `(is ${imageOption} a bootable cloud image?).`
                 : '';
             throw new VmNotReachableError(`ssh ${seed.buildUser}@127.0.0.1 -p ${port}`, null, consoleTail, `the VM did not answer SSH within ${Math.round(timeoutMs / 1000)} s (last error: ${lastError}).${hint} ` +
                 `Last lines of the serial console (${serialLog})`);
@@ -40393,6 +40579,214 @@ class LineSink {
     }
 }
 
+;// CONCATENATED MODULE: ./shared/build/verify-stack.ts
+/**
+ * What the verify boot checks inside a new instance of an image made with the recipe, and how it
+ * judges the answers: the first boot replaced the image's secrets (compared as SHA-256 hashes, never
+ * as values), Redis and PostgreSQL accept the new credentials that indico.conf carries, and the HTTPS
+ * answer comes from Indico behind the web server (or, without Indico, is the web server's own error
+ * for the missing uWSGI socket).
+ */
+
+
+const SECRET_NAMES = ['REDIS_PASSWORD', 'SECRET_KEY', 'DB_PASSWORD'];
+/**
+ * Runs as root in the instance (python3 is there: cloud-init needs it). Passwords travel only in the
+ * environment of redis-cli and psql; the output is `key=value` lines with states and hashes.
+ */
+function uwsgiSocket(ctx) {
+    return `${ctx.installDir}/web/uwsgi.sock`;
+}
+function webErrorLog(ctx) {
+    return `${ctx.installDir}/log/${ctx.options.webServer === 'nginx' ? 'nginx' : 'apache'}/error.log`;
+}
+/** argv that prints how many lines of the web server's error log name the uWSGI socket (taken before the probe). */
+function upstreamErrorCount(ctx) {
+    return [
+        'sh',
+        '-c',
+        'grep -cF -- "$1" "$2" 2>/dev/null || [ -e "$2" ] || echo 0',
+        'sh',
+        uwsgiSocket(ctx),
+        webErrorLog(ctx),
+    ];
+}
+function stackCheckScript(ctx) {
+    const socket = uwsgiSocket(ctx);
+    const errorLog = webErrorLog(ctx);
+    return `set -eu
+exec python3 - ${quote(`${ctx.installDir}/etc/indico.conf`)} ${quote(PATHS.secretsEnv)} ${quote(PATHS.replacedSecrets)} ${quote(socket)} ${quote(errorLog)} <<'INDICOVM_PY'
+import hashlib, os, stat, subprocess, sys
+from urllib.parse import unquote, urlsplit
+
+conf_path, secrets_path, replaced_path, socket_path, error_log = sys.argv[1:6]
+
+def report_errors_by_name_only(kind, value, traceback):
+    # A traceback could quote a line of indico.conf, secrets and all: only the exception's name leaves.
+    print('error=' + kind.__name__)
+    sys.exit(1)
+
+sys.excepthook = report_errors_by_name_only
+
+def pairs(path, sep):
+    out = {}
+    try:
+        with open(path, encoding='utf-8') as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith('#') and sep in line:
+                    key, value = line.split(sep, 1)
+                    out[key.strip()] = value.strip()
+    except FileNotFoundError:
+        pass
+    return out
+
+def sha256(value):
+    return hashlib.sha256(value.encode('utf-8')).hexdigest()
+
+secrets = pairs(secrets_path, '=')
+replaced = pairs(replaced_path, ' ')
+ns = {}
+with open(conf_path, encoding='utf-8') as f:
+    exec(compile(f.read(), conf_path, 'exec'), ns)
+broker = urlsplit(ns['CELERY_BROKER'])
+db = urlsplit(ns['SQLALCHEMY_DATABASE_URI'])
+live = {
+    'REDIS_PASSWORD': unquote(broker.password or ''),
+    'SECRET_KEY': ns['SECRET_KEY'],
+    'DB_PASSWORD': unquote(db.password or ''),
+}
+for name in ('REDIS_PASSWORD', 'SECRET_KEY', 'DB_PASSWORD'):
+    if name not in secrets:
+        state = 'given'
+    elif live[name] != secrets[name]:
+        state = 'stale'
+    elif name not in replaced:
+        state = 'unrecorded'
+    elif sha256(secrets[name]) == replaced[name]:
+        state = 'unchanged'
+    else:
+        state = 'regenerated'
+    print('secret.%s=%s' % (name, state))
+    if name in replaced:
+        print('replaced-sha256.%s=%s' % (name, replaced[name]))
+
+def answer(argv, env):
+    try:
+        done = subprocess.run(argv, env=dict(os.environ, **env), capture_output=True, text=True, timeout=60)
+        return done.stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ''
+
+pong = answer(['redis-cli', '-h', broker.hostname, '-p', str(broker.port or 6379), 'ping'],
+              {'REDISCLI_AUTH': live['REDIS_PASSWORD']})
+print('redis=' + ('accepts' if pong == 'PONG' else 'refuses'))
+selected = answer(['psql', '-h', db.hostname, '-p', str(db.port or 5432), '-U', unquote(db.username or ''),
+                   '-d', db.path.lstrip('/'), '-w', '-Atc', 'SELECT 42'],
+                  {'PGPASSWORD': live['DB_PASSWORD'], 'PGCONNECT_TIMEOUT': '10'})
+print('postgres=' + ('accepts' if selected == '42' else 'refuses'))
+
+try:
+    present = stat.S_ISSOCK(os.stat(socket_path).st_mode)
+except FileNotFoundError:
+    present = False
+print('uwsgi-socket=' + ('present' if present else 'absent'))
+try:
+    with open(error_log, encoding='utf-8', errors='replace') as f:
+        print('upstream-errors=%d' % sum(1 for line in f if socket_path in line))
+except FileNotFoundError:
+    print('upstream-errors=0')
+INDICOVM_PY
+`;
+}
+function parseStackFacts(output) {
+    const values = new Map();
+    for (const line of output.split('\n')) {
+        const at = line.indexOf('=');
+        if (at > 0)
+            values.set(line.slice(0, at).trim(), line.slice(at + 1).trim());
+    }
+    const secretState = (name) => {
+        const state = values.get(`secret.${name}`);
+        const known = ['regenerated', 'unchanged', 'given', 'unrecorded', 'stale'];
+        return known.includes(state) ? state : 'unrecorded';
+    };
+    const replaced = {};
+    for (const name of SECRET_NAMES) {
+        const digest = values.get(`replaced-sha256.${name}`);
+        if (digest !== undefined && /^[0-9a-f]{64}$/.test(digest))
+            replaced[name] = digest;
+    }
+    return {
+        secrets: {
+            REDIS_PASSWORD: secretState('REDIS_PASSWORD'),
+            SECRET_KEY: secretState('SECRET_KEY'),
+            DB_PASSWORD: secretState('DB_PASSWORD'),
+        },
+        replacedSecretsSha256: replaced,
+        redisAcceptsNewPassword: values.get('redis') === 'accepts',
+        postgresAcceptsNewPassword: values.get('postgres') === 'accepts',
+        uwsgiSocket: values.get('uwsgi-socket') === 'present' ? 'present' : 'absent',
+        upstreamErrors: Number.parseInt(values.get('upstream-errors') ?? '0', 10) || 0,
+    };
+}
+const SECRET_TEXT = {
+    REDIS_PASSWORD: 'the Redis password',
+    SECRET_KEY: 'SECRET_KEY',
+    DB_PASSWORD: 'the PostgreSQL password',
+};
+/** Problems with the secrets and credentials of a new instance, each named. */
+function secretProblems(facts) {
+    const problems = [];
+    for (const name of SECRET_NAMES) {
+        const what = SECRET_TEXT[name];
+        const state = facts.secrets[name];
+        if (state === 'unchanged')
+            problems.push(`${what} is the image's (the first boot did not replace it)`);
+        if (state === 'unrecorded')
+            problems.push(`${what}: no record of the image's value, so a fresh one cannot be shown`);
+        if (state === 'stale')
+            problems.push(`${what} in indico.conf is not the instance's`);
+    }
+    if (!facts.redisAcceptsNewPassword)
+        problems.push('Redis refuses the password in indico.conf');
+    if (!facts.postgresAcceptsNewPassword)
+        problems.push('PostgreSQL refuses the role and password in indico.conf over 127.0.0.1');
+    return problems;
+}
+/** The answer the web server gives for an absent uWSGI socket: nginx 502, Apache mod_proxy 503. */
+function missingUpstreamStatus(webServer) {
+    return webServer === 'nginx' ? 502 : 503;
+}
+/**
+ * With Indico installed: 200, or Indico's own 302/303 (a fresh Indico sends `/` to `/bootstrap`); the
+ * web server's Host redirect is a 301, its upstream errors 502-504. Without Indico: exactly the web
+ * server's error for the missing socket, with the socket absent and the error in its log.
+ */
+function httpsProblem(ctx, answer, facts) {
+    const { status } = answer;
+    const server = ctx.options.webServer;
+    if (status === 301 || status === 308) {
+        return `HTTPS answered ${status} to ${answer.location ?? '?'}: the ${server} vhost redirected the request instead of passing it to Indico`;
+    }
+    if (ctx.options.installIndico) {
+        if (status === 200 || status === 302 || status === 303)
+            return undefined;
+        return `HTTPS answered ${status}: Indico is not behind ${server} (expected 200, or Indico's 302/303)`;
+    }
+    const expected = missingUpstreamStatus(server);
+    if (status !== expected) {
+        return `HTTPS answered ${status}; without Indico (install-indico: false) ${server} answers ${expected} for the absent uWSGI socket`;
+    }
+    if (facts.uwsgiSocket !== 'absent') {
+        return `HTTPS answered ${status} although the uWSGI socket exists (install-indico: false)`;
+    }
+    if (facts.upstreamErrors === 0) {
+        return `HTTPS answered ${status} but the ${server} error log does not name the uWSGI socket: the answer is not the missing-socket error`;
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./shared/build/verify.ts
 /**
  * The verify boot: the sealed image booted as a new instance would be (an overlay, a new seed with a new
@@ -40406,7 +40800,12 @@ class LineSink {
 
 
 
+
+
+
 const VERIFY_USER = 'indicovm-verify';
+/** How long a new instance's uWSGI may take to load Indico before a 502-504 counts. */
+const INDICO_START_MS = 3 * 60_000;
 const CLOUD_INIT_TIMEOUT_MS = 15 * 60_000;
 async function waitForCloudInit(session, reporter) {
     const result = await session.exec(['cloud-init', 'status', '--wait', '--long'], {
@@ -40460,11 +40859,14 @@ async function verifyImage(request) {
         const machineId = (await session.exec(['cat', '/etc/machine-id'])).stdout.trim();
         const userGone = (await session.exec(['getent', 'passwd', options.sshUsername], { allowFailure: true })).code === 2 &&
             (await session.exec(['test', '-e', `/home/${options.sshUsername}`], { allowFailure: true })).code !== 0;
+        const stack = request.recipeRan
+            ? await verifyStack(session, qemu.hostPort(options.httpsPort), recipeContext(options), reporter)
+            : undefined;
         const result = {
             hostKeyChanged: hostKey !== request.buildHostKeyFingerprint,
             machineIdChanged: machineId !== '' && machineId !== request.buildMachineId,
             buildUserGone: userGone,
-            ...(request.recipeRan ? await verifyStack(session, qemu.hostPort(options.httpsPort), reporter) : {}),
+            ...(stack?.result ?? {}),
         };
         reporter.info(`Verify boot: ${JSON.stringify(result)}`);
         const problems = [
@@ -40472,6 +40874,7 @@ async function verifyImage(request) {
             result.machineIdChanged ? '' : 'the machine-id is the build VM’s (or empty)',
             result.buildUserGone ? '' : `the build user ${options.sshUsername} still exists`,
             result.firstBootDone === false ? 'the first-boot unit did not finish' : '',
+            ...(stack?.problems ?? []),
         ].filter(Boolean);
         if (problems.length > 0) {
             throw new CommandError('verify boot', null, '', problems.join('; '));
@@ -40490,8 +40893,12 @@ async function verifyImage(request) {
         (0,external_node_fs_namespaceObject.rmSync)(overlay, { force: true });
     }
 }
-/** After the first boot of an image made with the recipe: the per-instance secrets exist and HTTPS answers. */
-async function verifyStack(session, httpsHostPort, reporter) {
+/**
+ * After the first boot of an image made with the recipe: the per-instance secrets are new and work,
+ * and HTTPS, asked for BASE_URL's host, answers as Indico (or, without Indico, as the web server does
+ * for the absent uWSGI socket).
+ */
+async function verifyStack(session, httpsHostPort, ctx, reporter) {
     await session.exec(['systemctl', 'is-system-running', '--wait'], {
         allowFailure: true,
         timeoutMs: 10 * 60_000,
@@ -40500,19 +40907,66 @@ async function verifyStack(session, httpsHostPort, reporter) {
         sudo: true,
         allowFailure: true,
     });
-    const https = await httpsProbe(httpsHostPort);
-    reporter.info(`HTTPS on the forwarded port answered with status ${https.status}, certificate SHA-256 ${https.certificateSha256}.`);
+    const errorsBefore = await session.exec(upstreamErrorCount(ctx), { sudo: true, allowFailure: true });
+    const authority = new URL(ctx.baseUrl).host;
+    const https = await probeUntilSettled(httpsHostPort, authority, ctx);
+    reporter.info(`HTTPS for ${authority} on the forwarded port answered with status ${https.status}` +
+        `${https.location ? ` (Location ${https.location})` : ''}, certificate SHA-256 ${https.certificateSha256}.`);
+    // After the probe: the web server's error log then holds what it made of the request.
+    const check = await session.runScript(stackCheckScript(ctx), {
+        sudo: true,
+        allowFailure: true,
+        timeoutMs: 120_000,
+    });
+    const found = parseStackFacts(check.stdout);
+    // Only what the probe caused counts as its answer.
+    const facts = {
+        ...found,
+        upstreamErrors: found.upstreamErrors - (Number.parseInt(errorsBefore.stdout.trim(), 10) || 0),
+    };
+    const problems = [
+        // Its stderr is not shown: whatever failed there may hold a secret.
+        ...(check.code === 0
+            ? []
+            : [
+                `the stack check in the instance failed (${/^error=(\w+)$/m.exec(check.stdout)?.[1] ?? `exit ${check.code}`})`,
+            ]),
+        ...secretProblems(facts),
+    ];
+    const httpsIssue = httpsProblem(ctx, https, facts);
+    if (httpsIssue)
+        problems.push(httpsIssue);
     return {
-        httpsStatus: https.status,
-        httpsCertificateSha256: https.certificateSha256,
-        firstBootDone: stamp.code === 0,
+        result: {
+            httpsStatus: https.status,
+            httpsHost: authority,
+            ...(https.location ? { httpsLocation: https.location } : {}),
+            httpsCertificateSha256: https.certificateSha256,
+            firstBootDone: stamp.code === 0,
+            ...facts,
+        },
+        problems,
     };
 }
+/** With Indico installed, a new instance's uWSGI may still be loading it: 502-504 are retried for a while. */
+async function probeUntilSettled(port, host, ctx) {
+    const deadline = Date.now() + INDICO_START_MS;
+    for (;;) {
+        const answer = await httpsProbe(port, { host });
+        const starting = ctx.options.installIndico && answer.status >= 502 && answer.status <= 504;
+        if (!starting || Date.now() > deadline)
+            return answer;
+        await new Promise((resolveWait) => setTimeout(resolveWait, 5_000));
+    }
+}
 /**
- * GET / over TLS on 127.0.0.1: the HTTP status and the SHA-256 fingerprint of the certificate served
- * (self-signed per instance, so it is recorded rather than verified).
+ * GET / over TLS on 127.0.0.1: the HTTP status, the Location and the SHA-256 fingerprint of the
+ * certificate served (self-signed per instance, so it is recorded rather than verified). `host` is the
+ * Host header (and SNI name): BASE_URL's authority, as a browser would send it, or the vhost answers
+ * with its redirect to BASE_URL before Indico sees the request.
  */
-function httpsProbe(port, timeoutMs = 30_000) {
+function httpsProbe(port, { host, timeoutMs = 30_000 } = {}) {
+    const serverName = host?.replace(/:\d+$/, '').replace(/^\[.*\]$/, '');
     return new Promise((resolvePromise, reject) => {
         const request = (0,external_node_https_namespaceObject.request)({
             host: '127.0.0.1',
@@ -40522,11 +40976,18 @@ function httpsProbe(port, timeoutMs = 30_000) {
             rejectUnauthorized: false,
             timeout: timeoutMs,
             agent: false,
+            ...(host ? { headers: { Host: host } } : {}),
+            // SNI carries host names only, never an address.
+            ...(serverName && !(0,external_node_net_namespaceObject.isIP)(serverName) ? { servername: serverName } : {}),
         }, (response) => {
             const socket = response.socket;
             const certificateSha256 = socket.getPeerCertificate().fingerprint256 ?? '';
             response.resume();
-            resolvePromise({ status: response.statusCode ?? 0, certificateSha256 });
+            resolvePromise({
+                status: response.statusCode ?? 0,
+                location: response.headers.location,
+                certificateSha256,
+            });
         });
         request.on('timeout', () => request.destroy(new Error(`no HTTPS answer on 127.0.0.1:${port} within ${timeoutMs / 1000} s`)));
         request.on('error', reject);
@@ -40548,6 +41009,8 @@ function httpsProbe(port, timeoutMs = 30_000) {
 
 
 const RUN_USER = 'indicovm';
+/** Starts the message that says the VM answers SSH (scripts and tests wait for it). */
+const READY_LINE = 'The VM is ready.';
 function signalled() {
     let dispose = () => undefined;
     const promise = new Promise((resolvePromise) => {
@@ -40575,8 +41038,8 @@ async function runImage(options, reporter, deps = {}) {
     }
     const forwards = [
         { hostPort: options.forwardSshPort, guestPort: 22 },
-        { hostPort: options.forwardHttpPort, guestPort: 80 },
-        { hostPort: options.forwardHttpsPort, guestPort: 443 },
+        { hostPort: options.forwardHttpPort, guestPort: options.httpPort },
+        { hostPort: options.forwardHttpsPort, guestPort: options.httpsPort },
     ];
     for (const forward of forwards) {
         if (!(await loopbackPortIsFree(forward.hostPort))) {
@@ -40624,18 +41087,39 @@ async function runImage(options, reporter, deps = {}) {
             String(options.forwardSshPort),
             '-o',
             `UserKnownHostsFile=${knownHosts}`,
+            // The host key is known before the first connection: anything else is refused, not asked about.
+            '-o',
+            'StrictHostKeyChecking=yes',
+            '-o',
+            'IdentitiesOnly=yes',
             `${RUN_USER}@127.0.0.1`,
         ]);
-        reporter.info([
-            `The VM is booting (${accelerator}); serial console: ${serialLog}`,
-            `SSH (once cloud-init has run): ${ssh}`,
-            `HTTP: http://127.0.0.1:${options.forwardHttpPort}/  HTTPS: https://127.0.0.1:${options.forwardHttpsPort}/`,
-            'Press Ctrl-C to stop the VM (its overlay is discarded).',
-        ].join('\n'));
-        const stopped = await Promise.race([
-            stop.promise.then(() => 'signal'),
-            qemu.waitForExit(2 ** 31 - 1).then(() => 'exited'),
-        ]);
+        reporter.info(`The VM is booting (${accelerator}); serial console: ${serialLog}. ` +
+            `Waiting up to ${options.sshTimeout} s for SSH (Ctrl-C stops the VM).`);
+        // A login with the seeded host key, as the build does: an open port proves nothing under qemu.
+        const ready = waitForSsh(qemu, seed, serialLog, options.sshTimeout * 1000, reporter, 'image').then(async (session) => {
+            await session.close();
+            return 'ready';
+        });
+        // Stopped while waiting: the wait then fails on the stopped qemu, which is no news.
+        ready.catch(() => undefined);
+        const first = await Promise.race([stop.promise.then(() => 'signal'), ready]);
+        if (first === 'ready') {
+            reporter.info([
+                `${READY_LINE} SSH: ${ssh}`,
+                `Forwarded ports: 127.0.0.1:${options.forwardSshPort} → 22, ` +
+                    `127.0.0.1:${options.forwardHttpPort} → ${options.httpPort}, ` +
+                    `127.0.0.1:${options.forwardHttpsPort} → ${options.httpsPort} ` +
+                    `(http://127.0.0.1:${options.forwardHttpPort}/, https://127.0.0.1:${options.forwardHttpsPort}/)`,
+                'Press Ctrl-C to stop the VM (its overlay is discarded).',
+            ].join('\n'));
+        }
+        const stopped = first === 'signal'
+            ? first
+            : await Promise.race([
+                stop.promise.then(() => 'signal'),
+                qemu.waitForExit(2 ** 31 - 1).then(() => 'exited'),
+            ]);
         if (stopped === 'signal') {
             reporter.info('Stopping the VM.');
             await qemu.stop(reporter);
@@ -40699,8 +41183,16 @@ function checkBuildImageOptions(options) {
     if (base.startsWith('glance:') && base.length === 'glance:'.length) {
         throw new ConfigurationError("Invalid option 'base-image': glance: needs an image name or ID after the colon.");
     }
-    if (options.baseImageSha256 && !/^https?:\/\//.test(base)) {
-        throw new ConfigurationError("Option 'base-image-sha256' only applies when 'base-image' is a URL.");
+    for (const [option, given] of [
+        ['base-image-sha256', options.baseImageSha256],
+        ['base-image-sha512', options.baseImageSha512],
+    ]) {
+        if (given && !/^https?:\/\//.test(base)) {
+            throw new ConfigurationError(`Option '${option}' only applies when 'base-image' is a URL.`);
+        }
+    }
+    if (options.baseImageSha256 && options.baseImageSha512) {
+        throw new ConfigurationError("Options 'base-image-sha256' and 'base-image-sha512' are both set: give the one the image's publisher lists.");
     }
     if (options.recipe === 'none' && options.provisionScript.length === 0) {
         throw new ConfigurationError("With 'recipe: none', give at least one 'provision-script' (or the image would be unchanged).");
@@ -40761,6 +41253,14 @@ function readInputs(options, cwd) {
     }
     return { files, steps, ...(networkConfig !== undefined ? { networkConfig } : {}) };
 }
+/** The digest the base image download must have, from whichever of the two options is set. */
+function expectedBaseDigest(options) {
+    if (options.baseImageSha512)
+        return { algorithm: 'sha512', hex: options.baseImageSha512.toLowerCase() };
+    if (options.baseImageSha256)
+        return { algorithm: 'sha256', hex: options.baseImageSha256.toLowerCase() };
+    return undefined;
+}
 class PhaseClock {
     reporter;
     timings = {};
@@ -40803,7 +41303,7 @@ async function buildImage(options, reporter, deps = {}) {
     let session;
     try {
         const base = await clock.run('Base image', async () => {
-            const resolved = await resolveBaseImage(options.baseImage, options.baseImageSha256, {
+            const resolved = await resolveBaseImage(options.baseImage, expectedBaseDigest(options), {
                 ...(deps.downloader ? { downloader: deps.downloader } : {}),
                 fetchGlanceImage: deps.fetchGlanceImage ??
                     glanceFetcherFromOptions(options, {
@@ -42293,6 +42793,21 @@ function unitsOf(component, facts) {
     }
 }
 
+;// CONCATENATED MODULE: ./shared/manage/summary.ts
+/** A task's row: its changes one per line, or 'failed' and the first line of the error. */
+function summaryRow(task, outcome, error) {
+    if (outcome === undefined) {
+        return [task, 'failed', error instanceof Error ? error.message.split('\n')[0] : String(error)];
+    }
+    return [task, outcome.changed.length > 0 ? outcome.changed.join('\n') : 'unchanged', outcome.note];
+}
+function manageSummary(where, rows) {
+    return {
+        heading: `indicovm manage: ${where}`,
+        tables: [{ header: ['Task', 'Changed', 'Result'], rows: [...rows] }],
+    };
+}
+
 ;// CONCATENATED MODULE: ./shared/manage/tasks/backup.ts
 
 
@@ -42337,11 +42852,26 @@ async function backup(ctx) {
     (0,external_node_fs_namespaceObject.mkdirSync)(dir, { recursive: true });
     const local = (0,external_node_path_namespaceObject.join)(dir, name);
     (0,external_node_fs_namespaceObject.writeFileSync)(local, content, { mode: 0o600 });
+    const artifactId = o.uploadBackup ? await uploadBackupArtifact(ctx, local) : undefined;
     return {
         changed: [remote],
-        note: `${name} (${content.length} bytes; also kept on the VM in ${REMOTE_BACKUP_DIR})`,
+        note: `${name} (${content.length} bytes; also kept on the VM in ${REMOTE_BACKUP_DIR})` +
+            (artifactId !== undefined ? `; artifact ${o.backupArtifactName} (id ${artifactId})` : ''),
         backupPath: local,
+        ...(artifactId !== undefined ? { backupArtifactId: artifactId } : {}),
     };
+}
+/** The local tarball as the workflow artifact backup-artifact-name; its id, when the runner took it. */
+async function uploadBackupArtifact(ctx, local) {
+    if (!ctx.uploadArtifact) {
+        // checkManageOptions refuses upload-backup without an uploader before connecting.
+        throw new ConfigurationError('upload-backup works in action-manage only.');
+    }
+    const name = ctx.options.backupArtifactName;
+    const id = await ctx.uploadArtifact(name, [local], (0,external_node_path_namespaceObject.dirname)(local));
+    if (id !== undefined)
+        ctx.reporter.info(`Uploaded ${(0,external_node_path_namespaceObject.basename)(local)} as artifact ${name} (id ${id}).`);
+    return id;
 }
 
 ;// CONCATENATED MODULE: ./shared/manage/base-url.ts
@@ -42549,7 +43079,7 @@ async function changeFiles(session, changes, options = {}) {
     await session.exec(['sh', '-c', swap, 'sh', ...pairs], { sudo: true });
     if (options.testInPlace) {
         try {
-            await options.testInPlace();
+            await options.testInPlace(staged.map((s) => s.change.path));
         }
         catch (error) {
             const restore = [
@@ -42961,6 +43491,7 @@ async function waitForCertificate(session, port, fingerprint, timeoutMs = 60_000
 ;// CONCATENATED MODULE: ./shared/manage/tls-check.ts
 
 
+
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 function splitPemCertificates(text) {
     return (text.replace(/\r\n/g, '\n').match(PEM_CERT) ?? []).map((pem) => pem.trim() + '\n');
@@ -42972,6 +43503,12 @@ function tls_check_parse(name, pem) {
     catch {
         throw new ConfigurationError(`${name} is not a readable PEM certificate.`);
     }
+}
+let publicRoots;
+/** Whether a publicly trusted root (the Mozilla store node ships) issued and signed this certificate. */
+function issuedByPublicRoot(cert) {
+    publicRoots ??= external_node_tls_namespaceObject.rootCertificates.map((pem) => new external_node_crypto_namespaceObject.X509Certificate(pem));
+    return publicRoots.some((root) => cert.checkIssued(root) && cert.verify(root.publicKey));
 }
 function checkTls(certText, keyText, chainText, now = new Date()) {
     const certPems = splitPemCertificates(certText);
@@ -43008,6 +43545,14 @@ function checkTls(certText, keyText, chainText, now = new Date()) {
     }
     const last = all.at(-1);
     const endsAtRoot = last.checkIssued(last) && last.verify(last.publicKey);
+    if (!endsAtRoot && !issuedByPublicRoot(last)) {
+        const which = all.length === 1 ? 'ssl-cert' : `the last certificate of ssl-chain`;
+        const issuer = last.issuer.replace(/\n/g, ', ');
+        throw new ConfigurationError(`The chain is incomplete: ${which} (${last.subject.replace(/\n/g, ', ')}) is issued by ${issuer}, ` +
+            'which is neither given nor a publicly trusted root. ' +
+            `Add the certificate of ${issuer} to ssl-chain: the intermediate certificates your CA gave you, ` +
+            "in order from the leaf's issuer up, and for a private CA its root certificate last.");
+    }
     return {
         // Served as given, like the recipe does: leaf first, then the chain.
         fullChainPem: [certPems[0], ...chainPems].join(''),
@@ -43039,16 +43584,19 @@ function mustApply(ctx, changed, which) {
 
 const DEFAULT_CERT = '/etc/ssl/indico/indico.crt';
 const DEFAULT_KEY = '/etc/ssl/indico/indico.key';
+/** The certificate, key and chain inputs (PEM text or paths), read and checked locally. */
+function checkedTls(o) {
+    const pem = readPemInputs({ sslCert: o.sslCert, sslKey: o.sslKey, sslChain: o.sslChain });
+    return checkTls(pem.sslCert ?? '', pem.sslKey?.reveal() ?? '', pem.sslChain);
+}
 /**
  * Installs a given certificate where the vhost already points (the recipe's ssl-dir), or where it
  * should point when the vhost names none; the first-boot script is told the certificate is given
  * (SELF_SIGNED=no), so a later `regenerate` keeps it instead of making a self-signed one.
  */
 async function loadSsl(ctx) {
-    const o = ctx.options;
-    const pem = readPemInputs({ sslCert: o.sslCert, sslKey: o.sslKey, sslChain: o.sslChain });
-    const tls = checkTls(pem.sslCert ?? '', pem.sslKey?.reveal() ?? '', pem.sslChain);
-    ctx.reporter.info(`Certificate ${tls.subject}, valid until ${tls.notAfter}; key matches; chain ${tls.endsAtRoot ? 'ends at a self-signed root' : `ends at ${tls.issuer}`}.`);
+    const tls = checkedTls(ctx.options);
+    ctx.reporter.info(`Certificate ${tls.subject}, valid until ${tls.notAfter}; key matches; chain complete, up to ${tls.endsAtRoot ? `the given root ${tls.issuer}` : `the publicly trusted root ${tls.issuer}`}.`);
     const facts = await ctx.facts();
     const vhost = (await ctx.session.readFile(facts.vhostPath, { sudo: true }))?.toString('utf8') ?? '';
     const named = facts.webServer === 'nginx' ? nginxTlsPaths(vhost) : apacheTlsPaths(vhost);
@@ -43323,6 +43871,7 @@ function setRedisDirective(text, name, value) {
 
 
 
+
 /** Asks Redis for PONG with the new password; the script, password included, goes over stdin. */
 function pingScript(port, password) {
     return `REDISCLI_AUTH=${quote(password)}
@@ -43344,16 +43893,37 @@ async function updateRedis(ctx) {
         { path: facts.redisDropIn, edit: dropIn, mode: 0o640 },
         { path: `${PATHS.templateDir}/redis.conf`, edit: dropIn, onlyIfExists: true },
     ];
-    const changed = await changeFiles(ctx.session, [
-        ...redisFiles,
-        ...indicoConfChanges(ctx, redisSettings({ host: o.redisHost, port: o.redisPort, password })),
-    ]);
     const services = [];
     const local = o.redisHost === '127.0.0.1' || o.redisHost === 'localhost' || o.redisHost === '::1';
-    if (mustApply(ctx, changed, (path) => path === facts.redisDropIn)) {
+    // What is being tried on the new files, for the error when it fails.
+    let attempt;
+    const restartRedis = async (changed) => {
+        if (!mustApply(ctx, changed, (path) => path === facts.redisDropIn))
+            return;
+        attempt = `restart of ${facts.redisService}`;
         services.push(...(await systemctl(ctx.session, 'restart', [facts.redisService])));
-        if (local)
+        if (local) {
+            attempt = `PONG check of Redis on 127.0.0.1:${o.redisPort} with the new password`;
             await ctx.session.runScript(pingScript(o.redisPort, password), { timeoutMs: 30_000 });
+        }
+        attempt = undefined;
+    };
+    let changed;
+    try {
+        // Redis restarts with the new files in place: when it does not come back, changeFiles puts every
+        // file back (drop-in, indico.conf and their templates) from its .indicovm.bak.
+        changed = await changeFiles(ctx.session, [
+            ...redisFiles,
+            ...indicoConfChanges(ctx, redisSettings({ host: o.redisHost, port: o.redisPort, password })),
+        ], { testInPlace: restartRedis });
+        // A run after a dropped connection may find the files written already, yet Redis not restarted.
+        if (changed.length === 0)
+            await restartRedis(changed);
+    }
+    catch (error) {
+        if (attempt === undefined)
+            throw error;
+        throw await restoredRedisError(ctx, facts.redisService, attempt, error);
     }
     if (mustApply(ctx, changed, (path) => path.endsWith('/etc/indico.conf'))) {
         services.push(...(await restartRunning(ctx.session, [UNITS.uwsgi, UNITS.celery, UNITS.celeryBeat])));
@@ -43363,6 +43933,21 @@ async function updateRedis(ctx) {
         changed: all,
         note: all.length > 0 ? `Redis at ${o.redisHost}:${o.redisPort}, password set` : 'unchanged',
     };
+}
+/**
+ * Redis did not come back on the new files, which changeFiles has put back by now: Redis is
+ * restarted on the previous ones, so it runs as before, and the error says what failed.
+ */
+async function restoredRedisError(ctx, service, attempt, error) {
+    const again = await ctx.session.exec(['systemctl', 'restart', '--', service], {
+        sudo: true,
+        allowFailure: true,
+    });
+    const after = again.code === 0
+        ? `${service} was restarted on them`
+        : `restarting ${service} on them failed too (exit code ${again.code}): check it with the status and logs tasks`;
+    return new Error(`update-redis: the ${attempt} failed after the edit (${errorMessage(error)}). ` +
+        `The previous Redis drop-in and indico.conf were put back from their ${BACKUP_SUFFIX} copies and ${after}.`, { cause: error });
 }
 
 ;// CONCATENATED MODULE: ./shared/manage/tasks/update-server.ts
@@ -43381,17 +43966,36 @@ async function updateRedis(ctx) {
 
 /**
  * Opens the ports in whichever firewall the recipe used: its own nftables table when it wrote one,
- * else ufw or firewalld when active. Prints one line per port it opened. Ports come as $1 $2.
+ * else ufw or firewalld when active. Prints one line per port it opened. Ports come as $1 $2, the
+ * backup suffix as $3.
+ *
+ * The nftables table is edited like every other file: the new text is checked by nft itself
+ * (`nft -c`, which parses and validates against the kernel without applying), the old file is kept
+ * as its backup, and the live table is replaced in one transaction (create if missing, delete,
+ * define), so a failure leaves the previous rules in force and the previous file in place.
  */
 const OPEN_PORTS = `set -eu
 table=/etc/nftables.d/indicovm.nft
+replace_table() {
+  { echo 'table inet indicovm'; echo 'delete table inet indicovm'; cat "$2"; } | nft $1 -f /dev/stdin
+}
 if [ -f "$table" ]; then
   new=$(mktemp "$table.XXXXXX")
+  trap 'rm -f "$new"' EXIT
   sed -E "s/tcp dport \\{[^}]*\\}/tcp dport { $1, $2 }/" "$table" > "$new"
-  if cmp -s "$new" "$table"; then rm -f "$new"; else
-    chmod 644 "$new"; mv -f "$new" "$table"
-    nft delete table inet indicovm 2>/dev/null || true
-    nft -f "$table"
+  if ! cmp -s "$new" "$table"; then
+    if ! problem=$(replace_table -c "$new" 2>&1); then
+      echo "nft -c rejected the new $table (ports $1, $2); nothing was changed: $problem" >&2
+      exit 1
+    fi
+    chmod 644 "$new"
+    cp -p "$table" "$table$3"
+    mv -f "$new" "$table"
+    if ! problem=$(replace_table '' "$table" 2>&1); then
+      cp -p "$table$3" "$table"
+      echo "nft could not load the new $table; the previous file was put back and its rules stay in force: $problem" >&2
+      exit 1
+    fi
     echo "$table (ports $1, $2)"
   fi
 elif command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
@@ -43448,7 +44052,7 @@ async function updateServer(ctx) {
     if (mustApply(ctx, changed, (path) => path.endsWith('/etc/indico.conf'))) {
         services.push(...(await restartRunning(ctx.session, [UNITS.uwsgi, UNITS.celery, UNITS.celeryBeat])));
     }
-    const { stdout } = await ctx.session.exec(['sh', '-c', OPEN_PORTS, 'sh', String(o.httpPort), String(o.httpsPort)], {
+    const { stdout } = await ctx.session.exec(['sh', '-c', OPEN_PORTS, 'sh', String(o.httpPort), String(o.httpsPort), BACKUP_SUFFIX], {
         sudo: true,
     });
     const firewall = stdout.split('\n').filter(Boolean);
@@ -43574,6 +44178,8 @@ const TASKS = {
 
 
 
+
+
 /** What each task needs beyond the connection, checked for the whole list before connecting. */
 const TASK_NEEDS = {
     'load-ssl': ['sslCert', 'sslKey'],
@@ -43583,8 +44189,16 @@ const TASK_NEEDS = {
     config: ['sslCert', 'sslKey', 'serverName', 'redisPassword', 'smtpServer'],
     run: ['script'],
 };
-function checkManageOptions(options) {
+function checkManageOptions(options, deps = {}) {
     const problems = [];
+    if (options.uploadBackup) {
+        if (!(options.tasks ?? []).includes('backup')) {
+            problems.push("upload-backup uploads the tarball of the backup task: add 'backup' to tasks.");
+        }
+        if (!deps.uploadArtifact) {
+            problems.push('upload-backup uploads a workflow artifact, so it works in action-manage only: here the tarball stays in backup-dir.');
+        }
+    }
     if (!options.host) {
         problems.push("Missing option 'host': the address of the VM (output address of action-deploy).");
     }
@@ -43601,8 +44215,8 @@ function checkManageOptions(options) {
         problems.push("The host key cannot be verified: set 'host-keys' (output of action-deploy), 'fingerprint' or 'known-hosts' " +
             "('insecure-accept-host-key: true' accepts any key, for first contact only).");
     }
-    if (options.proxyHost && !options.proxySshKey && !options.sshKey) {
-        problems.push("The jump host needs a key: set 'proxy-ssh-key' (or 'ssh-key', used for both).");
+    if (options.proxyHost && !options.proxySshKey && !options.sshKey && !process.env.SSH_AUTH_SOCK) {
+        problems.push("The jump host needs a key: set 'proxy-ssh-key', or 'ssh-key' (used for both hops when proxy-ssh-key is empty), or run an ssh-agent.");
     }
     for (const task of options.tasks ?? []) {
         for (const key of TASK_NEEDS[task] ?? []) {
@@ -43630,12 +44244,6 @@ function maskSecrets(options, reporter) {
             reporter.mask(form);
     }
 }
-function summaryRow(task, outcome, error) {
-    if (outcome === undefined) {
-        return [task, 'failed', error instanceof Error ? error.message.split('\n')[0] : String(error)];
-    }
-    return [task, outcome.changed.length > 0 ? outcome.changed.join('\n') : 'unchanged', outcome.note];
-}
 /**
  * Tasks that are not started again after a dropped connection: `run` executes the user's own script,
  * which may not be safe to repeat. Every other task reads what is on the VM and changes only what
@@ -43661,10 +44269,14 @@ async function runRepeatingOnDrop(task, ctx, session) {
         return TASKS[task]({ ...ctx, resumed: true });
     }
 }
-async function manage(options, reporter) {
-    checkManageOptions(options);
+async function manage(options, reporter, deps = {}) {
+    checkManageOptions(options, deps);
     maskSecrets(options, reporter);
     const tasks = options.tasks ?? [];
+    // A certificate that cannot work (wrong key, incomplete chain) stops the run before any task
+    // before load-ssl has changed the VM.
+    if (tasks.some((task) => task === 'load-ssl' || task === 'config'))
+        checkedTls(options);
     const session = await connect(sshConnectOptions(options, process.env.SSH_AUTH_SOCK), reporter);
     let facts;
     const ctx = {
@@ -43677,6 +44289,7 @@ async function manage(options, reporter) {
             throw error;
         })),
         now: new Date(),
+        ...(deps.uploadArtifact ? { uploadArtifact: deps.uploadArtifact } : {}),
     };
     const changed = {};
     const rows = [];
@@ -43701,16 +44314,14 @@ async function manage(options, reporter) {
                 ...(outcome.stdout !== undefined ? { stdout: outcome.stdout } : {}),
                 ...(outcome.status !== undefined ? { status: outcome.status } : {}),
                 ...(outcome.backupPath !== undefined ? { backupPath: outcome.backupPath } : {}),
+                ...(outcome.backupArtifactId !== undefined ? { backupArtifactId: outcome.backupArtifactId } : {}),
                 ...(outcome.logsPath !== undefined ? { logsPath: outcome.logsPath } : {}),
                 ...(outcome.health !== undefined ? { health: outcome.health } : {}),
             };
         }
     }
     finally {
-        reporter.summary({
-            heading: `indicovm manage: ${session.where}`,
-            tables: [{ header: ['Task', 'Changed', 'Result'], rows }],
-        });
+        reporter.summary(manageSummary(session.where, rows));
         await session.close();
     }
     return { changed, ...result };

@@ -30706,7 +30706,7 @@ const commonOptions = {
     configFile: kinds/* path */.Ae({
         description: 'Settings file (YAML, never executed); read when it exists',
         default: 'indicovm.yml',
-        origin: 'fabfile.conf, config_dir',
+        origin: 'fabfile.conf',
     }),
 };
 
@@ -30726,12 +30726,12 @@ const recipeOptions = {
     httpPort: kinds/* port */.Oh({
         description: 'HTTP port (redirects to HTTPS)',
         default: 80,
-        origin: 'guest_machine.http_port',
+        origin: 'guest_machine.http_port, machine.http_port',
     }),
     httpsPort: kinds/* port */.Oh({
         description: 'HTTPS port Indico is served on',
         default: 443,
-        origin: 'guest_machine.https_port',
+        origin: 'guest_machine.https_port, machine.https_port',
     }),
     webServer: kinds/* choice */.Yq(['nginx', 'apache'], {
         description: 'Web server in front of uWSGI',
@@ -30764,8 +30764,14 @@ const recipeOptions = {
     pythonVersion: kinds/* string */.Yj({
         description: 'Python version for the Indico venv (Indico 3.3 needs >=3.12.2,<3.13)',
         default: '3.12',
-        pattern: /^3\.12(\.\d+)?$/,
-        patternText: 'a Python 3.12 version such as 3.12 or 3.12.8',
+        // 3.12.0 and 3.12.1 would pass here and then be refused in the VM, after the packages are in.
+        pattern: /^3\.12(?:\.(?:[2-9]|[1-9][0-9]+))?$/,
+        patternText: '3.12 or a release from 3.12.2 on, such as 3.12.8 (Indico 3.3 needs >=3.12.2,<3.13)',
+    }),
+    pythonInstallMirror: kinds/* url */.OZ({
+        description: "Mirror of the Python builds uv downloads where the distribution has no Python 3.12 (UV_PYTHON_INSTALL_MIRROR; empty: uv's default)",
+        env: ['UV_PYTHON_INSTALL_MIRROR'],
+        protocols: ['http:', 'https:', 'file:'],
     }),
     pipIndexUrl: kinds/* url */.OZ({ description: 'pip index URL (a mirror)', env: ['PIP_INDEX_URL'] }),
     pipExtraIndexUrl: kinds/* url */.OZ({ description: 'Extra pip index URL' }),
@@ -30857,7 +30863,12 @@ const qemuOptions = {
         patternText: 'a program name or path',
         origin: 'virtualization_cmd',
     }),
-    memory: kinds/* size */.Ej({ description: 'Guest memory', default: 2048, min: 256, max: 1024 * 1024 }),
+    memory: kinds/* size */.Ej({
+        description: 'Guest memory in MiB (or with an M/G/T suffix)',
+        default: 2048,
+        min: 256,
+        max: 1024 * 1024,
+    }),
     cpus: kinds/* integer */.nd({ description: 'Guest virtual CPUs', default: 2, min: 1, max: 64 }),
     qemuArgs: kinds/* list */.p_(kinds/* string */.Yj({ description: 'qemu argument' }), {
         description: 'Extra qemu arguments, one per line',
@@ -30872,9 +30883,8 @@ const qemuOptions = {
         origin: 'vd_name',
     }),
     sshTimeout: kinds/* duration */.p0({
-        description: 'How long to wait for SSH after boot',
+        description: 'How long to wait for SSH after boot (seconds, or with s/m/h)',
         default: 600,
-        origin: 'debug_vm',
     }),
 };
 const buildOptions = {
@@ -30888,9 +30898,14 @@ const buildOptions = {
         pattern: /^[0-9a-fA-F]{64}$/,
         patternText: '64 hexadecimal digits',
     }),
+    baseImageSha512: kinds/* string */.Yj({
+        description: 'Expected SHA-512 of the base image download (Debian publishes SHA512SUMS only)',
+        pattern: /^[0-9a-fA-F]{128}$/,
+        patternText: '128 hexadecimal digits',
+    }),
     ...qemuOptions,
     diskSize: kinds/* size */.Ej({
-        description: 'Disk size of the built image',
+        description: 'Disk size of the built image in MiB (or with an M/G/T suffix)',
         default: 10240,
         min: 1024,
         max: 2 * 1024 * 1024,
@@ -30916,7 +30931,9 @@ const buildOptions = {
         pattern: /^[^:\n]+:\/[^\n]*$/,
         patternText: 'local:remote with an absolute remote path',
     }), { description: 'Files to upload before provisioning, local:remote per line', default: [], perLine: true }),
-    networkConfig: kinds/* path */.Ae({ description: 'cloud-init network-config (v2 YAML) for the build VM' }),
+    networkConfig: kinds/* path */.Ae({
+        description: 'Path of a cloud-init network-config file (network-config v2 YAML) for the build VM',
+    }),
     formats: kinds/* list */.p_(kinds/* choice */.Yq(IMAGE_FORMATS, { description: 'format' }), {
         description: 'Output formats, comma-separated: qcow2, raw, vdi, vmdk, vpc, vhdx',
         default: ['qcow2'],
@@ -30957,15 +30974,15 @@ const runImageOptions = {
     forwardSshPort: kinds/* port */.Oh({
         description: 'Port on 127.0.0.1 forwarded to the VM port 22',
         default: 2222,
-        origin: 'host_machine.ssh_port',
+        origin: 'host_machine.ssh_port, debug_vm',
     }),
     forwardHttpPort: kinds/* port */.Oh({
-        description: 'Port on 127.0.0.1 forwarded to the VM port 80',
+        description: "Port on 127.0.0.1 forwarded to the VM's http-port",
         default: 8000,
         origin: 'host_machine.http_port',
     }),
     forwardHttpsPort: kinds/* port */.Oh({
-        description: 'Port on 127.0.0.1 forwarded to the VM port 443',
+        description: "Port on 127.0.0.1 forwarded to the VM's https-port",
         default: 8443,
         origin: 'host_machine.https_port',
     }),
@@ -31128,7 +31145,7 @@ const deployOptions = {
 /** One SSH connection (appleboy/ssh-action's inputs, with host keys pinned by default). */
 const sshOptions = {
     host: kinds/* hostname */.OI({ description: 'Host to connect to', origin: 'machine.name' }),
-    port: kinds/* port */.Oh({ description: 'SSH port', default: 22, origin: 'machine.ssh_port' }),
+    port: kinds/* port */.Oh({ description: 'SSH port', default: 22, origin: 'machine.ssh_port, guest_machine.ssh_port' }),
     username: kinds/* string */.Yj({
         description: 'SSH user (sudo is used when not root)',
         default: 'root',
@@ -31205,7 +31222,12 @@ const manageOptions = {
         keyPattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
     }),
     // The web server (nginx or Apache) and the unit names are read from the VM (/etc/indicovm/host.env).
-    sslCert: recipeOptions.sslCert,
+    // The recipe's descriptions promise defaults generated per instance; here the tasks that use these
+    // require them (checked before connecting), so they are described without one.
+    sslCert: kinds/* textBlock */.fI({
+        description: 'TLS certificate for load-ssl, required there (PEM text or a path; its chain may follow it)',
+        origin: 'ssl_pem_path',
+    }),
     sslKey: recipeOptions.sslKey,
     sslChain: recipeOptions.sslChain,
     serverName: kinds/* hostname */.OI({
@@ -31216,7 +31238,10 @@ const manageOptions = {
     httpsPort: recipeOptions.httpsPort,
     redisHost: recipeOptions.redisHost,
     redisPort: recipeOptions.redisPort,
-    redisPassword: recipeOptions.redisPassword,
+    redisPassword: kinds/* secret */.rJ({
+        description: 'Redis password for update-redis, required there',
+        origin: 'redis_pswd',
+    }),
     smtpServer: recipeOptions.smtpServer,
     smtpPort: recipeOptions.smtpPort,
     smtpLogin: recipeOptions.smtpLogin,
@@ -31227,6 +31252,16 @@ const manageOptions = {
     backupDir: kinds/* path */.Ae({
         description: 'Local directory for backup tarballs and fetched logs',
         default: 'indicovm-backups',
+    }),
+    uploadBackup: kinds/* boolean */.zM({
+        description: 'Upload the backup tarball as a workflow artifact (action-manage only)',
+        default: false,
+    }),
+    backupArtifactName: kinds/* string */.Yj({
+        description: 'Name of the workflow artifact of the backup tarball',
+        default: 'indico-backup',
+        pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+        patternText: 'an artifact name (letters, digits, ., _ and -)',
     }),
 };
 
@@ -31252,7 +31287,13 @@ const runImageCommand = command({
     name: 'run-image',
     summary: 'Boot an image locally with SSH, HTTP and HTTPS forwarded to 127.0.0.1 (2222, 8000, 8443)',
     origin: 'run_vm_debug, launch_vm',
-    options: { ...commonOptions, ...runImageOptions },
+    // The image's own ports (what it was built with), which the forwards lead to.
+    options: {
+        ...commonOptions,
+        ...runImageOptions,
+        httpPort: recipeOptions.httpPort,
+        httpsPort: recipeOptions.httpsPort,
+    },
     positional: { option: 'image', label: 'IMAGE' },
 });
 const renderScriptCommand = command({
@@ -31261,7 +31302,11 @@ const renderScriptCommand = command({
     origin: 'dependencies_inst, indico_inst, indico_config, vm_config',
     options: {
         ...commonOptions,
-        outputDir: kinds/* path */.Ae({ description: 'Folder to write the script and files to', default: 'indicovm-recipe' }),
+        outputDir: kinds/* path */.Ae({
+            description: 'Folder to write the script and files to',
+            default: 'indicovm-recipe',
+            origin: 'config_dir',
+        }),
         ...recipeOptions,
     },
 });
