@@ -6,6 +6,13 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * tsx's loader, for running TypeScript sources in a child (`node --import TSX_LOADER file.ts`); named
+ * by path, as such a child may run in a folder without node_modules.
+ */
+export const TSX_LOADER = new URL('node_modules/tsx/dist/loader.mjs', new URL('../../', import.meta.url))
+  .href;
+
 export interface ActionRun {
   readonly status: number | null;
   readonly stdout: string;

@@ -3,7 +3,7 @@
  * action's tool-cache one over HTTPS with a self-signed certificate: retries, hash check, cache.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -11,11 +11,11 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { CachingDownloader } from '../../../shared/build/download.js';
 import { ConfigurationError } from '../../../shared/errors.js';
 import type { Reporter } from '../../../shared/report/reporter.js';
-import { REPO } from '../../support/run-action.js';
+import { REPO, TSX_LOADER } from '../../support/run-action.js';
+import { selfSignedPair } from '../../support/tls.js';
 
 const BODY = Buffer.from('not really a disk image\n'.repeat(1000));
 const BODY_SHA256 = createHash('sha256').update(BODY).digest('hex');
@@ -136,11 +136,10 @@ function filesUnder(dir: string): string[] {
 
 describe('ToolCacheDownloader (the action, an https base-image)', () => {
   const DRIVER = join(REPO, 'test/integration/build/tool-cache-download.driver.ts');
-  const TSX = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
   const root = join(cacheRoot, 'tool-cache');
   const toolCache = join(root, 'tool-cache');
   const runnerTemp = join(root, 'runner-temp');
-  const certFile = join(root, 'cert.pem');
+  const certFile = join(root, 'server.crt');
   const tlsHits: Record<string, number> = {};
   let tlsServer: ReturnType<typeof createHttpsServer>;
   let tlsBase: string;
@@ -148,30 +147,7 @@ describe('ToolCacheDownloader (the action, an https base-image)', () => {
   beforeAll(async () => {
     mkdirSync(toolCache, { recursive: true });
     mkdirSync(runnerTemp, { recursive: true });
-    const keyFile = join(root, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { keyFile } = selfSignedPair(root, '127.0.0.1', { name: 'server', subjectAltName: 'IP:127.0.0.1' });
     tlsServer = createHttpsServer(
       { key: readFileSync(keyFile), cert: readFileSync(certFile) },
       (request, response) => {
@@ -204,18 +180,22 @@ describe('ToolCacheDownloader (the action, an https base-image)', () => {
     result: { path?: string; error?: string; message?: string };
     log: string;
   }> {
-    const child = spawn(process.execPath, ['--import', TSX, DRIVER, url, ...(sha256 ? [sha256] : [])], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/root',
-        RUNNER_TOOL_CACHE: toolCache,
-        RUNNER_TEMP: runnerTemp,
-        TSX_DISABLE_CACHE: '1',
-        ...(trustServer ? { NODE_EXTRA_CA_CERTS: certFile } : {}),
+    const child = spawn(
+      process.execPath,
+      ['--import', TSX_LOADER, DRIVER, url, ...(sha256 ? [sha256] : [])],
+      {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: process.env.HOME ?? '/root',
+          RUNNER_TOOL_CACHE: toolCache,
+          RUNNER_TEMP: runnerTemp,
+          TSX_DISABLE_CACHE: '1',
+          ...(trustServer ? { NODE_EXTRA_CA_CERTS: certFile } : {}),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));

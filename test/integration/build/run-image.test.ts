@@ -8,16 +8,13 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { READY_LINE } from '../../../shared/build/run-image.js';
 import { freeLoopbackPort } from '../../../shared/qemu/ports.js';
 import { ensureBaseImage } from '../../support/base-image.js';
 import { processesMatching, waitUntil } from '../../support/processes.js';
-import { REPO } from '../../support/run-action.js';
+import { REPO, TSX_LOADER } from '../../support/run-action.js';
 
 const CLI = join(REPO, 'cli/src/indicovm.ts');
-/** tsx runs the TypeScript sources; named by path, as the child runs in a folder without node_modules. */
-const TSX = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
 
 interface CliRun {
   readonly child: ChildProcess;
@@ -27,7 +24,7 @@ interface CliRun {
 }
 
 function startCli(args: readonly string[], tmp: string): CliRun {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, CLI, ...args], {
     // The overlay, seed, key and known_hosts go to the OS temp dir: here, a folder the test owns.
     cwd: tmp,
     env: {

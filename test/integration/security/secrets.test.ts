@@ -30,6 +30,7 @@ import {
 import { tally } from '../../security/tally.js';
 import { ensureOpenStack, passwordAuth, type CloudFacts } from '../../support/openstack.js';
 import { REPO, runBundledAction, runPostStep, type ActionRun } from '../../support/run-action.js';
+import { selfSignedPair } from '../../support/tls.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
 import { silentReporter } from '../../support/recording-reporter.js';
 
@@ -51,30 +52,7 @@ let sshd: Sshd;
 
 /** A real TLS key pair with the distinctive key as ssl-key: the PEM body lines are secrets of their own. */
 function tlsPair(): { cert: string; key: string } {
-  const keyFile = join(dir, 'tls.key');
-  const certFile = join(dir, 'tls.crt');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-subj',
-      '/CN=indico.example.org',
-      '-days',
-      '2',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+  return selfSignedPair(dir, 'indico.example.org');
 }
 
 /** Scans one run for the secrets and records the counts; no leak may be found. */
