@@ -18,6 +18,10 @@ function pipEnvironment(ctx: RecipeContext): string {
   if (o.pipIndexUrl !== undefined) pipEnv.PIP_INDEX_URL = o.pipIndexUrl;
   if (o.pipExtraIndexUrl !== undefined) pipEnv.PIP_EXTRA_INDEX_URL = o.pipExtraIndexUrl;
   if (o.pipFindLinks !== undefined) pipEnv.PIP_FIND_LINKS = o.pipFindLinks;
+  // A wheel folder without an index is an air-gapped site: asking the default index would only hang.
+  if (o.pipFindLinks !== undefined && o.pipIndexUrl === undefined && o.pipExtraIndexUrl === undefined) {
+    pipEnv.PIP_NO_INDEX = '1';
+  }
   return assignments(pipEnv);
 }
 

@@ -66,7 +66,8 @@ export const recipeOptions = {
   pipIndexUrl: o.url({ description: 'pip index URL (a mirror)', env: ['PIP_INDEX_URL'] }),
   pipExtraIndexUrl: o.url({ description: 'Extra pip index URL' }),
   pipFindLinks: o.path({
-    description: 'Directory of wheels on the VM for air-gapped installs (pip --find-links)',
+    description:
+      'Directory of wheels on the VM for air-gapped installs (pip --find-links; alone, no index is asked)',
     absolute: true,
     noParent: true,
   }),

@@ -101,6 +101,18 @@ describe('steps', () => {
     const asIndico = /^as_indico\(\) \{\n {2}(.*)\n\}$/m.exec(script)?.[1] ?? '';
     expect(asIndico).toContain("PIP_INDEX_URL='https://mirror.example.org/simple/?a=1&b=2'");
     expect(asIndico).toContain('PIP_FIND_LINKS=/srv/wheels');
+    expect(asIndico).not.toContain('PIP_NO_INDEX');
     expect(script).toContain('INDICO_REQUIREMENT=indico==3.3.8');
+  });
+
+  test('a wheel folder without an index makes pip ask no index (air-gapped)', () => {
+    const asIndico = (extra: Record<string, string>) =>
+      /^as_indico\(\) \{\n {2}(.*)\n\}$/m.exec(
+        render({ 'pip-find-links': '/srv/wheels', ...extra }).script,
+      )?.[1] ?? '';
+    expect(asIndico({})).toContain('PIP_NO_INDEX=1');
+    expect(asIndico({ 'pip-extra-index-url': 'https://mirror.example.org/extra/' })).not.toContain(
+      'PIP_NO_INDEX',
+    );
   });
 });
