@@ -333,7 +333,9 @@ if [ "$OS_FAMILY" = debian ]; then
 else
   APACHE_CONF=/etc/httpd/conf.d/indico.conf
 fi
-${put(files.webServerConfig, '"$APACHE_CONF"')}if [ "$OS_FAMILY" = debian ]; then
+${put(files.webServerConfig, '"$APACHE_CONF"')}# The vhost's DocumentRoot: an empty folder, so nothing is served from disk but the static aliases.
+[ -d /var/empty/apache ] || mkdir -p /var/empty/apache
+if [ "$OS_FAMILY" = debian ]; then
   for module in proxy_uwsgi rewrite ssl xsendfile http2; do
     [ -e "/etc/apache2/mods-enabled/$module.load" ] || { a2enmod -q "$module" >/dev/null; CHANGED_FILES="$CHANGED_FILES$module "; note "enabled module $module"; }
   done

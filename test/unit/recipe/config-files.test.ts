@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { ConfigurationError } from '../../../shared/errors.js';
 import { renderRecipe } from '../../../shared/recipe/render.js';
 import { fileAt, optionsFrom, render, run, tempDir, TRICKY, writeTemp } from './helpers.js';
+import { selfSignedPair } from '../../support/tls.js';
 
 const INDICO_CONF = '/etc/indicovm/templates/indico.conf';
 
@@ -321,6 +322,86 @@ describe('nginx', () => {
     );
     expect(vhost).toContain('return 301 https://indico.example.org$request_uri;');
     expect(vhost).not.toMatch(/https:\/\/[^\s$]*:(80|443)\b/);
+  });
+});
+
+describe('apache', () => {
+  const MODULES = '/usr/lib/apache2/modules';
+  // What the script enables (proxy_uwsgi, rewrite, ssl, xsendfile, http2, with proxy and socache_shmcb
+  // as their dependencies) plus what Debian's apache2 enables by default and the vhost uses.
+  const LOADED = [
+    'mpm_event',
+    'authz_core',
+    'alias',
+    'env',
+    'socache_shmcb',
+    'ssl',
+    'rewrite',
+    'http2',
+    'proxy',
+    'proxy_uwsgi',
+    'xsendfile',
+  ];
+
+  /** Writes the vhost and a throwaway main config under a temp root and runs `apache2 -t` on them. */
+  function apacheTest(flags: Record<string, string>): {
+    output: string;
+    status: number | null;
+    vhost: string;
+  } {
+    const root = tempDir('apache-root');
+    const recipe = render({
+      ...flags,
+      'web-server': 'apache',
+      'install-dir': `${root}/opt/indico`,
+      'ssl-dir': `${root}/ssl`,
+    });
+    mkdirSync(`${root}/opt/indico/log/apache`, { recursive: true });
+    mkdirSync(`${root}/ssl`, { recursive: true });
+    const pair = selfSignedPair(`${root}/ssl`, 'indico.example.org', { name: 'indico' });
+    expect(pair.certFile).toBe(`${root}/ssl/indico.crt`);
+    // The script creates /var/empty/apache; here it lives under the temp root.
+    const vhostText = fileAt(recipe, '/etc/apache2/sites-available/indico.conf');
+    mkdirSync(`${root}/var/empty/apache`, { recursive: true });
+    const vhost = writeTemp(
+      root,
+      'indico.conf',
+      vhostText.replace('"/var/empty/apache"', `"${root}/var/empty/apache"`),
+    );
+    const ports = [flags['http-port'] ?? '80', flags['https-port'] ?? '443'];
+    const main = writeTemp(
+      root,
+      'httpd.conf',
+      LOADED.map((m) => `LoadModule ${m}_module ${MODULES}/mod_${m}.so\n`).join('') +
+        `ServerName localhost\nPidFile ${root}/httpd.pid\nErrorLog ${root}/error.log\n` +
+        // Debian's ports.conf listens on 80 and 443; the vhost adds Listen lines for other ports.
+        (ports[0] === '80' ? 'Listen 80\n' : '') +
+        (ports[1] === '443' ? 'Listen 443 https\n' : '') +
+        `Include ${vhost}\n`,
+    );
+    const result = run('/usr/sbin/apache2', ['-t', '-f', main]);
+    return { output: result.stderr + result.stdout, status: result.status, vhost: vhostText };
+  }
+
+  test('apache2 -t accepts the vhost, with no warning', () => {
+    const { output, status } = apacheTest({});
+    expect(output.trim()).toBe('Syntax OK');
+    expect(status).toBe(0);
+  });
+
+  test('apache2 -t accepts custom ports; port 80 redirects without a :443 suffix', () => {
+    const custom = apacheTest({
+      'server-hostname': 'indico.example.org',
+      'http-port': '8080',
+      'https-port': '8443',
+    });
+    expect(custom.output.trim()).toBe('Syntax OK');
+    expect(custom.vhost).toMatch(/^Listen 8080$/m);
+    expect(custom.vhost).toMatch(/^Listen 8443 https$/m);
+    expect(custom.vhost).toContain('RewriteRule ^(.*)$ https://indico.example.org:8443$1 [R=301,L]');
+    const standard = apacheTest({ 'server-hostname': 'indico.example.org' });
+    expect(standard.vhost).toContain('RewriteRule ^(.*)$ https://indico.example.org$1 [R=301,L]');
+    expect(standard.vhost).not.toMatch(/https:\/\/[^\s$]*:(80|443)\b/);
   });
 });
 
