@@ -33524,7 +33524,7 @@ const recipeOptions = {
     pipIndexUrl: kinds_url({ description: 'pip index URL (a mirror)', env: ['PIP_INDEX_URL'] }),
     pipExtraIndexUrl: kinds_url({ description: 'Extra pip index URL' }),
     pipFindLinks: path({
-        description: 'Directory of wheels on the VM for air-gapped installs (pip --find-links)',
+        description: 'Directory of wheels on the VM for air-gapped installs (pip --find-links; alone, no index is asked)',
         absolute: true,
         noParent: true,
     }),
@@ -35718,6 +35718,10 @@ function pipEnvironment(ctx) {
         pipEnv.PIP_EXTRA_INDEX_URL = o.pipExtraIndexUrl;
     if (o.pipFindLinks !== undefined)
         pipEnv.PIP_FIND_LINKS = o.pipFindLinks;
+    // A wheel folder without an index is an air-gapped site: asking the default index would only hang.
+    if (o.pipFindLinks !== undefined && o.pipIndexUrl === undefined && o.pipExtraIndexUrl === undefined) {
+        pipEnv.PIP_NO_INDEX = '1';
+    }
     return assignments(pipEnv);
 }
 function uvEnvironment(ctx) {
@@ -36326,7 +36330,9 @@ if [ "$OS_FAMILY" = debian ]; then
 else
   APACHE_CONF=/etc/httpd/conf.d/indico.conf
 fi
-${put(files.webServerConfig, '"$APACHE_CONF"')}if [ "$OS_FAMILY" = debian ]; then
+${put(files.webServerConfig, '"$APACHE_CONF"')}# The vhost's DocumentRoot: an empty folder, so nothing is served from disk but the static aliases.
+[ -d /var/empty/apache ] || mkdir -p /var/empty/apache
+if [ "$OS_FAMILY" = debian ]; then
   for module in proxy_uwsgi rewrite ssl xsendfile http2; do
     [ -e "/etc/apache2/mods-enabled/$module.load" ] || { a2enmod -q "$module" >/dev/null; CHANGED_FILES="$CHANGED_FILES$module "; note "enabled module $module"; }
   done

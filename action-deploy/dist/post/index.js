@@ -30776,7 +30776,7 @@ const recipeOptions = {
     pipIndexUrl: kinds/* url */.OZ({ description: 'pip index URL (a mirror)', env: ['PIP_INDEX_URL'] }),
     pipExtraIndexUrl: kinds/* url */.OZ({ description: 'Extra pip index URL' }),
     pipFindLinks: kinds/* path */.Ae({
-        description: 'Directory of wheels on the VM for air-gapped installs (pip --find-links)',
+        description: 'Directory of wheels on the VM for air-gapped installs (pip --find-links; alone, no index is asked)',
         absolute: true,
         noParent: true,
     }),
