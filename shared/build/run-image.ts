@@ -13,6 +13,7 @@ import { loopbackPortIsFree } from '../qemu/ports.js';
 import type { Reporter } from '../report/reporter.js';
 import { commandLine } from '../shell/quote.js';
 import { bootVm, waitForSsh, writeSeed } from './vm.js';
+import { waitForCloudInit } from './verify.js';
 
 type RunImageOptions = Values<typeof runImageCommand.options>;
 
@@ -127,9 +128,15 @@ export async function runImage(
         `Waiting up to ${options.sshTimeout} s for SSH (Ctrl-C stops the VM).`,
     );
     // A login with the seeded host key, as the build does: an open port proves nothing under qemu.
+    // Ready once cloud-init is done too: until then it may still restart sshd or set up the user, and
+    // a login with the printed command could be cut off.
     const ready = waitForSsh(qemu, seed, serialLog, options.sshTimeout * 1000, reporter, 'image').then(
       async (session) => {
-        await session.close();
+        try {
+          await waitForCloudInit(session, reporter);
+        } finally {
+          await session.close();
+        }
         return 'ready' as const;
       },
     );
