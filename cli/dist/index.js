@@ -41014,6 +41014,7 @@ function httpsProbe(port, { host, timeoutMs = 30_000 } = {}) {
 
 
 
+
 const RUN_USER = 'indicovm';
 /** Starts the message that says the VM answers SSH (scripts and tests wait for it). */
 const READY_LINE = 'The VM is ready.';
@@ -41103,8 +41104,15 @@ async function runImage(options, reporter, deps = {}) {
         reporter.info(`The VM is booting (${accelerator}); serial console: ${serialLog}. ` +
             `Waiting up to ${options.sshTimeout} s for SSH (Ctrl-C stops the VM).`);
         // A login with the seeded host key, as the build does: an open port proves nothing under qemu.
+        // Ready once cloud-init is done too: until then it may still restart sshd or set up the user, and
+        // a login with the printed command could be cut off.
         const ready = waitForSsh(qemu, seed, serialLog, options.sshTimeout * 1000, reporter, 'image').then(async (session) => {
-            await session.close();
+            try {
+                await waitForCloudInit(session, reporter);
+            }
+            finally {
+                await session.close();
+            }
             return 'ready';
         });
         // Stopped while waiting: the wait then fails on the stopped qemu, which is no news.
