@@ -19,7 +19,19 @@ for (const dir of new Set(entries.map(([, out]) => out.split('/').slice(0, 2).jo
 for (const [entry, out] of entries) {
   execFileSync(
     'npx',
-    ['ncc', 'build', entry, '-o', out, '--license', 'licenses.txt', '--quiet', '--target', 'es2022'],
+    [
+      'ncc',
+      'build',
+      entry,
+      '-o',
+      out,
+      '--license',
+      'licenses.txt',
+      '--quiet',
+      '--target',
+      'es2022',
+      '--minify',
+    ],
     {
       stdio: 'inherit',
     },

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
-import { DefaultArtifactClient } from '@actions/artifact';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { uploadRunArtifact } from '../../action-kit/artifact.js';
 import { cleanUpAfterAction } from '../../action-kit/cleanup.js';
 import { runAction } from '../../action-kit/run.js';
 import { buildUndoers } from '../../shared/build/build-image.js';
@@ -18,16 +18,14 @@ await runAction('action-build-image (post)', async (reporter) => {
     });
     // The tail is in the log; the whole console goes into an artifact, where the runner gives one.
     const artifact = core.getState('serial-log-artifact');
-    if (artifact && process.env.ACTIONS_RUNTIME_TOKEN) {
+    if (artifact) {
       try {
-        const upload = await new DefaultArtifactClient().uploadArtifact(
-          artifact,
-          [serialLog],
-          dirname(serialLog),
-        );
-        reporter.info(
-          `The whole serial console log is in artifact ${artifact} (id ${upload.id ?? 'unknown'}).`,
-        );
+        const id = await uploadRunArtifact(artifact, [serialLog], dirname(serialLog), {
+          what: 'the serial console log of the build VM',
+        });
+        if (id !== undefined) {
+          reporter.info(`The whole serial console log is in artifact ${artifact} (id ${id}).`);
+        }
       } catch (error) {
         reporter.warning(`Could not upload the serial console log: ${errorMessage(error)}`);
       }
