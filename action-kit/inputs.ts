@@ -5,7 +5,7 @@ import { readSettingsFile } from '../shared/options/load.js';
 import { kebab } from '../shared/options/names.js';
 import { resolveOptions, type Resolved } from '../shared/options/resolve.js';
 import type { Reporter } from '../shared/report/reporter.js';
-import { Secret } from '../shared/secret.js';
+import { encodingsOf } from '../shared/secret.js';
 
 /** What core.getInput does, without its trimming of multi-line values' inner lines. */
 function rawInput(name: string): string {
@@ -27,23 +27,18 @@ export function readActionOptions<G extends OptionGroup>(
     const value = rawInput(name);
     explicit[name] = value;
     if (spec.secret && value) {
-      new Secret(value).encodings().forEach((form) => reporter.mask(form));
+      encodingsOf(value).forEach((form) => reporter.mask(form));
     }
     for (const variable of spec.env) {
       const fromEnv = process.env[variable];
       if (spec.secret && fromEnv) {
-        new Secret(fromEnv).encodings().forEach((form) => reporter.mask(form));
+        encodingsOf(fromEnv).forEach((form) => reporter.mask(form));
       }
     }
   }
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const configInput = explicit['config-file'];
   const file = readSettingsFile(path.resolve(workspace, configInput || 'indicovm.yml'), Boolean(configInput));
-  const resolved = resolveOptions(command, { explicit, explicitKind: 'input', env: process.env, file });
-  for (const value of Object.values(resolved.values)) {
-    if (value instanceof Secret) {
-      value.encodings().forEach((form) => reporter.mask(form));
-    }
-  }
-  return resolved;
+  // Every secret resolved from here on (the file, clouds.yaml later) is registered as it is made.
+  return resolveOptions(command, { explicit, explicitKind: 'input', env: process.env, file });
 }

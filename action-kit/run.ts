@@ -15,10 +15,10 @@ export async function runAction(
     await main(reporter);
   } catch (error) {
     if (core.isDebug() && error instanceof Error && error.stack) {
-      core.debug(error.stack);
+      core.debug(reporter.redact(error.stack));
     }
     const kind = error instanceof ConfigurationError ? 'invalid settings' : 'failed';
-    core.setFailed(`${name} ${kind}: ${errorMessage(error)}`);
+    core.setFailed(reporter.redact(`${name} ${kind}: ${errorMessage(error)}`));
   } finally {
     await reporter
       .flushSummary()

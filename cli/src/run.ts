@@ -48,7 +48,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       io.out(commandHelp(command));
       return 0;
     }
-    const reporterForRun = args.verbose ? new TerminalReporter({ write: io.err, verbose: true }) : reporter;
+    reporter.verbose = args.verbose;
     const configFlag = args.values['config-file'];
     const file = readSettingsFile(
       typeof configFlag === 'string' ? configFlag : 'indicovm.yml',
@@ -61,9 +61,9 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       file,
     });
     for (const warning of secretFlagWarnings(command, args.values)) {
-      reporterForRun.warning(warning);
+      reporter.warning(warning);
     }
-    const output = await TASKS[command.name]!(resolved.values as never, reporterForRun, resolved.sources);
+    const output = await TASKS[command.name]!(resolved.values as never, reporter, resolved.sources);
     if (output !== undefined) {
       io.out(output);
     }

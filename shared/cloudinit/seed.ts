@@ -115,7 +115,7 @@ export function renderNoCloudSeed(options: NoCloudSeedOptions): NoCloudSeed {
   return {
     instanceId,
     metaData,
-    userData: new Secret(userData),
+    userData: new Secret(userData, { composite: true }),
     ...(networkConfig !== undefined ? { networkConfig } : {}),
     iso,
     buildUser: options.buildUser,

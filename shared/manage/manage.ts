@@ -1,7 +1,5 @@
 import { ConfigurationError } from '../errors.js';
-import { urlUserInfo } from '../recipe/escape.js';
 import type { Reporter } from '../report/reporter.js';
-import type { Secret } from '../secret.js';
 import { connect, SshConnectionLostError, sshConnectOptions, type SshSession } from '../ssh/index.js';
 import type { ManageOptions } from './options.js';
 import { readHostFacts, type HostFacts } from './remote/host-facts.js';
@@ -104,15 +102,6 @@ export function checkManageOptions(options: ManageOptions, deps: ManageDeps = {}
   }
 }
 
-/** Every form in which a secret of these options could reach a log. */
-function maskSecrets(options: ManageOptions, reporter: Reporter): void {
-  const secrets: (Secret | undefined)[] = [options.redisPassword, options.smtpPassword, options.sslKey];
-  for (const secret of secrets) {
-    if (secret === undefined || secret.length === 0) continue;
-    for (const form of [...secret.encodings(), urlUserInfo(secret.reveal())]) reporter.mask(form);
-  }
-}
-
 /**
  * Tasks that are not started again after a dropped connection: `run` executes the user's own script,
  * which may not be safe to repeat. Every other task reads what is on the VM and changes only what
@@ -150,7 +139,6 @@ export async function manage(
   deps: ManageDeps = {},
 ): Promise<ManageResult> {
   checkManageOptions(options, deps);
-  maskSecrets(options, reporter);
   const tasks = options.tasks ?? [];
   // A certificate that cannot work (wrong key, incomplete chain) stops the run before any task
   // before load-ssl has changed the VM.

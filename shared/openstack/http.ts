@@ -4,6 +4,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { CommandError, ConfigurationError, errorMessage } from '../errors.js';
 import type { Reporter } from '../report/reporter.js';
+import { redact } from '../secret.js';
 
 /**
  * The one way the OpenStack client talks HTTP: node's own http/https, bodies streamed both ways,
@@ -175,7 +176,8 @@ export class HttpClient {
     const wanted = spec.expect ? spec.expect.includes(status) : status >= 200 && status < 300;
     try {
       if (!wanted) {
-        const text = (await readBody(response, MAX_ERROR_BYTES, true)).toString('utf8');
+        // A service may echo the request (a password, in JSON-escaped form) into its error text.
+        const text = redact((await readBody(response, MAX_ERROR_BYTES, true)).toString('utf8'));
         const error = new OpenStackHttpError(spec.method, path, status, serviceMessage(text));
         return {
           ok: false,

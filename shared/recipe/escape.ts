@@ -22,16 +22,9 @@ export function pythonString(value: string): string {
   return out + "'";
 }
 
-/**
- * Percent-encoding for the user-info part of a URL: everything but unreserved characters is encoded,
- * stricter than encodeURIComponent, so SQLAlchemy and redis-py (which both unquote) read it back exactly.
- */
-export function urlUserInfo(value: string): string {
-  return Array.from(new TextEncoder().encode(value), (byte) => {
-    const ch = String.fromCharCode(byte);
-    return /[A-Za-z0-9._~-]/.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }).join('');
-}
+// Percent-encoding for URL userinfo, stricter than encodeURIComponent, so SQLAlchemy and redis-py (which
+// both unquote) read it back exactly; the secret registry masks the same form.
+export { urlUserInfo } from '../url-encoding.js';
 
 /** A double-quoted redis.conf argument (sdssplitargs rules: \\, \", \n, \r, \t and \xHH). */
 export function redisString(value: string): string {

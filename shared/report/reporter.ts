@@ -1,3 +1,5 @@
+import { redact } from '../secret.js';
+
 /**
  * How the core talks to whoever runs it. The actions back it with the runner's log commands and job
  * summary, the CLI with the terminal, the tests with a recorder. The core never imports @actions/core.
@@ -26,23 +28,22 @@ export interface SummarySection {
   readonly tables?: readonly SummaryTable[];
 }
 
-/** Masks every registered value in a message; the reporters share it so their rules cannot drift. */
+/**
+ * Masks the values a reporter was given and every secret the process knows (shared/secret.ts), in
+ * every form; the reporters share it so their rules cannot drift.
+ */
 export class Masker {
   readonly #values = new Set<string>();
 
   add(value: string): void {
-    // Very short values would turn ordinary words into asterisks without protecting anything.
-    if (value.length >= 3) {
-      this.#values.add(value);
+    // As the runner does: a multi-line value is also masked line by line.
+    for (const form of [value, ...value.split(/\r?\n/).map((line) => line.trim())]) {
+      this.#values.add(form);
     }
   }
 
   apply(message: string): string {
-    let out = message;
-    for (const value of [...this.#values].sort((a, b) => b.length - a.length)) {
-      out = out.split(value).join('***');
-    }
-    return out;
+    return redact(message, this.#values);
   }
 }
 

@@ -9,7 +9,7 @@ export interface TerminalReporterOptions {
 /** The CLI's reporter: plain lines on stderr, so stdout stays free for a command's result. */
 export class TerminalReporter implements Reporter {
   readonly #masker = new Masker();
-  readonly #verbose: boolean;
+  #verbose: boolean;
   readonly #write: (line: string) => void;
   #depth = 0;
 
@@ -23,6 +23,11 @@ export class TerminalReporter implements Reporter {
     for (const line of this.#masker.apply(message).split('\n')) {
       this.#write(`${indent}${prefix}${line}`);
     }
+  }
+
+  /** Turns debug lines on once the command line has been read; the masks stay as they are. */
+  set verbose(on: boolean) {
+    this.#verbose = on;
   }
 
   debug(message: string): void {

@@ -23,6 +23,8 @@ export function leakForms(secret: string): { form: string; text: string }[] {
   const forms = [
     { form: 'plain', text: secret },
     { form: 'url-encoded', text: encodeURIComponent(secret) },
+    // A service that echoes a request body in its error text carries the secret JSON-escaped.
+    { form: 'json-escaped', text: JSON.stringify(secret).slice(1, -1) },
   ];
   const bytes = Buffer.from(secret);
   for (let shift = 0; shift < 3; shift++) {
@@ -33,7 +35,8 @@ export function leakForms(secret: string): { form: string; text: string }[] {
       forms.push({ form: `base64/${shift}`, text: inner });
     }
   }
-  return forms;
+  // A secret with nothing to escape has forms equal to the plain one: each is reported once.
+  return forms.filter((entry, index) => forms.findIndex((other) => other.text === entry.text) === index);
 }
 
 /** How @actions/core escapes a command's value: a multi-line secret is masked as one line. */

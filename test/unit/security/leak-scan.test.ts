@@ -23,6 +23,7 @@ describe('scanRun', () => {
     const forms: [string, string][] = [
       ['stdout', `::debug::password=${secret}\n`],
       ['stderr', encodeURIComponent(secret)],
+      ['stdout', `::error::Keystone said: {"password": ${JSON.stringify(secret)}}\n`],
     ];
     for (const prefix of ['', 'x', 'xy']) {
       const run = fakeRun({ 'deep/er/state.json': Buffer.from(prefix + secret + 'tail').toString('base64') });
@@ -34,6 +35,12 @@ describe('scanRun', () => {
     const found = scanRun(run, [secret]).leaks.map((leak) => `${leak.form}@${leak.where}`);
     expect(found).toEqual(expect.arrayContaining(['plain@stdout', 'url-encoded@stderr']));
     rmSync(run.workspace, { recursive: true });
+    // The JSON-escaped form alone: the secret's quote arrives as \" and its plain form is not there.
+    const echoed = fakeRun({}, forms[2]![1]);
+    expect(scanRun(echoed, [secret]).leaks.map((leak) => `${leak.form}@${leak.where}`)).toEqual([
+      'json-escaped@stdout',
+    ]);
+    rmSync(echoed.workspace, { recursive: true });
   });
 
   it('leaves out exactly the ::add-mask:: lines and the files it is told to skip', () => {
