@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Secret } from '../secret.js';
+import { DNS_NAME, isHostname } from '../host-name.js';
 
 /**
  * Option kinds: each turns a raw value (a string from an action input, a CLI flag or the environment,
@@ -245,21 +246,15 @@ export function keyValues<D extends Record<string, string> | undefined = undefin
   });
 }
 
-const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
-const HOSTNAME = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})*\\.?$`);
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
-const IPV6 = /^\[?[0-9A-Fa-f:.]+(?:%[A-Za-z0-9]+)?\]?$/;
-
-export function isHostname(value: string): boolean {
-  return HOSTNAME.test(value) || IPV4.test(value) || (value.includes(':') && IPV6.test(value));
-}
-
-/** A DNS name or an IP address: the only characters that can reach a config file are [A-Za-z0-9.:-]. */
+/** A DNS name or an IP address (IPv6 without brackets): the only characters that can reach a config file are [A-Za-z0-9.:-]. */
 export function hostname<D extends string | undefined = undefined>(common: Common<string, D>) {
   return spec('hostname', common, (raw) => {
     const value = text(raw).trim();
     if (!isHostname(value)) {
-      throw new InvalidValue('must be a host name (letters, digits, hyphens and dots) or an IP address');
+      throw new InvalidValue(
+        'must be a DNS name (letters, digits, hyphens and dots), an IPv4 address or an IPv6 address ' +
+          'without brackets, port or zone (indico.example.org, 192.0.2.10, 2001:db8::10)',
+      );
     }
     return value;
   });
@@ -272,7 +267,7 @@ export function email<D extends string | undefined = undefined>(common: Common<s
     if (
       at < 1 ||
       !/^[A-Za-z0-9.!#$%&*+/=?^_{}~-]+$/.test(value.slice(0, at)) ||
-      !HOSTNAME.test(value.slice(at + 1))
+      !DNS_NAME.test(value.slice(at + 1))
     ) {
       throw new InvalidValue('must be an e-mail address like indico@example.org');
     }

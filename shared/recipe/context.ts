@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { bareHost, baseUrlFor, urlHost } from '../host-name.js';
 import type { Values } from '../options/kinds.js';
 import type { recipeOptions } from '../options/catalog/recipe.js';
 import { Secret } from '../secret.js';
@@ -87,9 +88,8 @@ export function recipeContext(options: RecipeOptions): RecipeContext {
   if (options.httpPort === options.httpsPort) {
     throw new ConfigurationError(`http-port and https-port must differ (both are ${options.httpPort}).`);
   }
-  const host = options.serverHostname.replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1');
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  const baseUrl = `https://${urlHost}${options.httpsPort === 443 ? '' : `:${options.httpsPort}`}`;
+  const host = bareHost(options.serverHostname);
+  const baseUrl = baseUrlFor(host, options.httpsPort);
 
   let givenCert: RecipeContext['givenCert'];
   if (options.sslCert !== undefined || options.sslKey !== undefined) {
@@ -123,7 +123,7 @@ export function recipeContext(options: RecipeOptions): RecipeContext {
   return {
     options,
     host,
-    urlHost,
+    urlHost: urlHost(host),
     baseUrl,
     installDir,
     venv: `${installDir}/.venv`,

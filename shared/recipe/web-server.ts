@@ -26,14 +26,14 @@ export function nginxVhost(ctx: RecipeContext): string {
 server {
   listen ${o.httpPort};
   listen [::]:${o.httpPort};
-  server_name ${ctx.host};
+  server_name ${ctx.urlHost};
   return 301 ${ctx.baseUrl}$request_uri;
 }
 
 server {
   listen       ${o.httpsPort} ssl http2;
   listen       [::]:${o.httpsPort} ssl http2;
-  server_name  ${ctx.host};
+  server_name  ${ctx.urlHost};
 
   ssl_certificate           ${ctx.certPath};
   ssl_certificate_key       ${ctx.keyPath};
@@ -124,13 +124,13 @@ export function apacheVhost(ctx: RecipeContext): string {
   const { options: o, installDir: d } = ctx;
   return `# Indico behind Apache, written by indicovm (from Indico's production guide).
 ${listenLines(ctx)}<VirtualHost *:${o.httpPort}>
-    ServerName ${ctx.host}
+    ServerName ${ctx.urlHost}
     RewriteEngine On
     RewriteRule ^(.*)$ ${ctx.baseUrl}$1 [R=301,L]
 </VirtualHost>
 
 <VirtualHost *:${o.httpsPort}>
-    ServerName ${ctx.host}
+    ServerName ${ctx.urlHost}
     DocumentRoot "/var/empty/apache"
     Protocols h2 http/1.1
 
@@ -150,7 +150,7 @@ ${listenLines(ctx)}<VirtualHost *:${o.httpPort}>
     LogLevel error
     ServerSignature Off
 
-    <If "%{HTTP_HOST} != '${ctx.host}' && %{HTTP_HOST} != '${ctx.urlHost}:${o.httpsPort}'">
+    <If "%{HTTP_HOST} != '${ctx.urlHost}' && %{HTTP_HOST} != '${ctx.urlHost}:${o.httpsPort}'">
         Redirect 301 / ${ctx.baseUrl}/
     </If>
 

@@ -5,9 +5,8 @@
  */
 
 export interface ApacheEdits {
+  /** As the Host header carries it (IPv6 in brackets). */
   readonly serverName?: string;
-  /** The host as it appears in a URL (IPv6 in brackets). */
-  readonly urlHost?: string;
   readonly httpPort?: number;
   readonly httpsPort?: number;
   readonly baseUrl?: string;
@@ -102,7 +101,7 @@ export function editApacheVhost(text: string, edits: ApacheEdits): string {
       (m = /^(\s*)<If "%\{HTTP_HOST\} != '[^']*' && %\{HTTP_HOST\} != '[^']*'">(.*)$/.exec(line))
     ) {
       out.push(
-        `${m[1]}<If "%{HTTP_HOST} != '${edits.serverName}' && %{HTTP_HOST} != '${edits.urlHost ?? edits.serverName}:${httpsPort}'">${m[2]}`,
+        `${m[1]}<If "%{HTTP_HOST} != '${edits.serverName}' && %{HTTP_HOST} != '${edits.serverName}:${httpsPort}'">${m[2]}`,
       );
       return;
     }

@@ -6,6 +6,7 @@
  */
 
 export interface NginxEdits {
+  /** As nginx's $host carries it (IPv6 in brackets). */
   readonly serverName?: string;
   readonly httpPort?: number;
   readonly httpsPort?: number;

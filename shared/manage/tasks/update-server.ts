@@ -1,6 +1,6 @@
 import { PATHS, UNITS } from '../../recipe/context.js';
 import { pythonString } from '../../recipe/escape.js';
-import { baseUrlFor, bareHost } from '../base-url.js';
+import { baseUrlFor, bareHost, urlHost } from '../../host-name.js';
 import { X509Certificate } from 'node:crypto';
 import { apacheTlsPaths, editApacheVhost } from '../edit/apache.js';
 import { editNginxVhost, nginxTlsPaths } from '../edit/nginx.js';
@@ -72,20 +72,20 @@ async function installedCertificate(
 export async function updateServer(ctx: TaskContext): Promise<TaskOutcome> {
   const o = ctx.options;
   const host = bareHost(o.serverName!);
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  // Both web servers compare the Host header, brackets and all, with the name they are given.
+  const serverName = urlHost(host);
   const baseUrl = baseUrlFor(host, o.httpsPort);
   const facts = await ctx.facts();
   const vhostEdit = (current: string | undefined): string =>
     facts.webServer === 'nginx'
       ? editNginxVhost(current ?? '', {
-          serverName: host,
+          serverName,
           httpPort: o.httpPort,
           httpsPort: o.httpsPort,
           baseUrl,
         })
       : editApacheVhost(current ?? '', {
-          serverName: host,
-          urlHost,
+          serverName,
           httpPort: o.httpPort,
           httpsPort: o.httpsPort,
           baseUrl,

@@ -2,7 +2,8 @@ import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { baseUrlFor, parseBaseUrl } from '../../../shared/manage/base-url.js';
+import { baseUrlFor } from '../../../shared/host-name.js';
+import { parseBaseUrl } from '../../../shared/manage/base-url.js';
 import { editApacheVhost } from '../../../shared/manage/edit/apache.js';
 import {
   readStringSetting,
@@ -146,7 +147,7 @@ describe('BASE_URL', () => {
     ['indico.example.org', 8443, 'https://indico.example.org:8443'],
     ['indico.example.org.', 443, 'https://indico.example.org'],
     ['2001:db8::1', 443, 'https://[2001:db8::1]'],
-    ['[2001:db8::1]', 4443, 'https://[2001:db8::1]:4443'],
+    ['2001:db8::1', 4443, 'https://[2001:db8::1]:4443'],
     ['10.0.0.5', 80, 'https://10.0.0.5:80'],
   ])('%s with https port %i is %s', (host, port, url) => {
     expect(baseUrlFor(host, port)).toBe(url);
@@ -296,8 +297,7 @@ describe('Apache vhost', () => {
     const before = apacheVhost(recipeContext(optionsFrom({ 'web-server': 'apache', ...from })));
     const wanted = recipeContext(optionsFrom({ 'web-server': 'apache', ...to }));
     const edited = editApacheVhost(before, {
-      serverName: wanted.host,
-      urlHost: wanted.urlHost,
+      serverName: wanted.urlHost,
       httpPort: wanted.options.httpPort,
       httpsPort: wanted.options.httpsPort,
       baseUrl: wanted.baseUrl,
