@@ -3,8 +3,11 @@
  * `-----BEGIN SSH HOST KEY KEYS-----` and `-----END SSH HOST KEY KEYS-----`. Read from Nova's console
  * log they let the first SSH connection verify the host instead of trusting it blindly. Console text
  * is messy: kernel messages interleave, lines carry syslog or timestamp prefixes and CRs, and a
- * rebooted server shows several blocks (the last complete one is current).
+ * rebooted server shows the block again. Only the first complete block is cloud-init's own: anything
+ * running in the guest later can print a block of its own, so a later block with other keys is refused
+ * rather than believed.
  */
+import { fingerprintOf } from '../ssh/host-key.js';
 
 export interface HostKey {
   readonly type: string;
@@ -19,9 +22,42 @@ const END = '-----END SSH HOST KEY KEYS-----';
 const KEY =
   /(ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)\s+([A-Za-z0-9+/]+={0,2})(?=\s|$)/;
 
+/** Two complete host-key blocks on one console that name different keys. */
+export class ConflictingHostKeys extends Error {
+  constructor(
+    readonly first: readonly HostKey[],
+    readonly later: readonly HostKey[],
+  ) {
+    super(
+      `the console shows two different SSH host-key blocks (first: ${describe(first)}; later: ${describe(later)}); ` +
+        'something in the guest printed a block of its own, or its keys were replaced, so neither is trusted',
+    );
+  }
+}
+
+function describe(keys: readonly HostKey[]): string {
+  return keys.map((key) => `${key.type} ${fingerprintOf(Buffer.from(key.key, 'base64'))}`).join(', ');
+}
+
+/** The first complete block's keys ([] when there is none yet); throws ConflictingHostKeys. */
 export function parseConsoleHostKeys(console: string): HostKey[] {
+  const blocks = completeBlocks(console);
+  const [first = [], ...later] = blocks;
+  const conflict = later.find((keys) => !sameKeys(keys, first));
+  if (conflict) {
+    throw new ConflictingHostKeys(first, conflict);
+  }
+  return first;
+}
+
+function sameKeys(a: readonly HostKey[], b: readonly HostKey[]): boolean {
+  const lines = new Set(a.map((key) => key.line));
+  return a.length === b.length && b.every((key) => lines.has(key.line));
+}
+
+function completeBlocks(console: string): HostKey[][] {
   const lines = console.split(/\r?\n|\r/);
-  let best: HostKey[] = [];
+  const blocks: HostKey[][] = [];
   for (let i = 0; i < lines.length; i += 1) {
     if (!(lines[i] ?? '').includes(BEGIN)) {
       continue;
@@ -44,10 +80,10 @@ export function parseConsoleHostKeys(console: string): HostKey[] {
       }
     }
     if (closed && keys.length > 0) {
-      best = keys;
+      blocks.push(keys);
     }
   }
-  return best;
+  return blocks;
 }
 
 /** A key found anywhere in the line whose blob really is a key of the stated type. */

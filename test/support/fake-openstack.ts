@@ -2,7 +2,8 @@
 // cannot produce on demand: a 503 with Retry-After, a connection cut in the middle of an upload, a
 // token that stops being valid mid-run, a cloud that refuses direct uploads. Paths, headers, status
 // codes and JSON shapes follow the real services (Zed); the behaviour is only as deep as the tests
-// need. Neutron is real in the loopback cloud (test/infra/openstack), so it has no stand-in here.
+// need; Nova answers only its version document and the console log, for a console a hostile guest
+// wrote. Neutron is real in the loopback cloud (test/infra/openstack), so it has no stand-in here.
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,6 +47,10 @@ export class FakeOpenStack {
   cutNextUploadAfter: number | undefined;
   /** PUT /file answers 403, as on clouds that only allow interoperable import. */
   refuseDirectUpload = false;
+  /** What os-getConsoleOutput returns for every server. */
+  consoleOutput = '';
+  /** Catalog URLs to publish instead of this fake's own, per service type (the fake still serves them). */
+  readonly catalogUrls: Partial<Record<'image' | 'compute', string>> = {};
   readonly #faults: InjectedFault[] = [];
   readonly #validTokens = new Set<string>();
   readonly #server: Server;
@@ -110,7 +115,8 @@ export class FakeOpenStack {
     });
     return [
       entry('identity', 'keystone', `${this.#base}/identity/v3/`),
-      entry('image', 'glance', `${this.#base}/image`),
+      entry('image', 'glance', this.catalogUrls.image ?? `${this.#base}/image`),
+      entry('compute', 'nova', this.catalogUrls.compute ?? `${this.#base}/compute/v2.1`),
     ];
   }
 
@@ -154,6 +160,9 @@ export class FakeOpenStack {
     }
     if (url.pathname.startsWith('/image/')) {
       return this.#glance(method, url, request, response, record);
+    }
+    if (url.pathname.startsWith('/compute/v2.1')) {
+      return this.#nova(method, url.pathname.slice('/compute/v2.1'.length), request, response, record);
     }
     request.resume();
     send(response, 404, errorBody(404, 'The resource could not be found.'));
@@ -200,6 +209,28 @@ export class FakeOpenStack {
       },
       { 'X-Subject-Token': token },
     );
+  }
+
+  async #nova(
+    method: string,
+    path: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+    record: RecordedRequest,
+  ): Promise<void> {
+    if (method === 'GET' && (path === '' || path === '/')) {
+      request.resume();
+      return send(response, 200, {
+        version: { id: 'v2.1', status: 'CURRENT', version: '2.96', min_version: '2.1' },
+      });
+    }
+    const action = /^\/servers\/([^/]+)\/action$/.exec(path);
+    const body = method === 'POST' && action ? await readJson(request, record) : undefined;
+    if (body && typeof body === 'object' && 'os-getConsoleOutput' in body) {
+      return send(response, 200, { output: this.consoleOutput });
+    }
+    request.resume();
+    send(response, 404, errorBody(404, 'The resource could not be found.'));
   }
 
   async #glance(

