@@ -73,6 +73,21 @@ function text(raw: unknown): string {
   return raw;
 }
 
+/** A kind whose parsed value must also pass `refine`, which throws an InvalidValue saying why not. */
+export function refined<S extends OptionSpec<unknown>>(
+  base: S,
+  refine: (value: ReturnType<S['parse']>) => void,
+): S {
+  return {
+    ...base,
+    parse: (raw: unknown) => {
+      const value = base.parse(raw) as ReturnType<S['parse']>;
+      refine(value);
+      return value;
+    },
+  };
+}
+
 export function string<D extends string | undefined = undefined>(
   common: Common<string, D> & { pattern?: RegExp; patternText?: string; maxLength?: number },
 ) {

@@ -1,3 +1,4 @@
+import { refuseUnsafeQemuArgs } from '../../qemu/extra-args.js';
 import * as o from '../kinds.js';
 
 export const IMAGE_FORMATS = ['qcow2', 'raw', 'vdi', 'vmdk', 'vpc', 'vhdx'] as const;
@@ -24,11 +25,15 @@ export const qemuOptions = {
     max: 1024 * 1024,
   }),
   cpus: o.integer({ description: 'Guest virtual CPUs', default: 2, min: 1, max: 64 }),
-  qemuArgs: o.list(o.string({ description: 'qemu argument' }), {
-    description: 'Extra qemu arguments, one per line',
-    default: [],
-    perLine: true,
-  }),
+  qemuArgs: o.refined(
+    o.list(o.string({ description: 'qemu argument' }), {
+      description:
+        'Extra qemu arguments, one per line; nothing that runs a program or listens beyond 127.0.0.1/::1',
+      default: [],
+      perLine: true,
+    }),
+    refuseUnsafeQemuArgs,
+  ),
   seedName: o.string({
     description: 'File name of the NoCloud seed image',
     default: 'seed.iso',
