@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { randomBytes } from 'node:crypto';
 import { markdownSection } from '../shared/report/markdown.js';
 import type { Reporter, SummarySection } from '../shared/report/reporter.js';
 import { onSecret, redact } from '../shared/secret.js';
@@ -7,11 +8,16 @@ import { onSecret, redact } from '../shared/secret.js';
  * The core's Reporter on the runner: workflow commands for the log, the job summary file for summaries.
  * Every secret the process makes is handed to the runner's masker the moment it is made, and every
  * message is also redacted here, for the forms the runner cannot match (a secret split across lines).
+ *
+ * Relayed text (a guest's output) is printed inside a stop-commands block with a fresh random token,
+ * so a guest cannot forge annotations, add masks or stop the runner reading ours. The block stays open
+ * across consecutive relayed lines and closes before anything of our own is printed.
  */
 export class ActionsReporter implements Reporter {
   #sections: string[] = [];
   readonly #masked = new Set<string>();
   readonly #given: string[] = [];
+  #relayToken: string | undefined;
 
   constructor() {
     onSecret((forms) => forms.forEach((form) => this.mask(form)));
@@ -23,26 +29,54 @@ export class ActionsReporter implements Reporter {
   }
 
   debug(message: string): void {
+    this.endRelay();
     core.debug(this.redact(message));
   }
 
   info(message: string): void {
+    this.endRelay();
     core.info(this.redact(message));
   }
 
   warning(message: string): void {
+    this.endRelay();
     core.warning(this.redact(message));
   }
 
   error(message: string): void {
+    this.endRelay();
     core.error(this.redact(message));
   }
 
+  relay(text: string): void {
+    if (this.#relayToken === undefined) {
+      this.#relayToken = randomBytes(16).toString('hex');
+      core.info(`::stop-commands::${this.#relayToken}`);
+    }
+    core.info(this.redact(text));
+  }
+
+  /** Lets the runner read commands again; a no-op when nothing is being relayed. */
+  endRelay(): void {
+    if (this.#relayToken !== undefined) {
+      core.info(`::${this.#relayToken}::`);
+      this.#relayToken = undefined;
+    }
+  }
+
   group<T>(title: string, fn: () => Promise<T>): Promise<T> {
-    return core.group(this.redact(title), fn);
+    this.endRelay();
+    return core.group(this.redact(title), async () => {
+      try {
+        return await fn();
+      } finally {
+        this.endRelay();
+      }
+    });
   }
 
   mask(value: string): void {
+    this.endRelay();
     this.#given.push(value);
     // The runner masks each line of a multi-line secret on its own.
     for (const line of value.split(/\r?\n/)) {
@@ -59,6 +93,7 @@ export class ActionsReporter implements Reporter {
 
   /** Writes the collected sections to the job summary, when the runner gives us one. */
   async flushSummary(): Promise<void> {
+    this.endRelay();
     if (this.#sections.length === 0 || !process.env.GITHUB_STEP_SUMMARY) {
       return;
     }

@@ -15,10 +15,12 @@ export async function runAction(
     await main(reporter);
   } catch (error) {
     if (core.isDebug() && error instanceof Error && error.stack) {
-      core.debug(reporter.redact(error.stack));
+      reporter.debug(error.stack);
     }
     const kind = error instanceof ConfigurationError ? 'invalid settings' : 'failed';
-    core.setFailed(reporter.redact(`${name} ${kind}: ${errorMessage(error)}`));
+    // core.setFailed, but through the reporter, so a relay block still open is closed first.
+    reporter.error(`${name} ${kind}: ${errorMessage(error)}`);
+    process.exitCode = core.ExitCode.Failure;
   } finally {
     await reporter
       .flushSummary()

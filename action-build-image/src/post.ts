@@ -14,7 +14,7 @@ await runAction('action-build-image (post)', async (reporter) => {
   const serialLog = core.getState('serial-log');
   if (core.getState('build-succeeded') !== 'true' && serialLog && existsSync(serialLog)) {
     await reporter.group('Serial console of the build VM (last lines)', async () => {
-      reporter.info(serialLogTail(serialLog, 80));
+      reporter.relay(serialLogTail(serialLog, 80));
     });
     // The tail is in the log; the whole console goes into an artifact, where the runner gives one.
     const artifact = core.getState('serial-log-artifact');

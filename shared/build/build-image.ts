@@ -412,7 +412,8 @@ export async function buildImage(
       !(error instanceof ConfigurationError) &&
       !(error instanceof VmNotReachableError)
     ) {
-      reporter.info(`Last lines of the serial console (${serialLog}):\n${serialLogTail(serialLog)}`);
+      reporter.info(`Last lines of the serial console (${serialLog}):`);
+      reporter.relay(serialLogTail(serialLog));
     }
     throw error;
   } finally {
@@ -435,8 +436,8 @@ async function undoEverything(ledger: Ledger, reporter: Reporter): Promise<void>
 
 /** Runs one script as root, streaming its output; a failure names the step. */
 async function runStep(session: SshSession, step: ProvisionStep, reporter: Reporter): Promise<void> {
-  const out = new LineSink((line) => reporter.info(line));
-  const err = new LineSink((line) => reporter.info(line));
+  const out = new LineSink((line) => reporter.relay(line));
+  const err = new LineSink((line) => reporter.relay(line));
   const started = Date.now();
   try {
     await session.runScript(step.script, { sudo: true, onStdout: out.write, onStderr: err.write });

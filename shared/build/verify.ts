@@ -54,7 +54,7 @@ export async function waitForCloudInit(session: SshSession, reporter: Reporter):
       `${result.stdout}${result.stderr}`.trim().slice(-4000),
     );
   } else {
-    reporter.info(
+    reporter.relay(
       result.stdout
         .trim()
         .split('\n')

@@ -9,6 +9,11 @@ export interface Reporter {
   info(message: string): void;
   warning(message: string): void;
   error(message: string): void;
+  /**
+   * Prints text that a machine we do not control produced (a guest's output, its serial console, a
+   * package's install log): shown as it is, but never read as a command by whoever runs us.
+   */
+  relay(text: string): void;
   /** Runs fn inside a collapsible, timed group; the group ends even when fn throws. */
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;
   /** Registers a value that must be hidden wherever this reporter writes. */

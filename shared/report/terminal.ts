@@ -48,6 +48,10 @@ export class TerminalReporter implements Reporter {
     this.#emit('error: ', message);
   }
 
+  relay(text: string): void {
+    this.#emit('', withoutControlSequences(text));
+  }
+
   async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
     this.#emit('==> ', title);
     const started = performance.now();
@@ -77,4 +81,20 @@ export class TerminalReporter implements Reporter {
       }
     }
   }
+}
+
+/**
+ * Text from a guest without the escape sequences and control characters that would move the cursor,
+ * retitle or reprogram the user's terminal; tabs and line breaks stay.
+ */
+export function withoutControlSequences(text: string): string {
+  return (
+    text
+      .replace(/\r\n/g, '\n')
+      // CSI and OSC sequences (colours, cursor moves, window titles), then any other escape.
+      // eslint-disable-next-line no-control-regex -- control characters are what this removes
+      .replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]?/g, '')
+      // eslint-disable-next-line no-control-regex -- as above
+      .replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '')
+  );
 }

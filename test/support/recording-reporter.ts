@@ -1,6 +1,7 @@
 import type { Reporter, SummarySection } from '../../shared/report/reporter.js';
 
-type Level = 'debug' | 'info' | 'warning' | 'error';
+/** `relay` is text a guest produced, which the reporter passes on without reading it as commands. */
+type Level = 'debug' | 'info' | 'warning' | 'error' | 'relay';
 
 /** A Reporter that keeps every message and masked value, so tests can assert on what was (never) logged. */
 export class RecordingReporter implements Reporter {
@@ -18,6 +19,9 @@ export class RecordingReporter implements Reporter {
   }
   error(text: string): void {
     this.messages.push({ level: 'error', text });
+  }
+  relay(text: string): void {
+    this.messages.push({ level: 'relay', text });
   }
   async group<T>(_title: string, fn: () => Promise<T>): Promise<T> {
     return fn();
@@ -45,6 +49,7 @@ export const silentReporter: Reporter = {
   info() {},
   warning() {},
   error() {},
+  relay() {},
   group: (_title, fn) => fn(),
   mask() {},
   summary() {},

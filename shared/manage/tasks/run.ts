@@ -21,8 +21,8 @@ export async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
   try {
     result = await ctx.session.exec(['bash', path], {
       allowFailure: true,
-      onStdout: (text) => ctx.reporter.info(text.replace(/\n$/, '')),
-      onStderr: (text) => ctx.reporter.info(text.replace(/\n$/, '')),
+      onStdout: (text) => ctx.reporter.relay(text.replace(/\n$/, '')),
+      onStderr: (text) => ctx.reporter.relay(text.replace(/\n$/, '')),
     });
   } finally {
     await ctx.session.exec(['rm', '-f', '--', path], { allowFailure: true });

@@ -28,7 +28,7 @@ export async function upgrade(ctx: TaskContext): Promise<TaskOutcome> {
   const result = await ctx.session.exec(['sh', '-c', UPGRADE_SCRIPT, 'sh', install], {
     sudo: true,
     allowFailure: true,
-    onStderr: (text) => ctx.reporter.info(text.replace(/\n$/, '')),
+    onStderr: (text) => ctx.reporter.relay(text.replace(/\n$/, '')),
   });
   if (result.code === NOT_INSTALLED) {
     throw new CommandError(

@@ -13,23 +13,14 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { CachingDownloader } from '../../../shared/build/download.js';
 import { ConfigurationError } from '../../../shared/errors.js';
-import type { Reporter } from '../../../shared/report/reporter.js';
+import { RecordingReporter } from '../../support/recording-reporter.js';
 import { REPO, TSX_LOADER } from '../../support/run-action.js';
 import { selfSignedPair } from '../../support/tls.js';
 
 const BODY = Buffer.from('not really a disk image\n'.repeat(1000));
 const BODY_SHA256 = createHash('sha256').update(BODY).digest('hex');
 
-const warnings: string[] = [];
-const reporter: Reporter = {
-  debug: () => undefined,
-  info: () => undefined,
-  warning: (message) => warnings.push(message),
-  error: () => undefined,
-  group: (_title, fn) => fn(),
-  mask: () => undefined,
-  summary: () => undefined,
-};
+const reporter = new RecordingReporter();
 
 let server: Server;
 let base: string;
@@ -80,7 +71,7 @@ describe('CachingDownloader', () => {
     );
     expect(readFileSync(path)).toEqual(BODY);
     expect(hits['/flaky.img']).toBe(2);
-    expect(warnings.some((w) => w.includes('retrying'))).toBe(true);
+    expect(reporter.warnings().some((w) => w.includes('retrying'))).toBe(true);
   });
 
   test('a wrong hash is a configuration error and nothing stays in the cache', async () => {

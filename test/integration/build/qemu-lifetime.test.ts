@@ -6,18 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ledger } from '../../../shared/cleanup/ledger.js';
 import { killRecordedQemu, QEMU_RESOURCE, startQemu } from '../../../shared/qemu/process.js';
-import type { Reporter } from '../../../shared/report/reporter.js';
 import { running } from '../../support/processes.js';
+import { silentReporter } from '../../support/recording-reporter.js';
 
-const reporter: Reporter = {
-  debug: () => undefined,
-  info: () => undefined,
-  warning: () => undefined,
-  error: () => undefined,
-  group: (_title, fn) => fn(),
-  mask: () => undefined,
-  summary: () => undefined,
-};
+const reporter = silentReporter;
 
 const dir = mkdtempSync(join(tmpdir(), 'indicovm-qemu-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

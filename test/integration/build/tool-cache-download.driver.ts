@@ -19,6 +19,7 @@ const reporter: Reporter = {
   info: log('info'),
   warning: log('warning'),
   error: log('error'),
+  relay: log('relay'),
   group: (_title, fn) => fn(),
   mask: () => undefined,
   summary: () => undefined,

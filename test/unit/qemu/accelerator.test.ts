@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { ConfigurationError } from '../../../shared/errors.js';
 import { chooseAccelerator, decideAccelerator, type HostFacts } from '../../../shared/qemu/accelerator.js';
-import type { Reporter } from '../../../shared/report/reporter.js';
+import { RecordingReporter } from '../../support/recording-reporter.js';
 
 const realKvm: HostFacts = {
   kvmDeviceExists: true,
@@ -12,20 +12,6 @@ const realKvm: HostFacts = {
 const noKvm: HostFacts = { ...realKvm, kvmDeviceExists: false, kvmDeviceReadWrite: false };
 const pvm: HostFacts = { ...realKvm, cpuHasVirtualization: false, kvmIsPvm: true };
 const notWritable: HostFacts = { ...realKvm, kvmDeviceReadWrite: false };
-
-function recorder(): Reporter & { warnings: string[] } {
-  const warnings: string[] = [];
-  return {
-    warnings,
-    debug: () => undefined,
-    info: () => undefined,
-    warning: (m) => warnings.push(m),
-    error: () => undefined,
-    group: (_t, fn) => fn(),
-    mask: () => undefined,
-    summary: () => undefined,
-  };
-}
 
 describe('decideAccelerator', () => {
   test('kvm and auto pick KVM on a host with usable hardware virtualisation', () => {
@@ -63,13 +49,13 @@ describe('decideAccelerator', () => {
 
 describe('chooseAccelerator', () => {
   test('auto falling back to TCG warns loudly; a KVM choice does not warn', () => {
-    const reporter = recorder();
+    const reporter = new RecordingReporter();
     expect(chooseAccelerator('auto', reporter, pvm)).toBe('tcg');
-    expect(reporter.warnings).toHaveLength(1);
-    expect(reporter.warnings[0]).toMatch(/^KVM IS NOT USABLE: .*TCG/);
-    const quiet = recorder();
+    expect(reporter.warnings()).toHaveLength(1);
+    expect(reporter.warnings()[0]).toMatch(/^KVM IS NOT USABLE: .*TCG/);
+    const quiet = new RecordingReporter();
     expect(chooseAccelerator('auto', quiet, realKvm)).toBe('kvm');
     expect(chooseAccelerator('tcg', quiet, pvm)).toBe('tcg');
-    expect(quiet.warnings).toEqual([]);
+    expect(quiet.warnings()).toEqual([]);
   });
 });
