@@ -30,6 +30,10 @@ export interface AuthSettings {
   readonly interface?: string;
   readonly cacert?: string;
   readonly insecure?: boolean;
+  /** Seconds one attempt of a request may take (clouds.yaml's api_timeout). */
+  readonly apiTimeout?: number;
+  /** Seconds the retries of one request may take in all. */
+  readonly apiRetryBudget?: number;
 }
 
 /** Explicit settings win field by field over the clouds.yaml entry. */
@@ -70,6 +74,8 @@ export interface ResolvedAuth {
   readonly interface: 'public' | 'internal' | 'admin';
   readonly cacert?: string;
   readonly insecure: boolean;
+  readonly apiTimeoutMs?: number;
+  readonly apiRetryBudgetMs?: number;
 }
 
 function domainOf(id: string | undefined, name: string | undefined): { id: string } | { name: string } {
@@ -161,6 +167,8 @@ export function planAuth(settings: AuthSettings): ResolvedAuth {
     interface: iface,
     cacert: settings.cacert || undefined,
     insecure: settings.insecure ?? false,
+    ...(settings.apiTimeout ? { apiTimeoutMs: settings.apiTimeout * 1000 } : {}),
+    ...(settings.apiRetryBudget ? { apiRetryBudgetMs: settings.apiRetryBudget * 1000 } : {}),
   };
 }
 
@@ -226,5 +234,7 @@ export function authSettingsFromOptions(
     token: given('token'),
     cacert: given('cacert'),
     insecure: given('insecure'),
+    apiTimeout: given('apiTimeout'),
+    apiRetryBudget: given('apiRetryBudget'),
   };
 }

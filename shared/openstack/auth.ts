@@ -121,6 +121,8 @@ export class OpenStackSession {
       cacert: auth.cacert,
       insecure: auth.insecure,
       timeoutMs: options.timeoutMs,
+      deadlineMs: auth.apiTimeoutMs,
+      retryBudgetMs: auth.apiRetryBudgetMs,
       retry: options.retry,
       sleep: options.sleep,
     });
@@ -173,6 +175,7 @@ export class OpenStackSession {
       try {
         return await this.http.request<K>({
           ...spec,
+          service: serviceType,
           url,
           headers: { ...spec.headers, 'X-Auth-Token': state.token.reveal() },
         });
@@ -231,6 +234,7 @@ export class OpenStackSession {
       response = await this.http.request({
         method: 'POST',
         url,
+        service: 'identity',
         json: authRequestBody(this.auth.plan),
         response: 'json',
         // Issuing a token changes nothing on the cloud, so a retry after any failure is harmless.

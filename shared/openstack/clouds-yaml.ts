@@ -111,6 +111,15 @@ export function settingsFromCloudEntry(name: string, entry: Entry): AuthSettings
     const plain = text(value);
     return plain === undefined ? undefined : new Secret(plain);
   };
+  const seconds = (value: unknown): number | undefined => {
+    const number = Number(text(value));
+    if (text(value) !== undefined && !(Number.isFinite(number) && number > 0)) {
+      throw new ConfigurationError(
+        `cloud '${name}': api_timeout must be a number of seconds (got '${text(value)}')`,
+      );
+    }
+    return text(value) === undefined ? undefined : number;
+  };
   const rawType = text(entry.auth_type);
   let authType: AuthSettings['authType'];
   if (rawType !== undefined) {
@@ -142,5 +151,6 @@ export function settingsFromCloudEntry(name: string, entry: Entry): AuthSettings
     interface: text(entry.interface) ?? text(entry.endpoint_type),
     cacert: text(entry.cacert),
     insecure: verify === false || verify === 'false' || verify === 'False' ? true : undefined,
+    apiTimeout: seconds(entry.api_timeout),
   };
 }

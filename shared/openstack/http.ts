@@ -3,7 +3,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { CommandError, ConfigurationError, errorMessage } from '../errors.js';
-import type { Reporter } from '../report/reporter.js';
+import { formatDuration, type Reporter } from '../report/reporter.js';
 import { redact } from '../secret.js';
 
 /**
@@ -38,6 +38,13 @@ export interface HttpClientOptions {
   readonly insecure?: boolean;
   /** Idle socket timeout: no byte in either direction for this long aborts the attempt. */
   readonly timeoutMs?: number;
+  /**
+   * Total time of one attempt, from connect to the response's last byte, plus one second per MiB
+   * moved: a server that drips its answer cannot hold the job, a large image still has time.
+   */
+  readonly deadlineMs?: number;
+  /** Total time of all attempts of one request, the waits between them included. */
+  readonly retryBudgetMs?: number;
   readonly retry?: Partial<RetryPolicy>;
   /** For tests: replaces the wait between attempts. */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -61,6 +68,8 @@ export interface RequestSpec<K extends ResponseKind = ResponseKind> {
   /** Statuses that are not errors; by default 200-299. */
   readonly expect?: readonly number[];
   readonly timeoutMs?: number;
+  /** The catalog's service type, named in errors ('identity', 'image', 'compute', …). */
+  readonly service?: string;
 }
 
 export interface HttpResponse<T> {
@@ -98,6 +107,15 @@ const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDO
 const MAX_JSON_BYTES = 32 * 1024 * 1024;
 const MAX_ERROR_BYTES = 64 * 1024;
 const DEFAULT_TIMEOUT_MS = 120_000;
+export const DEFAULT_DEADLINE_MS = 300_000;
+export const DEFAULT_RETRY_BUDGET_MS = 600_000;
+/** The slowest transfer rate a deadline allows for: one MiB per second. */
+const DEADLINE_BYTES_PER_SECOND = 1024 * 1024;
+
+/** One attempt took longer than its deadline: not retried, as the next would be as slow. */
+class DeadlineError extends Error {
+  readonly code = 'EDEADLINE';
+}
 
 /** Why an attempt failed, as far as retrying is concerned. */
 export type Failure =
@@ -140,6 +158,8 @@ export class HttpClient {
     const idempotent = spec.idempotent ?? !['POST', 'PATCH'].includes(spec.method);
     const sleep =
       this.#options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const started = Date.now();
+    const budget = this.#options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS;
     for (let attempt = 1; ; attempt += 1) {
       const outcome = await this.#attempt(spec, url, path);
       if (outcome.ok) {
@@ -152,6 +172,17 @@ export class HttpClient {
       const delay = retryDelay(failure, attempt, idempotent, this.#retry);
       if (delay === undefined) {
         throw failure.error;
+      }
+      const elapsed = Date.now() - started;
+      if (elapsed + delay > budget) {
+        const { error } = failure;
+        throw new OpenStackHttpError(
+          error.method,
+          error.path,
+          error.status,
+          `${error.serviceMessage || error.message}; gave up on ${serviceLabel(spec, url)} after ${attempt} ` +
+            `attempt(s) in ${formatDuration(elapsed)} (api-retry-budget: ${formatDuration(budget)})`,
+        );
       }
       const cause = failure.kind === 'status' ? String(failure.status) : failure.code;
       this.reporter.info(
@@ -237,11 +268,30 @@ export class HttpClient {
     const transport = secure ? https : http;
     const agent = secure ? this.#httpsAgent : this.#httpAgent;
     const timeout = spec.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const deadline = this.#options.deadlineMs ?? DEFAULT_DEADLINE_MS;
 
     return new Promise<IncomingMessage>((resolve, reject) => {
       let settled = false;
       let sentAnything = false;
       const request = transport.request(url, { method: spec.method, headers, agent });
+      let response: IncomingMessage | undefined;
+      const disarm = armDeadline(
+        deadline,
+        () => (request.socket ? request.socket.bytesRead + request.socket.bytesWritten : 0),
+        (elapsed) => {
+          const error = new DeadlineError(
+            `${serviceLabel(spec, url)} sent no complete answer within ${formatDuration(elapsed)} ` +
+              `(api-timeout: ${formatDuration(deadline)} plus 1 s per MiB moved)`,
+          );
+          request.destroy(error);
+          response?.destroy(error);
+        },
+      );
+      request.on('close', () => {
+        if (!response) {
+          disarm();
+        }
+      });
       const fail = (error: Error): void => {
         if (!settled) {
           settled = true;
@@ -261,10 +311,13 @@ export class HttpClient {
         }
         fail(error);
       });
-      request.on('response', (response) => {
+      request.on('response', (answer) => {
         // The service may answer (413, 409) before the body is complete; its answer is what counts.
         settled = true;
-        resolve(response);
+        response = answer;
+        // The deadline covers the body too, whoever reads it.
+        answer.on('close', disarm);
+        resolve(answer);
       });
       if (spec.body) {
         let body: Readable;
@@ -295,9 +348,39 @@ class BodyError extends Error {
   }
 }
 
+/**
+ * Calls onExpired once an attempt has run for deadlineMs plus one second per MiB transferred; the
+ * returned function disarms it. The timer does not keep the process alive.
+ */
+function armDeadline(
+  deadlineMs: number,
+  transferred: () => number,
+  onExpired: (elapsedMs: number) => void,
+): () => void {
+  const started = Date.now();
+  let timer: NodeJS.Timeout;
+  const check = (): void => {
+    const left = started + deadlineMs + (transferred() / DEADLINE_BYTES_PER_SECOND) * 1000 - Date.now();
+    if (left <= 0) {
+      onExpired(Date.now() - started);
+    } else {
+      timer = setTimeout(check, left).unref();
+    }
+  };
+  timer = setTimeout(check, deadlineMs).unref();
+  return () => clearTimeout(timer);
+}
+
+function serviceLabel(spec: RequestSpec, url: URL): string {
+  return `${spec.service ? `the ${spec.service} service` : 'the service'} at ${url.host}`;
+}
+
 function connectionFailure(error: unknown, method: string, path: string): Failure {
   if (error instanceof BodyError || error instanceof ConfigurationError) {
     return { kind: 'fatal', error };
+  }
+  if (error instanceof DeadlineError) {
+    return { kind: 'fatal', error: new OpenStackHttpError(method, path, undefined, error.message) };
   }
   const code = (error as NodeJS.ErrnoException).code ?? 'ERROR';
   const wrapped = new OpenStackHttpError(method, path, undefined, `${code}: ${errorMessage(error)}`);

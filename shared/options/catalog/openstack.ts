@@ -62,4 +62,14 @@ export const openstackAuthOptions = {
     default: false,
     env: ['OS_INSECURE'],
   }),
+  apiTimeout: o.duration({
+    description:
+      'Time one attempt of an OpenStack API request may take from connect to the last byte, plus one second per MiB it moves',
+    default: 300,
+    env: ['OS_API_TIMEOUT'],
+  }),
+  apiRetryBudget: o.duration({
+    description: 'Time the retries of one OpenStack API request may take in all, waits included',
+    default: 600,
+  }),
 } satisfies o.OptionGroup;
