@@ -30,6 +30,8 @@ export interface AuthSettings {
   readonly interface?: string;
   readonly cacert?: string;
   readonly insecure?: boolean;
+  /** Accept http catalog endpoints under an https auth-url. */
+  readonly allowInsecureEndpoints?: boolean;
   /** Seconds one attempt of a request may take (clouds.yaml's api_timeout). */
   readonly apiTimeout?: number;
   /** Seconds the retries of one request may take in all. */
@@ -74,6 +76,7 @@ export interface ResolvedAuth {
   readonly interface: 'public' | 'internal' | 'admin';
   readonly cacert?: string;
   readonly insecure: boolean;
+  readonly allowInsecureEndpoints: boolean;
   readonly apiTimeoutMs?: number;
   readonly apiRetryBudgetMs?: number;
 }
@@ -167,6 +170,7 @@ export function planAuth(settings: AuthSettings): ResolvedAuth {
     interface: iface,
     cacert: settings.cacert || undefined,
     insecure: settings.insecure ?? false,
+    allowInsecureEndpoints: settings.allowInsecureEndpoints ?? false,
     ...(settings.apiTimeout ? { apiTimeoutMs: settings.apiTimeout * 1000 } : {}),
     ...(settings.apiRetryBudget ? { apiRetryBudgetMs: settings.apiRetryBudget * 1000 } : {}),
   };
@@ -234,6 +238,7 @@ export function authSettingsFromOptions(
     token: given('token'),
     cacert: given('cacert'),
     insecure: given('insecure'),
+    allowInsecureEndpoints: given('allowInsecureEndpoints'),
     apiTimeout: given('apiTimeout'),
     apiRetryBudget: given('apiRetryBudget'),
   };

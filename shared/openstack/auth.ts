@@ -105,6 +105,7 @@ export class OpenStackSession {
   readonly #renewMarginMs: number;
   #state: TokenState | undefined;
   #login: Promise<TokenState> | undefined;
+  readonly #warnedInsecure = new Set<string>();
 
   private constructor(auth: ResolvedAuth, http: HttpClient, renewMarginMs: number) {
     this.auth = auth;
@@ -155,7 +156,38 @@ export class OpenStackSession {
         `the cloud's service catalog has no ${this.auth.interface} ${type} endpoint${region}; check interface and regionName`,
       );
     }
+    this.#checkScheme(type, url);
     return url;
+  }
+
+  /**
+   * The token goes wherever the catalog points: an http endpoint under an https auth-url would carry
+   * it in clear, so it is refused unless allow-insecure-endpoints says otherwise.
+   */
+  #checkScheme(type: string, url: string): void {
+    let scheme: string;
+    try {
+      scheme = new URL(url).protocol;
+    } catch {
+      throw new ConfigurationError(
+        `the service catalog's ${this.auth.interface} ${type} endpoint '${url}' is not a URL`,
+      );
+    }
+    if (
+      new URL(this.auth.authUrl).protocol !== 'https:' ||
+      scheme === 'https:' ||
+      this.#warnedInsecure.has(url)
+    ) {
+      return;
+    }
+    const what = `the service catalog's ${this.auth.interface} ${type} endpoint ${url} does not use https while auth-url ${this.auth.authUrl} does`;
+    if (!this.auth.allowInsecureEndpoints) {
+      throw new ConfigurationError(
+        `${what}: the token would travel in clear. Fix the catalog or interface, or set allow-insecure-endpoints: true to accept it.`,
+      );
+    }
+    this.#warnedInsecure.add(url);
+    this.reporter.warning(`${what}; allow-insecure-endpoints is set, so the token is sent to it in clear.`);
   }
 
   /** A request to a service, with the token; a 401 leads to one new login and one more try. */

@@ -5,7 +5,14 @@
 // need; Nova answers only its version document and the console log, for a console a hostile guest
 // wrote. Neutron is real in the loopback cloud (test/infra/openstack), so it has no stand-in here.
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface FakeImage {
@@ -56,8 +63,8 @@ export class FakeOpenStack {
   readonly #server: Server;
   #base = '';
 
-  private constructor() {
-    this.#server = createServer((request, response) => {
+  private constructor(tls: { cert: string; key: string } | undefined) {
+    const listener: RequestListener = (request, response) => {
       this.#handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) {
           send(response, 500, {
@@ -65,13 +72,16 @@ export class FakeOpenStack {
           });
         }
       });
-    });
+    };
+    this.#server = tls ? createTlsServer(tls, listener) : createServer(listener);
   }
 
-  static async start(): Promise<FakeOpenStack> {
-    const fake = new FakeOpenStack();
+  /** With tls (a certificate for 127.0.0.1), the fake speaks https and its catalog says so. */
+  static async start(options: { tls?: { cert: string; key: string } } = {}): Promise<FakeOpenStack> {
+    const fake = new FakeOpenStack(options.tls);
     await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve));
-    fake.#base = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
+    const scheme = options.tls ? 'https' : 'http';
+    fake.#base = `${scheme}://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
     return fake;
   }
 

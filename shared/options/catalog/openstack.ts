@@ -62,6 +62,11 @@ export const openstackAuthOptions = {
     default: false,
     env: ['OS_INSECURE'],
   }),
+  allowInsecureEndpoints: o.boolean({
+    description:
+      'Send the token to catalog endpoints that use http while auth-url uses https (each one is warned about)',
+    default: false,
+  }),
   apiTimeout: o.duration({
     description:
       'Time one attempt of an OpenStack API request may take from connect to the last byte, plus one second per MiB it moves',
