@@ -12,7 +12,15 @@ await runAction('action-deploy', async (reporter) => {
   // Inputs first: a bad one fails before anything is recorded or created.
   const { values, sources } = readActionOptions(deployCommand, reporter);
   const ledger = openLedger();
-  const result = await deploy(values, reporter, { ledger, sources, downloadArtifact: downloadRunArtifact });
+  const writableRoots = [process.env.GITHUB_WORKSPACE ?? process.cwd(), process.env.RUNNER_TEMP].filter(
+    (root): root is string => Boolean(root),
+  );
+  const result = await deploy(values, reporter, {
+    ledger,
+    sources,
+    downloadArtifact: downloadRunArtifact,
+    writableRoots,
+  });
   const outputs: Record<OutputName, string | object | undefined> = {
     'image-id': result.imageId,
     'server-id': result.serverId,

@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Ledger, type CreatedResource } from '../cleanup/ledger.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import type { Values } from '../options/kinds.js';
@@ -24,7 +24,8 @@ import {
 import { preflight } from './preflight.js';
 import { deploySummary } from './summary.js';
 import { deployUndoers, KIND } from './undo.js';
-import { writeUserData, type WrittenUserData } from './user-data.js';
+import { renderStockUserData, type StockUserData, type WrittenUserData } from './user-data.js';
+import { confinedPath, writePrivateFile } from '../local-path.js';
 
 export type DeployOptions = Values<typeof deployCommand.options>;
 export type { ArtifactDownloader } from './image-file.js';
@@ -49,6 +50,11 @@ export interface DeployDeps {
   readonly cloudsYaml?: CloudsYamlContext;
   /** How often to poll Glance, Nova and the console log; tests shorten it. */
   readonly pollMs?: number;
+  /**
+   * The folders a file written for the user may be in (the action's workspace and RUNNER_TEMP); the
+   * CLI, on the user's own machine, leaves it unset.
+   */
+  readonly writableRoots?: readonly string[];
 }
 
 export function checkDeployOptions(options: DeployOptions): void {
@@ -129,11 +135,11 @@ export async function deploy(
   try {
     // Local work first: a bad file, artifact or recipe fails before the cloud is touched.
     const file = await imageFileFrom(options, deps, scratch, reporter);
-    let userData: WrittenUserData | undefined;
-    if (options.sourceImage) {
-      userData = await writeUserData(options, options.userDataPath);
+    const userData = options.sourceImage ? renderStockUserData(options) : undefined;
+    const userDataFile = userData && (await writeUserDataFile(userData, options, deps, record));
+    if (userDataFile) {
       reporter.info(
-        `Wrote user-data to ${userData.path} (${userData.bytes.length} bytes${userData.gzipped ? ', gzipped' : ''})`,
+        `Wrote user-data to ${userDataFile.path} (${userData.bytes.length} bytes${userData.gzipped ? ', gzipped' : ''})`,
       );
     }
 
@@ -202,7 +208,7 @@ export async function deploy(
         placed,
         sourceImage: checked.sourceImage,
         booted,
-        userData,
+        userData: userDataFile ?? userData,
         rotated,
         totalMs: Date.now() - started,
       }),
@@ -215,7 +221,7 @@ export async function deploy(
       address: booted.address,
       addresses: booted.server.addresses ?? {},
       hostKeys: booted.hostKeys,
-      userDataPath: userData?.path,
+      userDataPath: userDataFile?.path,
     };
   } finally {
     if (succeeded) {
@@ -228,6 +234,30 @@ export async function deploy(
       await rm(scratchDir, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * Writes the user-data to user-data-path when one is given (only then: the file carries the recipe's
+ * secrets), confined to the writable roots, and records it so that a failed run removes it.
+ */
+async function writeUserDataFile(
+  userData: StockUserData,
+  options: DeployOptions,
+  deps: DeployDeps,
+  record: (resource: CreatedResource) => void,
+): Promise<WrittenUserData | undefined> {
+  if (!options.userDataPath) {
+    return undefined;
+  }
+  const path =
+    deps.writableRoots && !options.allowUserDataOutsideWorkspace
+      ? confinedPath('user-data-path', options.userDataPath, deps.writableRoots, {
+          option: 'allow-user-data-outside-workspace',
+        })
+      : resolve(options.userDataPath);
+  await writePrivateFile(path, userData.bytes);
+  record({ kind: KIND.userDataFile, id: path, label: basename(path) });
+  return { ...userData, path };
 }
 
 async function cleanUpAfterFailure(
@@ -244,13 +274,16 @@ async function cleanUpAfterFailure(
     created.forEach((resource) => ledger.release(resource.kind, resource.id));
     return;
   }
-  if (!session) {
-    return;
-  }
-  const open = session;
+  const open = async (): Promise<OpenStackSession> => {
+    // Only a run that logged in can have created anything in the cloud.
+    if (!session) {
+      throw new Error('not logged in to OpenStack');
+    }
+    return session;
+  };
   await reporter.group(`Removing what this failed run created (${created.length})`, async () => {
     const undone = await ledger.undoAll(
-      deployUndoers(async () => open, { pollMs: Math.min(pollMs, 1000), timeoutMs: 5 * 60_000 }),
+      deployUndoers(open, { pollMs: Math.min(pollMs, 1000), timeoutMs: 5 * 60_000 }),
       (resource, error) =>
         reporter.warning(
           `Could not remove ${resource.kind} ${resource.label ?? resource.id}: ${errorMessage(error)} (the post step tries again)`,

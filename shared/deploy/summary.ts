@@ -3,14 +3,15 @@ import { formatDuration, type SummarySection } from '../report/reporter.js';
 import type { Booted } from './boot.js';
 import type { ImageFile } from './image-file.js';
 import type { PlacedImage } from './image-step.js';
-import type { WrittenUserData } from './user-data.js';
+import type { StockUserData } from './user-data.js';
 
 export interface SummaryInput {
   readonly file?: ImageFile;
   readonly placed?: PlacedImage;
   readonly sourceImage?: GlanceImage;
   readonly booted: Booted;
-  readonly userData?: WrittenUserData;
+  /** The user-data sent to Nova, with the file it was also written to, if any. */
+  readonly userData?: StockUserData & { readonly path?: string };
   readonly rotated: readonly GlanceImage[];
   readonly totalMs: number;
 }
@@ -46,7 +47,7 @@ export function deploySummary(input: SummaryInput): SummarySection {
   if (input.userData) {
     rows.push([
       'User-data',
-      input.userData.path,
+      input.userData.path ?? 'sent to Nova only (no user-data-path)',
       '',
       `${input.userData.bytes.length} bytes${input.userData.gzipped ? ' (gzipped)' : ''}`,
     ]);

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import type { CreatedResource, Undo } from '../cleanup/ledger.js';
 import type { OpenStackSession } from '../openstack/auth.js';
 import { Glance } from '../openstack/glance.js';
@@ -11,6 +12,7 @@ export const KIND = {
   server: 'nova-server',
   keypair: 'nova-keypair',
   floatingIp: 'floating-ip',
+  userDataFile: 'user-data-file',
 } as const;
 
 /**
@@ -34,6 +36,9 @@ export function deployUndoers(
     },
     [KIND.image]: async (resource: CreatedResource) => {
       await new Glance(await session()).deleteIfExists(resource.id);
+    },
+    [KIND.userDataFile]: async (resource: CreatedResource) => {
+      await rm(resource.id, { force: true });
     },
   };
 }

@@ -1,14 +1,17 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { toWriteFiles, type CloudConfig } from '../cloudinit/cloud-config.js';
 import { renderUserData } from '../cloudinit/mime.js';
+import { writePrivateFile } from '../local-path.js';
 import { readPemInputs } from '../recipe/pem-inputs.js';
 import { renderRecipe, type RecipeOptions, type RenderedRecipe } from '../recipe/render.js';
 
-export interface WrittenUserData {
-  readonly path: string;
+export interface StockUserData {
   readonly bytes: Buffer;
   readonly gzipped: boolean;
+}
+
+export interface WrittenUserData extends StockUserData {
+  readonly path: string;
 }
 
 /**
@@ -31,19 +34,18 @@ export function stockImageCloudConfig(options: RecipeOptions, recipe: RenderedRe
 /**
  * The stock-image path's user-data: the same provisioning script the image build runs over SSH plus a
  * cloud-config part, as a MIME multipart document (gzipped when large). renderUserData refuses what
- * Nova would refuse. The file may hold given secrets (ssl-key, passwords), so only its owner may read it.
+ * Nova would refuse.
  */
-export async function writeUserData(options: RecipeOptions, path: string): Promise<WrittenUserData> {
+export function renderStockUserData(options: RecipeOptions): StockUserData {
   const recipeOptions = readPemInputs(options);
   const recipe = renderRecipe(recipeOptions);
-  const { bytes, gzipped } = renderUserData({
-    script: recipe.script,
-    cloudConfig: stockImageCloudConfig(recipeOptions, recipe),
-  });
+  return renderUserData({ script: recipe.script, cloudConfig: stockImageCloudConfig(recipeOptions, recipe) });
+}
+
+/** The user-data written to a file; it may hold given secrets (ssl-key, passwords), so only its owner may read it. */
+export async function writeUserData(options: RecipeOptions, path: string): Promise<WrittenUserData> {
+  const rendered = renderStockUserData(options);
   const absolute = resolve(path);
-  await mkdir(dirname(absolute), { recursive: true });
-  await writeFile(absolute, bytes, { mode: 0o600 });
-  // mode applies to a new file only; an older one may have been readable by others.
-  await chmod(absolute, 0o600);
-  return { path: absolute, bytes, gzipped };
+  await writePrivateFile(absolute, rendered.bytes);
+  return { ...rendered, path: absolute };
 }

@@ -3,7 +3,7 @@ import { commonOptions } from './catalog/common.js';
 import { recipeOptions } from './catalog/recipe.js';
 import { buildOptions, runImageOptions } from './catalog/build.js';
 import { openstackAuthOptions } from './catalog/openstack.js';
-import { deployOptions } from './catalog/deploy.js';
+import { deployOptions, genUserDataOptions } from './catalog/deploy.js';
 import { sshOptions } from './catalog/ssh.js';
 import { manageOptions } from './catalog/manage.js';
 import * as o from './kinds.js';
@@ -67,7 +67,7 @@ export const genUserDataCommand = command({
   name: 'gen-user-data',
   summary: 'Write cloud-init MIME user-data that installs the Indico stack on a stock cloud image',
   origin: 'usr/gen-user-data.py',
-  options: { ...commonOptions, userDataPath: deployOptions.userDataPath, ...recipeOptions },
+  options: { ...commonOptions, ...genUserDataOptions, ...recipeOptions },
 });
 
 export const deployCommand = command({

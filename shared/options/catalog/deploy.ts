@@ -87,5 +87,20 @@ export const deployOptions = {
     default: 180,
   }),
   keepOnFailure: o.boolean({ description: 'Keep what a failed run created (for debugging)', default: false }),
-  userDataPath: o.path({ description: 'Where to write the generated user-data', default: 'user-data.mime' }),
+  userDataPath: o.path({
+    description:
+      "Also write the generated user-data (stock-image path) to this file, mode 0600, inside the workspace or RUNNER_TEMP; a failed run removes it. It holds the recipe's secrets: do not upload it",
+  }),
+  allowUserDataOutsideWorkspace: o.boolean({
+    description: 'Let user-data-path name a file outside the workspace and RUNNER_TEMP',
+    default: false,
+  }),
+} satisfies o.OptionGroup;
+
+/** gen-user-data exists to write the file, so it has a default path. */
+export const genUserDataOptions = {
+  userDataPath: o.path({
+    description: 'Where to write the user-data (mode 0600)',
+    default: 'user-data.mime',
+  }),
 } satisfies o.OptionGroup;
