@@ -4,16 +4,7 @@
 // deploy step runs against the fake cloud on loopback, which has no flavors: every run here fails
 // after login, as a real run can.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { distinctiveSecret } from '../../security/leak-scan.js';
