@@ -170,19 +170,23 @@ export class HttpClient {
         throw failure.error;
       }
       const delay = retryDelay(failure, attempt, idempotent, this.#retry);
-      if (delay === undefined) {
-        throw failure.error;
-      }
       const elapsed = Date.now() - started;
-      if (elapsed + delay > budget) {
+      const gaveUp = (limit: string): OpenStackHttpError => {
         const { error } = failure;
-        throw new OpenStackHttpError(
+        return new OpenStackHttpError(
           error.method,
           error.path,
           error.status,
           `${error.serviceMessage || error.message}; gave up on ${serviceLabel(spec, url)} after ${attempt} ` +
-            `attempt(s) in ${formatDuration(elapsed)} (api-retry-budget: ${formatDuration(budget)})`,
+            `attempt(s) in ${formatDuration(elapsed)} (${limit})`,
         );
+      };
+      if (delay === undefined) {
+        // Only a retried request says how often it was tried; a single failure speaks for itself.
+        throw attempt > 1 ? gaveUp(`${this.#retry.attempts} attempts allowed`) : failure.error;
+      }
+      if (elapsed + delay > budget) {
+        throw gaveUp(`api-retry-budget: ${formatDuration(budget)}`);
       }
       const cause = failure.kind === 'status' ? String(failure.status) : failure.code;
       this.reporter.info(

@@ -88,7 +88,8 @@ function client(options: { deadlineMs?: number; retryBudgetMs?: number } = {}): 
   return new HttpClient({
     reporter: new RecordingReporter(),
     deadlineMs: 1000,
-    retry: { attempts: 20, baseDelayMs: 100, maxDelayMs: 100 },
+    // Attempts enough that the budget, not their number, ends the retries even on a fast machine.
+    retry: { attempts: 1000, baseDelayMs: 100, maxDelayMs: 100 },
     ...options,
   });
 }
@@ -179,7 +180,7 @@ describe('a budget for the retries of one request', () => {
     );
     expect(ms).toBeLessThan(1500);
     expect(connections.unavailable - before).toBeGreaterThan(1);
-    expect(connections.unavailable - before).toBeLessThan(20);
+    expect(connections.unavailable - before).toBeLessThan(60);
   });
 });
 
