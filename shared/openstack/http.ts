@@ -177,8 +177,8 @@ export class HttpClient {
           error.method,
           error.path,
           error.status,
-          `${error.serviceMessage || error.message}; gave up on ${serviceLabel(spec, url)} after ${attempt} ` +
-            `attempt(s) in ${formatDuration(elapsed)} (${limit})`,
+          `${error.serviceMessage ? `${error.serviceMessage}; ` : ''}gave up on ${serviceLabel(spec, url)} ` +
+            `after ${attempt} attempt(s) in ${formatDuration(elapsed)} (${limit})`,
         );
       };
       if (delay === undefined) {

@@ -182,6 +182,23 @@ describe('a budget for the retries of one request', () => {
     expect(connections.unavailable - before).toBeGreaterThan(1);
     expect(connections.unavailable - before).toBeLessThan(60);
   });
+
+  it('a service that keeps answering 503 until the attempts run out is named with the attempts and time', async () => {
+    const { error } = await timed(
+      new HttpClient({
+        reporter: new RecordingReporter(),
+        retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
+      }).request({
+        method: 'GET',
+        url: `${base}/unavailable/v2.1/servers`,
+        response: 'json',
+        service: 'compute',
+      }),
+    );
+    expect(error.message).toMatch(
+      /^GET \/unavailable\/v2\.1\/servers failed: HTTP 503: gave up on the compute service at 127\.0\.0\.1:\d+ after 3 attempt\(s\) in \d+ ms \(3 attempts allowed\)$/,
+    );
+  });
 });
 
 describe('api-timeout in the bundled action', () => {
