@@ -8,7 +8,7 @@ export const qemuOptions = {
   accelerator: o.choice(['kvm', 'tcg', 'auto'], {
     description:
       'qemu accelerator: kvm, tcg (software, slow) or auto (kvm when usable, else tcg with a warning)',
-    default: 'kvm',
+    default: 'auto',
     origin: 'virtualization_cmd',
   }),
   qemuBinary: o.string({

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { ConfigurationError } from '../../../shared/errors.js';
-import { deployCommand, manageCommand, COMMANDS } from '../../../shared/options/commands.js';
+import { buildImageCommand, deployCommand, manageCommand, COMMANDS } from '../../../shared/options/commands.js';
 import { resolveOptions } from '../../../shared/options/resolve.js';
 import { parseSettingsFile } from '../../../shared/options/settings-file.js';
 import { Secret } from '../../../shared/secret.js';
@@ -14,6 +14,11 @@ describe('resolveOptions', () => {
     expect(values.components).toEqual(['redis', 'postgresql', 'web', 'uwsgi', 'celery']);
     expect(sources.port).toBe('default');
     expect(values.host).toBeUndefined();
+  });
+
+  test('the accelerator defaults to auto, as Packer picks KVM where it can and falls back otherwise', () => {
+    const { values, sources } = resolveOptions(buildImageCommand, {});
+    expect([values.accelerator, sources.accelerator]).toEqual(['auto', 'default']);
   });
 
   test('types: options with a default are always set, the others may be undefined', () => {
