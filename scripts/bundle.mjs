@@ -1,8 +1,10 @@
 // Rebuilds every committed bundle with ncc: each action's main (and post) step and the CLI.
 // CI runs it and fails when the committed dist/ differs from what the sources produce.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { licensesText } from './licenses.mjs';
 
 const entries = [
   ['action-build-image/src/main.ts', 'action-build-image/dist'],
@@ -16,27 +18,19 @@ const entries = [
 for (const dir of new Set(entries.map(([, out]) => out.split('/').slice(0, 2).join('/')))) {
   rmSync(dir, { recursive: true, force: true });
 }
+const statsDir = mkdtempSync(join(tmpdir(), 'indicovm-bundle-'));
 for (const [entry, out] of entries) {
+  const statsFile = join(statsDir, 'stats.json');
   execFileSync(
     'npx',
-    [
-      'ncc',
-      'build',
-      entry,
-      '-o',
-      out,
-      '--license',
-      'licenses.txt',
-      '--quiet',
-      '--target',
-      'es2022',
-      '--minify',
-    ],
+    ['ncc', 'build', entry, '-o', out, '--stats-out', statsFile, '--quiet', '--target', 'es2022', '--minify'],
     {
       stdio: 'inherit',
     },
   );
+  writeFileSync(`${out}/licenses.txt`, licensesText(JSON.parse(readFileSync(statsFile, 'utf8'))));
 }
+rmSync(statsDir, { recursive: true, force: true });
 // ncc's ESM output has no __dirname/__filename, but ssh2's emscripten-built poly1305 module reads
 // __dirname when it loads. Each bundle defines both from its own import.meta.url.
 const CJS_GLOBALS =
