@@ -31,9 +31,11 @@ async function downloadTool(url: string): Promise<string> {
 }
 
 /**
- * Base-image downloads through the runner's tool cache, so a self-hosted runner downloads each URL once.
- * The cache key is the URL (and the expected hash, when given): a new upstream image needs a new URL or
- * hash. Without a tool cache (outside a runner) it falls back to a cache folder under RUNNER_TEMP.
+ * Base-image downloads through the runner's tool cache, so a self-hosted runner downloads each pinned
+ * image once. Only a download pinned by base-image-sha256/-sha512 is cached, keyed by URL and digest:
+ * it cannot go stale. An unpinned URL (`…/latest/…`) is downloaded afresh each time, since a tool-cache
+ * entry has nothing to revalidate it with. Without a tool cache (outside a runner) it falls back to the
+ * revalidating cache folder under RUNNER_TEMP.
  */
 export class ToolCacheDownloader implements Downloader {
   async download(request: DownloadRequest, reporter: Reporter): Promise<string> {
@@ -41,10 +43,16 @@ export class ToolCacheDownloader implements Downloader {
       const dir = join(process.env.RUNNER_TEMP ?? process.env.TMPDIR ?? '/tmp', 'indicovm-downloads');
       return new CachingDownloader(dir).download(request, reporter);
     }
+    const { expected } = request;
+    if (!expected) {
+      reporter.info(
+        `No base-image-sha256 or base-image-sha512 pins ${request.url}, so it is downloaded afresh: the ` +
+          'tool cache keeps only pinned images. Pin the digest for a cached, reproducible build.',
+      );
+      return withDownloadRetries(request.url, reporter, () => downloadTool(request.url));
+    }
     const key = createHash('sha256')
-      .update(
-        `${request.url}\n${request.expected ? `${request.expected.algorithm}:${request.expected.hex}` : ''}`,
-      )
+      .update(`${request.url}\n${expected.algorithm}:${expected.hex.toLowerCase()}`)
       .digest('hex')
       .slice(0, 16);
     // tool-cache wants a semver; a prerelease tag carries the key.
@@ -56,7 +64,7 @@ export class ToolCacheDownloader implements Downloader {
     }
     const downloaded = await withDownloadRetries(request.url, reporter, async () => {
       const path = await downloadTool(request.url);
-      await keepIfExpected(path, request.url, request.expected);
+      await keepIfExpected(path, request.url, expected);
       return path;
     });
     const dir = await tc.cacheFile(downloaded, FILE, TOOL, version);

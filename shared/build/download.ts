@@ -3,7 +3,17 @@
  * The action plugs in a tool-cache based Downloader, the CLI this plain one with a cache folder.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -72,9 +82,41 @@ export async function keepIfExpected(
   }
 }
 
-/** GETs a URL into a file, writing to a temporary name first so an interrupted download leaves nothing. */
-export async function fetchToFile(url: string, target: string): Promise<void> {
-  const response = await fetch(url, { redirect: 'follow' });
+/** What a server said to identify a download's version, to ask later whether it changed (RFC 9110). */
+export interface Validators {
+  readonly etag?: string;
+  readonly lastModified?: string;
+}
+
+/** A GET's outcome: the file was (re)written, or the server said the cached copy is still current. */
+export type FetchOutcome =
+  { readonly changed: true; readonly validators: Validators } | { readonly changed: false };
+
+/**
+ * GETs a URL into a file, writing to a temporary name first so an interrupted download leaves nothing.
+ * With validators it is a conditional GET, and a 304 leaves the file as it is.
+ */
+export async function fetchToFile(
+  url: string,
+  target: string,
+  ifChanged: Validators = {},
+): Promise<FetchOutcome> {
+  const headers: Record<string, string> = {};
+  if (ifChanged.etag !== undefined) headers['if-none-match'] = ifChanged.etag;
+  if (ifChanged.lastModified !== undefined) headers['if-modified-since'] = ifChanged.lastModified;
+  let response: Response;
+  try {
+    response = await fetch(url, { redirect: 'follow', headers });
+  } catch (error) {
+    // undici says only 'fetch failed'; the reason (DNS, refused, TLS) is in its cause.
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.message ?? cause?.code ?? (error as Error).message;
+    throw new Error(`GET ${url} failed: ${why}`);
+  }
+  if (response.status === 304) {
+    await response.body?.cancel();
+    return { changed: false };
+  }
   if (!response.ok || !response.body) {
     throw new CommandError(
       `GET ${url}`,
@@ -93,6 +135,12 @@ export async function fetchToFile(url: string, target: string): Promise<void> {
   } finally {
     rmSync(partial, { force: true });
   }
+  const etag = response.headers.get('etag') ?? undefined;
+  const lastModified = response.headers.get('last-modified') ?? undefined;
+  return {
+    changed: true,
+    validators: { ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) },
+  };
 }
 
 export async function withDownloadRetries<T>(
@@ -122,29 +170,96 @@ export async function withDownloadRetries<T>(
   }
 }
 
-/** Downloads into cacheDir, keyed by the URL's hash; a cached file is re-checked against the expected hash. */
+/**
+ * Downloads into cacheDir, one file per URL. A cached copy is used as it is when an expected digest pins
+ * it; otherwise the server is asked with a conditional GET whether it changed (as curl -z and browsers
+ * do), so a `…/latest/…` URL is not served stale forever. Offline, the cached copy is used with a warning.
+ */
 export class CachingDownloader implements Downloader {
-  constructor(private readonly cacheDir: string) {}
+  constructor(
+    private readonly cacheDir: string,
+    private readonly attempts = 4,
+  ) {}
 
   async download(request: DownloadRequest, reporter: Reporter): Promise<string> {
     mkdirSync(this.cacheDir, { recursive: true });
     const key = createHash('sha256').update(request.url).digest('hex').slice(0, 24);
     const target = join(this.cacheDir, `base-${key}.img`);
-    const { expected } = request;
+    const record = join(this.cacheDir, `base-${key}.json`);
+    const { url, expected } = request;
     if (existsSync(target)) {
-      if (!expected || (await fileDigest(target, expected.algorithm)) === expected.hex.toLowerCase()) {
-        reporter.info(`Using the cached download of ${request.url}: ${target}`);
+      if (expected) {
+        if ((await fileDigest(target, expected.algorithm)) === expected.hex.toLowerCase()) {
+          reporter.info(`Using the cached download of ${url} (it has the expected digest): ${target}`);
+          return target;
+        }
+        reporter.info(`The cached copy of ${url} has another digest; downloading again.`);
+      } else if (await this.revalidate(url, target, record, reporter)) {
         return target;
       }
-      reporter.info(`The cached copy of ${request.url} has another digest; downloading again.`);
       rmSync(target, { force: true });
     }
-    await withDownloadRetries(request.url, reporter, async () => {
-      await fetchToFile(request.url, target);
-      await keepIfExpected(target, request.url, expected);
-    });
+    await withDownloadRetries(
+      url,
+      reporter,
+      async () => {
+        const outcome = await fetchToFile(url, target);
+        await keepIfExpected(target, url, expected);
+        if (outcome.changed) writeValidators(record, outcome.validators);
+      },
+      this.attempts,
+    );
     return target;
   }
+
+  /** Whether target is (now) the current content of url: false when it must be downloaded afresh. */
+  private async revalidate(
+    url: string,
+    target: string,
+    record: string,
+    reporter: Reporter,
+  ): Promise<boolean> {
+    const validators = readValidators(record);
+    if (validators.etag === undefined && validators.lastModified === undefined) {
+      reporter.info(
+        `The cached copy of ${url} has no ETag or Last-Modified to check it against; downloading again.`,
+      );
+      return false;
+    }
+    let outcome: FetchOutcome;
+    try {
+      outcome = await fetchToFile(url, target, validators);
+    } catch (error) {
+      const cachedAt = statSync(target).mtime.toISOString();
+      reporter.warning(
+        `Could not ask whether ${url} changed (${(error as Error).message}); using the copy cached ${cachedAt}: ${target}`,
+      );
+      return true;
+    }
+    if (outcome.changed) {
+      writeValidators(record, outcome.validators);
+      reporter.info(`${url} changed since it was cached; downloaded the new one: ${target}`);
+    } else {
+      reporter.info(`The cached copy of ${url} is current (the server answered 304 Not Modified): ${target}`);
+    }
+    return true;
+  }
+}
+
+function readValidators(record: string): Validators {
+  try {
+    const parsed = JSON.parse(readFileSync(record, 'utf8')) as Record<string, unknown>;
+    return {
+      ...(typeof parsed.etag === 'string' ? { etag: parsed.etag } : {}),
+      ...(typeof parsed.lastModified === 'string' ? { lastModified: parsed.lastModified } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+function writeValidators(record: string, validators: Validators): void {
+  writeFileSync(record, `${JSON.stringify(validators)}\n`);
 }
 
 /** The CLI's download cache: $INDICOVM_CACHE_DIR, else $XDG_CACHE_HOME/indicovm, else ~/.cache/indicovm. */

@@ -25,6 +25,7 @@ const reporter = new RecordingReporter();
 let server: Server;
 let base: string;
 const hits: Record<string, number> = {};
+let latestVersion = 1;
 const cacheRoot = mkdtempSync(join(tmpdir(), 'indicovm-download-test-'));
 
 beforeAll(async () => {
@@ -35,6 +36,14 @@ beforeAll(async () => {
       response.writeHead(503).end('busy');
     } else if (path === '/missing.img') {
       response.writeHead(404).end('no');
+    } else if (path === '/latest.img') {
+      // A "latest" URL whose content changes: it answers conditional GETs as a real server does.
+      const etag = `"v${latestVersion}"`;
+      if (request.headers['if-none-match'] === etag) {
+        response.writeHead(304, { etag }).end();
+      } else {
+        response.writeHead(200, { etag }).end(`version ${latestVersion}\n`);
+      }
     } else {
       response.writeHead(200, { 'content-length': BODY.length }).end(BODY);
     }
@@ -107,6 +116,60 @@ describe('CachingDownloader', () => {
     expect(readdirSync(join(cacheRoot, 'e'))).toEqual([]);
   });
 
+  test('a cached copy is revalidated: 304 keeps it, a changed upstream replaces it, offline uses it', async () => {
+    const dir = join(cacheRoot, 'latest');
+    const downloader = new CachingDownloader(dir);
+    const url = `${base}/latest.img`;
+    const first = await downloader.download({ url }, reporter);
+    expect(readFileSync(first, 'utf8')).toBe('version 1\n');
+
+    const current = new RecordingReporter();
+    expect(await downloader.download({ url }, current)).toBe(first);
+    expect(current.all()).toContain('is current (the server answered 304 Not Modified)');
+    expect(hits['/latest.img']).toBe(2);
+
+    latestVersion = 2;
+    const changed = new RecordingReporter();
+    expect(readFileSync(await downloader.download({ url }, changed), 'utf8')).toBe('version 2\n');
+    expect(changed.all()).toContain('changed since it was cached');
+  });
+
+  test('when the server cannot be asked, the cached copy is used with a warning that says why', async () => {
+    const gone = createServer((_request, response) => {
+      response
+        .writeHead(200, { 'last-modified': 'Mon, 07 Dec 2026 00:00:00 GMT', connection: 'close' })
+        .end('cached\n');
+    });
+    await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(gone.address() as AddressInfo).port}/base.img`;
+    const downloader = new CachingDownloader(join(cacheRoot, 'offline'));
+    const first = await downloader.download({ url }, reporter);
+    await new Promise((resolve) => gone.close(resolve));
+
+    const offline = new RecordingReporter();
+    expect(await downloader.download({ url }, offline)).toBe(first);
+    expect(readFileSync(first, 'utf8')).toBe('cached\n');
+    expect(offline.warnings().join('\n')).toMatch(
+      /Could not ask whether .* changed \(GET .* failed: connect ECONNREFUSED .*\); using the copy cached 20\d\d-/,
+    );
+  });
+
+  test('a cached copy without ETag or Last-Modified is downloaded again, and says so', async () => {
+    const downloader = new CachingDownloader(join(cacheRoot, 'plain'));
+    await downloader.download({ url: `${base}/plain.img` }, reporter);
+    const again = new RecordingReporter();
+    await downloader.download({ url: `${base}/plain.img` }, again);
+    expect(again.all()).toContain('has no ETag or Last-Modified to check it against');
+    expect(hits['/plain.img']).toBe(2);
+  });
+
+  test('an unreachable server: the error names the URL and the reason, not just "fetch failed"', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}/base.img`;
+    await expect(
+      new CachingDownloader(join(cacheRoot, 'refused'), 1).download({ url }, reporter),
+    ).rejects.toThrow(`GET ${url} failed: connect ECONNREFUSED`);
+  });
+
   test('a 404 is not retried', async () => {
     await expect(
       new CachingDownloader(join(cacheRoot, 'd')).download({ url: `${base}/missing.img` }, reporter),
@@ -114,6 +177,15 @@ describe('CachingDownloader', () => {
     expect(hits['/missing.img']).toBe(1);
   });
 });
+
+/** A loopback port that nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 /** Every file under a folder, relative to it. */
 function filesUnder(dir: string): string[] {
@@ -232,10 +304,24 @@ describe('ToolCacheDownloader (the action, an https base-image)', () => {
   });
 
   test('a 503 is retried, then the download succeeds', async () => {
-    const run = await download(`${tlsBase}/flaky.img`);
+    const run = await download(`${tlsBase}/flaky.img`, BODY_SHA256);
     expect(run.status).toBe(0);
     expect(readFileSync(run.result.path!)).toEqual(BODY);
     expect(tlsHits['/flaky.img']).toBe(2);
+  });
+
+  test('an unpinned URL is not cached (it could go stale): each run downloads it afresh and says why', async () => {
+    const cacheBefore = filesUnder(toolCache);
+    for (const attempt of [1, 2]) {
+      const run = await download(`${tlsBase}/latest.img`);
+      expect(run.status).toBe(0);
+      expect(run.result.path?.startsWith(runnerTemp)).toBe(true);
+      expect(readFileSync(run.result.path!)).toEqual(BODY);
+      expect(run.log).toContain('is downloaded afresh: the tool cache keeps only pinned images');
+      expect(tlsHits['/latest.img']).toBe(attempt);
+      rmSync(run.result.path!);
+    }
+    expect(filesUnder(toolCache)).toEqual(cacheBefore);
   });
 
   test('a 404 is not asked again', async () => {
