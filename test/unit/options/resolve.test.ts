@@ -1,6 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
 import { ConfigurationError } from '../../../shared/errors.js';
-import { buildImageCommand, deployCommand, manageCommand, COMMANDS } from '../../../shared/options/commands.js';
+import {
+  buildImageCommand,
+  deployCommand,
+  manageCommand,
+  COMMANDS,
+} from '../../../shared/options/commands.js';
 import { resolveOptions } from '../../../shared/options/resolve.js';
 import { parseSettingsFile } from '../../../shared/options/settings-file.js';
 import { Secret } from '../../../shared/secret.js';
