@@ -15,7 +15,13 @@ export interface ParsedArgs {
  * arguments fill the command's positional option.
  */
 export function parseArgs(command: CommandSpec, argv: readonly string[]): ParsedArgs {
-  const types = new Map(Object.entries(command.options).map(([key, spec]) => [kebab(key), spec.type]));
+  const offered = Object.entries(command.options).filter(([, spec]) => !spec.actionOnly);
+  const types = new Map(offered.map(([key, spec]) => [kebab(key), spec.type]));
+  const actionOnly = new Set(
+    Object.entries(command.options)
+      .filter(([, spec]) => spec.actionOnly)
+      .map(([key]) => kebab(key)),
+  );
   const values: Record<string, string | boolean> = {};
   const positionals: string[] = [];
   let help = false;
@@ -42,6 +48,11 @@ export function parseArgs(command: CommandSpec, argv: readonly string[]): Parsed
       }
       const negated = name.startsWith('no-') && types.get(name.slice(3)) === 'boolean';
       const type = types.get(negated ? name.slice(3) : name);
+      if (type === undefined && (actionOnly.has(name) || actionOnly.has(name.replace(/^no-/, '')))) {
+        throw new ConfigurationError(
+          `Option --${name} exists only in the action (workflow artifacts); the CLI leaves its files in place.`,
+        );
+      }
       if (type === undefined) {
         throw new ConfigurationError(
           `Unknown option --${name} for ${command.name}${suggestion(name, types.keys())}`,

@@ -1,6 +1,8 @@
 import type { CommandSpec } from '../../shared/options/commands.js';
 import { optionDefault as defaultText } from '../../shared/options/describe.js';
+import type { AnyOption } from '../../shared/options/kinds.js';
 import { kebab } from '../../shared/options/names.js';
+import { optionSections } from '../../shared/options/sections.js';
 
 const wrap = (text: string, width: number, indent: string): string => {
   const lines: string[] = [];
@@ -28,31 +30,37 @@ export function mainHelp(commands: readonly CommandSpec[], version: string): str
     'Tasks:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}${wrap(c.summary, 76 - width, ' '.repeat(width + 2))}`),
     '',
-    "Run 'indicovm <task> --help' for a task's options and their defaults.",
+    "Run 'indicovm help <task>' (or 'indicovm <task> --help') for a task's options and their defaults.",
     'Settings are read from flags, then OS_* variables where they apply, then indicovm.yml, then defaults.',
   ].join('\n');
 }
 
-/** `indicovm <task> --help`: its options with types and defaults. */
+/** `indicovm <task> --help` and `indicovm help <task>`: its options by section, with types and defaults. */
 export function commandHelp(command: CommandSpec): string {
-  const rows = Object.entries(command.options).map(([key, spec]) => {
+  const row = ([key, spec]: readonly [string, AnyOption]): string => {
     const flag = spec.type === 'boolean' ? `--[no-]${kebab(key)}` : `--${kebab(key)} <${spec.type}>`;
     const notes = [
       defaultText(spec) !== undefined ? `default: ${defaultText(spec)}` : undefined,
       spec.env.length ? `env: ${spec.env.join(', ')}` : undefined,
       spec.secret ? 'secret' : undefined,
     ].filter(Boolean);
-    return { flag, text: spec.description + (notes.length ? ` [${notes.join('; ')}]` : '') };
-  });
+    const text = spec.description + (notes.length ? ` [${notes.join('; ')}]` : '');
+    return `  ${flag}\n      ${wrap(text, 92, '      ')}`;
+  };
+  const offered = Object.fromEntries(Object.entries(command.options).filter(([, spec]) => !spec.actionOnly));
   const usage = command.positional ? ` [${command.positional.label}]` : '';
   return [
     `Usage: indicovm ${command.name} [options]${usage}`,
     '',
     wrap(command.summary, 100, ''),
     `Replaces the original: ${command.origin}`,
+    ...optionSections(offered, command.name).flatMap((section) => [
+      '',
+      `${section.title} options:`,
+      ...section.options.map(row),
+    ]),
     '',
-    'Options:',
-    ...rows.map((r) => `  ${r.flag}\n      ${wrap(r.text, 92, '      ')}`),
+    'Output options:',
     '  -v, --verbose\n      Print debug messages',
     '  -h, --help\n      Show this help',
   ].join('\n');

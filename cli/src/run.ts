@@ -22,6 +22,21 @@ const defaultIo: CliIo = {
 /** Runs one CLI invocation and returns its exit code: 0 done, 1 failed, 2 bad usage or settings. */
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] !== undefined) {
+    const asked = findCommand(rest[0]);
+    if (asked) {
+      io.out(commandHelp(asked));
+      return 0;
+    }
+    io.err(
+      `indicovm: no help for '${rest[0]}', which is not a task${suggestion(
+        rest[0],
+        COMMANDS.map((c) => c.name),
+      )}`,
+    );
+    io.err("Run 'indicovm --help' for the list of tasks.");
+    return 2;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(mainHelp(COMMANDS, VERSION));
     return name === undefined ? 2 : 0;

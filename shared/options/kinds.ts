@@ -22,6 +22,8 @@ export interface OptionSpec<T> {
   /** The option of the original fabfile.conf this one carries on, for the migration table. */
   readonly origin?: string;
   readonly choices?: readonly string[];
+  /** Only an action offers it (artifact uploads): the CLI neither lists nor accepts it. */
+  readonly actionOnly?: boolean;
   parse(raw: unknown): T;
 }
 
@@ -31,6 +33,7 @@ interface Common<T, D extends T | undefined = T | undefined> {
   defaultText?: string;
   env?: readonly string[];
   origin?: string;
+  actionOnly?: boolean;
 }
 
 function spec<T, D extends T | undefined>(
@@ -48,6 +51,7 @@ function spec<T, D extends T | undefined>(
     choices: extra.choices,
     env: common.env ?? [],
     origin: common.origin,
+    ...(common.actionOnly ? { actionOnly: true } : {}),
     parse,
   };
 }

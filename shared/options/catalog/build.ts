@@ -123,9 +123,14 @@ export const buildOptions = {
     default: true,
     origin: 'run_vm_debug',
   }),
-  uploadArtifact: o.boolean({ description: 'Upload the images as a workflow artifact', default: true }),
+  uploadArtifact: o.boolean({
+    description: 'Upload the images as a workflow artifact',
+    default: true,
+    actionOnly: true,
+  }),
   artifactName: o.string({
     description: 'Name of the workflow artifact',
+    actionOnly: true,
     defaultText: '<image-name>-image',
     pattern: /^[A-Za-z0-9._-]{1,128}$/,
     patternText: 'letters, digits, ., _ and -',

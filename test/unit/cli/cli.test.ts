@@ -30,6 +30,41 @@ describe('indicovm CLI', () => {
     expect(out).toMatch(/--ssh-key <secret>\n.*\[secret\]/);
   });
 
+  test("help TASK prints that task's help, grouped by the catalog's sections", async () => {
+    const { code, out } = await cli('help', 'build-image');
+    expect(code).toBe(0);
+    expect(out).toBe((await cli('build-image', '--help')).out);
+    const headings = out.split('\n').filter((line) => /^\S.* options:$/.test(line));
+    expect(headings).toEqual([
+      'Settings options:',
+      'qemu options:',
+      'Image build options:',
+      'Indico recipe options:',
+      'OpenStack authentication options:',
+      'Output options:',
+    ]);
+    // Each option sits under its own section.
+    expect(out.indexOf('--accelerator')).toBeGreaterThan(out.indexOf('qemu options:'));
+    expect(out.indexOf('--accelerator')).toBeLessThan(out.indexOf('Image build options:'));
+    expect(out).toMatch(/--accelerator <kvm\|tcg\|auto>\n( {6}.*\n)*? {6}.*\[default: auto\]/);
+    const unknown = await cli('help', 'build-imag');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain(
+      "no help for 'build-imag', which is not a task; did you mean 'build-image'?",
+    );
+  });
+
+  test('options that only an action can use are neither listed nor accepted by the CLI', async () => {
+    const { out } = await cli('build-image', '--help');
+    expect(out).not.toContain('--upload-artifact');
+    expect(out).not.toContain('--artifact-name');
+    for (const flag of ['--no-upload-artifact', '--artifact-name=x']) {
+      const run = await cli('build-image', flag);
+      expect(run.code).toBe(2);
+      expect(run.err).toMatch(/Option --(no-upload-artifact|artifact-name) exists only in the action/);
+    }
+  });
+
   test('a secret typed as a flag is warned about, without its value; a key file path is not', async () => {
     const { err } = await cli(
       'gen-user-data',
