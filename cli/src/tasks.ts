@@ -8,6 +8,7 @@ import { renderRecipe, type RecipeOptions } from '../../shared/recipe/render.js'
 import { writeRecipe } from '../../shared/recipe/write-recipe.js';
 import type { SourceKind } from '../../shared/options/resolve.js';
 import type { Reporter } from '../../shared/report/reporter.js';
+import { withInterruptCleanup } from './interrupt.js';
 
 /** Where each option's value came from: a default must not override a clouds.yaml entry. */
 type Sources = Readonly<Partial<Record<string, SourceKind>>>;
@@ -20,10 +21,12 @@ const json = (value: unknown): string => JSON.stringify(value, null, 2);
 export const TASKS: Readonly<Record<string, Task>> = {
   'build-image': async (values, reporter, sources) =>
     json(
-      await buildImage(values, reporter, {
-        downloader: new CachingDownloader(defaultDownloadCacheDir()),
-        sources,
-      }),
+      await withInterruptCleanup(reporter, () =>
+        buildImage(values, reporter, {
+          downloader: new CachingDownloader(defaultDownloadCacheDir()),
+          sources,
+        }),
+      ),
     ),
   'run-image': async (values, reporter) => {
     await runImage(values, reporter);
@@ -39,6 +42,7 @@ export const TASKS: Readonly<Record<string, Task>> = {
     return written.path;
   },
   // image-artifact needs a workflow run: without a downloader, deploy says so.
-  deploy: async (values, reporter, sources) => json(await deploy(values, reporter, { sources })),
+  deploy: async (values, reporter, sources) =>
+    json(await withInterruptCleanup(reporter, () => deploy(values, reporter, { sources }))),
   manage: async (values, reporter) => json(await manage(values, reporter)),
 };

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { onInterrupt } from '../cleanup/interrupt.js';
 import { Ledger, type CreatedResource, type Undo } from '../cleanup/ledger.js';
 import { ConfigurationError, CommandError, errorMessage } from '../errors.js';
 import type { Values } from '../options/kinds.js';
@@ -243,6 +244,13 @@ export async function buildImage(
   const ownLedger = deps.ledger === undefined;
   const ledger = deps.ledger ?? new Ledger(`${workDir}.ledger.json`);
   ledger.record({ kind: TEMP_DIR_RESOURCE, id: workDir, label: 'build folder' });
+  const removeWhatIsRecorded = async (): Promise<void> => {
+    await undoEverything(ledger, reporter);
+    if (ownLedger) {
+      rmSync(ledger.file, { force: true });
+    }
+  };
+  const doneWithInterrupt = onInterrupt(removeWhatIsRecorded);
 
   const machine: MachineSettings = {
     binary: options.qemuBinary,
@@ -417,11 +425,9 @@ export async function buildImage(
     }
     throw error;
   } finally {
+    doneWithInterrupt();
     await session?.close().catch(() => undefined);
-    await undoEverything(ledger, reporter);
-    if (ownLedger) {
-      rmSync(ledger.file, { force: true });
-    }
+    await removeWhatIsRecorded();
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { onInterrupt } from '../cleanup/interrupt.js';
 import { Ledger, type CreatedResource } from '../cleanup/ledger.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import type { Values } from '../options/kinds.js';
@@ -132,6 +133,10 @@ export async function deploy(
   const wait = { timeoutMs: options.waitTimeout * 1000, pollMs };
   let session: OpenStackSession | undefined;
   let succeeded = false;
+  const doneWithInterrupt = onInterrupt(async () => {
+    await cleanUpAfterFailure(ledger, created, options.keepOnFailure, session, reporter, pollMs);
+    if (scratchDir) await rm(scratchDir, { recursive: true, force: true });
+  });
   try {
     // Local work first: a bad file, artifact or recipe fails before the cloud is touched.
     const file = await imageFileFrom(options, deps, scratch, reporter);
@@ -224,6 +229,7 @@ export async function deploy(
       userDataPath: userDataFile?.path,
     };
   } finally {
+    doneWithInterrupt();
     if (succeeded) {
       // The user keeps these: the post step must leave them alone.
       created.forEach((resource) => ledger.release(resource.kind, resource.id));

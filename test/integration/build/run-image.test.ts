@@ -4,7 +4,7 @@
  * ssh against the known_hosts it wrote, Ctrl-C (SIGINT) stops it, and nothing is left behind.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,38 +12,7 @@ import { READY_LINE } from '../../../shared/build/run-image.js';
 import { freeLoopbackPort } from '../../../shared/qemu/ports.js';
 import { ensureBaseImage } from '../../support/base-image.js';
 import { processesMatching, waitUntil } from '../../support/processes.js';
-import { REPO, TSX_LOADER } from '../../support/run-action.js';
-
-const CLI = join(REPO, 'cli/src/indicovm.ts');
-
-interface CliRun {
-  readonly child: ChildProcess;
-  /** stderr so far: the CLI's reporter writes there. */
-  stderr(): string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startCli(args: readonly string[], tmp: string): CliRun {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, CLI, ...args], {
-    // The overlay, seed, key and known_hosts go to the OS temp dir: here, a folder the test owns.
-    cwd: tmp,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/root',
-      TMPDIR: tmp,
-      // tsx would keep its compile cache in TMPDIR, which must end empty.
-      TSX_DISABLE_CACHE: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  child.stdout!.resume();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, stderr: () => stderr, exited };
-}
+import { startCli, type CliRun } from '../../support/cli-run.js';
 
 /** Distinct free ports, none of them a default (2222, 8000, 8443). */
 async function freePorts(count: number): Promise<number[]> {

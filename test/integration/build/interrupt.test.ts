@@ -1,0 +1,88 @@
+/**
+ * Ctrl-C, `kill` and a closed terminal during `indicovm build-image` (the CLI from source, the Debian 12
+ * fixture under TCG): each signal arrives while the build VM boots, and afterwards no qemu runs, the
+ * build folder and its ledger are gone, no image was written, and the exit code is the shell's
+ * 128 + the signal's number.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureBaseImage } from '../../support/base-image.js';
+import { startCli, type CliRun } from '../../support/cli-run.js';
+import { processesMatching, waitUntil } from '../../support/processes.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'indicovm-interrupt-test-'));
+let base: string;
+const started: CliRun[] = [];
+
+beforeAll(async () => {
+  base = await ensureBaseImage();
+});
+
+afterAll(async () => {
+  for (const run of started) {
+    if (run.child.exitCode === null && run.child.signalCode === null) {
+      run.child.kill('SIGKILL');
+      await run.exited;
+    }
+  }
+  for (const { pid } of processesMatching('qemu-system', scratch)) {
+    process.kill(pid, 'SIGKILL');
+  }
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('indicovm build-image interrupted (CLI, qemu TCG)', () => {
+  test.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)(
+    '%s while the VM boots stops qemu, removes the build folder and exits %i',
+    async (signal, code) => {
+      const tmp = mkdtempSync(join(scratch, `${signal}-`));
+      const outputDir = join(scratch, `${signal}-out`);
+      mkdirSync(outputDir);
+      const run = startCli(
+        [
+          'build-image',
+          '--base-image',
+          base,
+          '--accelerator',
+          'tcg',
+          '--memory',
+          '1024',
+          '--recipe',
+          'none',
+          '--output-dir',
+          outputDir,
+        ],
+        tmp,
+      );
+      started.push(run);
+      await waitUntil(
+        'build-image to start qemu',
+        () => processesMatching('qemu-system', tmp).length > 0 || run.child.exitCode !== null,
+        3 * 60_000,
+      );
+      if (processesMatching('qemu-system', tmp).length !== 1) {
+        throw new Error(`build-image ended before qemu ran:\n${run.stderr().slice(-4000)}`);
+      }
+      // The build folder and its ledger are in TMPDIR while the build runs.
+      expect(readdirSync(tmp).sort()).toEqual([
+        expect.stringMatching(/^indicovm-build-/),
+        expect.stringMatching(/^indicovm-build-.*\.ledger\.json$/),
+      ]);
+
+      run.child.kill(signal);
+      const exit = await run.exited;
+      expect(run.stderr()).toContain(`Interrupted (${signal}): removing what this run created.`);
+      expect(exit).toEqual({ code, signal: null });
+      expect(processesMatching('qemu', tmp)).toEqual([]);
+      expect(readdirSync(tmp)).toEqual([]);
+      // Only the serial console log may stay, for the user to read; no image was written.
+      expect(readdirSync(outputDir).filter((name) => !name.endsWith('.serial.log'))).toEqual([]);
+    },
+  );
+});
