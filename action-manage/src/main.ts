@@ -6,18 +6,22 @@ import { manageCommand } from '../../shared/options/commands.js';
 
 await runAction('action-manage', async (reporter) => {
   const { values } = readActionOptions(manageCommand, reporter);
-  const result = await manage(values, reporter, {
+  await manage(values, reporter, {
     // The tarball is gzip already: zipping it again gains nothing.
     uploadArtifact: (name, files, rootDir) =>
       uploadRunArtifact(name, files, rootDir, { what: 'the backup tarball', compressionLevel: 0 }),
-  });
-  setOutputs({
-    changed: result.changed,
-    stdout: result.stdout,
-    status: result.status,
-    'backup-path': result.backupPath,
-    'backup-artifact-id': result.backupArtifactId,
-    'logs-path': result.logsPath,
-    health: result.health,
+    // Also after a failed task: a failed run's stdout, stderr and exit-code are what explain it.
+    onResult: (result) =>
+      setOutputs({
+        changed: result.changed,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        'exit-code': result.exitCode,
+        status: result.status,
+        'backup-path': result.backupPath,
+        'backup-artifact-id': result.backupArtifactId,
+        'logs-path': result.logsPath,
+        health: result.health,
+      }),
   });
 });

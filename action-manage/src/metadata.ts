@@ -10,7 +10,9 @@ export const metadata: ActionMetadata = {
   post: false,
   outputs: {
     changed: 'JSON: per task, what changed',
-    stdout: 'Standard output of the run task',
+    stdout: 'Standard output of the run task, also when its script failed',
+    stderr: 'Standard error of the run task, also when its script failed',
+    'exit-code': 'Exit code of the run task (0 when it succeeded)',
     status: 'JSON: per component, is-active and is-enabled (and per unit)',
     'backup-path': 'Local path of the backup tarball',
     'backup-artifact-id': 'ID of the workflow artifact holding the backup tarball (upload-backup)',

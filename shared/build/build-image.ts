@@ -399,7 +399,7 @@ export async function buildImage(
     };
     const manifestPath = join(outputDir, `${options.imageName}.manifest.json`);
     writeFileSync(manifestPath, `${JSON.stringify(buildManifest(manifestInput), null, 2)}\n`);
-    reporter.summary(buildSummary(manifestInput));
+    reporter.summary(buildSummary(manifestInput, options.imageName));
     for (const image of images) {
       ledger.release(OUTPUT_FILE_RESOURCE, image.path);
     }

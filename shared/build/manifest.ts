@@ -82,10 +82,11 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-export function buildSummary(input: ManifestInput): SummarySection {
+/** The build's job summary, headed like deploy's and manage's: the task, then what it made. */
+export function buildSummary(input: ManifestInput, imageName: string): SummarySection {
   const verify = input.verify;
   return {
-    heading: 'Image build',
+    heading: `indicovm build-image: ${imageName}`,
     text:
       `Base image ${input.base.source} (${input.base.format}, SHA-256 ${input.base.sha256}), ` +
       `accelerator ${input.accelerator}.` +

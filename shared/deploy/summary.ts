@@ -1,5 +1,6 @@
 import type { GlanceImage } from '../openstack/glance.js';
 import { formatDuration, type SummarySection } from '../report/reporter.js';
+import { fingerprintOf } from '../ssh/host-key.js';
 import type { Booted } from './boot.js';
 import type { ImageFile } from './image-file.js';
 import type { PlacedImage } from './image-step.js';
@@ -70,12 +71,17 @@ export function deploySummary(input: SummaryInput): SummarySection {
   for (const image of input.rotated) {
     rows.push(['Older image deleted (keep-images)', image.name ?? '', image.id, image.created_at]);
   }
+  // The fingerprints, as ssh prints them on first contact, so a reader can compare them by eye.
+  for (const line of booted.hostKeys) {
+    const [type = '', blob = ''] = line.trim().split(/\s+/);
+    rows.push(['SSH host key', type, fingerprintOf(Buffer.from(blob, 'base64')), 'from the console log']);
+  }
   const hostKeys =
     booted.hostKeys.length > 0
       ? `${booted.hostKeys.length} SSH host key(s) read from the console log.`
       : 'No SSH host keys in the console log.';
   return {
-    heading: 'indicovm deploy',
+    heading: `indicovm deploy: ${booted.server.name}`,
     text: `Deployed ${booted.server.name} in ${formatDuration(input.totalMs)}. ${hostKeys}`,
     tables: [{ header: ['What', 'Name', 'ID', 'Details'], rows }],
   };

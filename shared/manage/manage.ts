@@ -3,10 +3,11 @@ import type { Reporter } from '../report/reporter.js';
 import { connect, SshConnectionLostError, sshConnectOptions, type SshSession } from '../ssh/index.js';
 import type { ManageOptions } from './options.js';
 import { readHostFacts, type HostFacts } from './remote/host-facts.js';
-import { manageSummary, summaryRow } from './summary.js';
+import { manageSummary, skippedRow, summaryRow } from './summary.js';
 import type { ArtifactUploader, TaskContext, TaskOutcome } from './task.js';
 import { TASKS } from './tasks/index.js';
 import { checkedTls } from './tasks/load-ssl.js';
+import { RunScriptError } from './tasks/run.js';
 
 export type { ManageOptions } from './options.js';
 
@@ -17,8 +18,12 @@ export type { ManageOptions } from './options.js';
 export interface ManageResult {
   /** Per task, the files and services it changed; tasks that changed nothing are left out. */
   readonly changed: Record<string, readonly string[]>;
-  /** Standard output of the run task. */
+  /** Standard output of the run task (also when it failed). */
   readonly stdout?: string;
+  /** Standard error of the run task (also when it failed). */
+  readonly stderr?: string;
+  /** Exit code of the run task's script. */
+  readonly exitCode?: number;
   /** Per component: is-active, is-enabled, and the same per unit. */
   readonly status?: Record<string, unknown>;
   /** Local path of the backup tarball. */
@@ -34,6 +39,8 @@ export interface ManageResult {
 export interface ManageDeps {
   /** Uploads workflow artifacts (actions only); without it, upload-backup is a configuration error. */
   readonly uploadArtifact?: ArtifactUploader;
+  /** Receives what the tasks produced, also when one failed (the action sets its outputs from it). */
+  readonly onResult?: (result: ManageResult) => void;
 }
 
 /** What each task needs beyond the connection, checked for the whole list before connecting. */
@@ -161,15 +168,21 @@ export async function manage(
   const changed: Record<string, string[]> = {};
   const rows: string[][] = [];
   let result: Omit<ManageResult, 'changed'> = {};
+  const merge = (outcome: Partial<TaskOutcome>): void => {
+    const picked = OUTPUT_KEYS.flatMap((key) => (outcome[key] !== undefined ? [[key, outcome[key]]] : []));
+    result = { ...result, ...Object.fromEntries(picked) };
+  };
   try {
-    for (const task of tasks) {
+    for (const [index, task] of tasks.entries()) {
       let outcome: TaskOutcome;
       try {
         outcome = await reporter.group(`${task} on ${session.where}`, () =>
           runRepeatingOnDrop(task, ctx, session),
         );
       } catch (error) {
+        if (error instanceof RunScriptError) merge(error.output);
         rows.push(summaryRow(task, undefined, error));
+        rows.push(...tasks.slice(index + 1).map((skipped) => skippedRow(skipped, task)));
         throw error;
       }
       rows.push(summaryRow(task, outcome));
@@ -179,19 +192,24 @@ export async function manage(
       if (outcome.changed.length > 0) {
         changed[task] = [...(changed[task] ?? []), ...outcome.changed];
       }
-      result = {
-        ...result,
-        ...(outcome.stdout !== undefined ? { stdout: outcome.stdout } : {}),
-        ...(outcome.status !== undefined ? { status: outcome.status } : {}),
-        ...(outcome.backupPath !== undefined ? { backupPath: outcome.backupPath } : {}),
-        ...(outcome.backupArtifactId !== undefined ? { backupArtifactId: outcome.backupArtifactId } : {}),
-        ...(outcome.logsPath !== undefined ? { logsPath: outcome.logsPath } : {}),
-        ...(outcome.health !== undefined ? { health: outcome.health } : {}),
-      };
+      merge(outcome);
     }
   } finally {
+    deps.onResult?.({ changed, ...result });
     reporter.summary(manageSummary(session.where, rows));
     await session.close();
   }
   return { changed, ...result };
 }
+
+/** The task outcomes that become results (and action outputs), in ManageResult's names. */
+const OUTPUT_KEYS = [
+  'stdout',
+  'stderr',
+  'exitCode',
+  'status',
+  'backupPath',
+  'backupArtifactId',
+  'logsPath',
+  'health',
+] as const satisfies readonly (keyof TaskOutcome & keyof ManageResult)[];

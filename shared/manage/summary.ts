@@ -10,6 +10,11 @@ export function summaryRow(task: string, outcome: TaskOutcome | undefined, error
   return [task, outcome.changed.length > 0 ? outcome.changed.join('\n') : 'unchanged', outcome.note];
 }
 
+/** A task not started because an earlier one failed. */
+export function skippedRow(task: string, failed: string): string[] {
+  return [task, 'skipped', `not run: '${failed}' failed before it`];
+}
+
 export function manageSummary(where: string, rows: readonly string[][]): SummarySection {
   return {
     heading: `indicovm manage: ${where}`,

@@ -37,6 +37,8 @@ export interface TaskOutcome {
   /** One line for the summary table. */
   readonly note: string;
   readonly stdout?: string;
+  readonly stderr?: string;
+  readonly exitCode?: number;
   readonly status?: Record<string, unknown>;
   readonly backupPath?: string;
   readonly backupArtifactId?: number;

@@ -27,17 +27,30 @@ export async function runTask(ctx: TaskContext): Promise<TaskOutcome> {
   } finally {
     await ctx.session.exec(['rm', '-f', '--', path], { allowFailure: true });
   }
-  if (result.code !== 0) {
-    throw new CommandError(
-      'the run script',
-      result.code,
+  // Like $(…) in a shell: the final newline is not part of the value. A script ended by a signal has
+  // no exit code; 255 is what ssh reports for it.
+  const output = {
+    stdout: result.stdout.replace(/\n$/, ''),
+    stderr: result.stderr.replace(/\n$/, ''),
+    exitCode: result.code ?? 255,
+  };
+  if (output.exitCode !== 0) {
+    throw new RunScriptError(
+      output.exitCode,
       result.stderr.slice(-4000) || result.stdout.slice(-4000),
+      output,
     );
   }
-  // Like $(…) in a shell: the final newline is not part of the value.
-  return {
-    changed: [],
-    note: `exit 0, ${result.stdout.length} bytes of output`,
-    stdout: result.stdout.replace(/\n$/, ''),
-  };
+  return { changed: [], note: `exit 0, ${result.stdout.length} bytes of output`, ...output };
+}
+
+/** The script failed: what it printed and its exit code are still outputs, as a shell step's are. */
+export class RunScriptError extends CommandError {
+  constructor(
+    exitCode: number,
+    tail: string,
+    readonly output: Required<Pick<TaskOutcome, 'stdout' | 'stderr' | 'exitCode'>>,
+  ) {
+    super('the run script', exitCode, tail);
+  }
 }

@@ -416,10 +416,16 @@ print(json.dumps([ns['SMTP_SERVER'], ns['SMTP_LOGIN'], ns['SMTP_PASSWORD'], ns['
     });
     expect(ok.status).toBe(0);
     expect(ok.outputs.stdout).toBe("it's me from indicovm-manage\nsecond");
-    const failing = manage('run', { script: 'echo before\nfalse\necho after' });
+    expect([ok.outputs.stderr, ok.outputs['exit-code']]).toEqual(['', '0']);
+    const failing = manage('run,status', { script: 'echo before\necho oops >&2\nexit 3\necho after' });
     expect(failing.status).not.toBe(0);
     expect(failing.stdout).toContain('before');
     expect(failing.stdout).not.toMatch(/^after$/m);
+    // A failed script's output and exit code are still outputs, as a shell step's would be.
+    expect(failing.outputs).toMatchObject({ stdout: 'before', stderr: 'oops', 'exit-code': '3' });
+    // The summary says which task failed and which were not run after it.
+    expect(failing.summary).toMatch(/\| run \| failed \| the run script failed with exit code 3/);
+    expect(failing.summary).toMatch(/\| status \| skipped \| not run: 'run' failed before it \|/);
   });
 
   test('backup and logs: the tarball and the journal come back', () => {

@@ -84,7 +84,8 @@ describe('buildManifest', () => {
 
 describe('buildSummary', () => {
   test('a phase table and an image table with sizes and hashes', () => {
-    const summary = buildSummary(input);
+    const summary = buildSummary(input, 'indico');
+    expect(summary.heading).toBe('indicovm build-image: indico');
     expect(summary.text).toContain('accelerator tcg');
     expect(summary.text).toContain('Verify boot skipped');
     expect(summary.tables?.[0]?.rows).toEqual([
@@ -101,10 +102,13 @@ describe('buildSummary', () => {
   });
 
   test('a failed verify property reads in capitals', () => {
-    const summary = buildSummary({
-      ...input,
-      verify: { hostKeyChanged: false, machineIdChanged: true, buildUserGone: true },
-    });
+    const summary = buildSummary(
+      {
+        ...input,
+        verify: { hostKeyChanged: false, machineIdChanged: true, buildUserGone: true },
+      },
+      'indico',
+    );
     expect(summary.text).toContain('host key UNCHANGED');
   });
 });

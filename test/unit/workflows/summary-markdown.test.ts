@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { buildSummary } from '../../../shared/build/manifest.js';
 import { deploySummary } from '../../../shared/deploy/summary.js';
-import { manageSummary, summaryRow } from '../../../shared/manage/summary.js';
+import { manageSummary, skippedRow, summaryRow } from '../../../shared/manage/summary.js';
 import { markdownSection } from '../../../shared/report/markdown.js';
 import type { SummarySection } from '../../../shared/report/reporter.js';
 
@@ -171,39 +171,42 @@ describe('job summaries render as real Markdown tables', () => {
 
   // The actions' own builders, not hand-made sections: what a job summary really shows.
   test("the build action's summary: phases and one row per image, hashes whole", () => {
-    const section = buildSummary({
-      createdAt: new Date('2026-11-25T10:00:00Z'),
-      base: {
-        source: 'https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2',
-        sha256: 'c'.repeat(64),
-        format: 'qcow2',
-        virtualSize: 2 * 1024 ** 3,
-      },
-      accelerator: 'kvm',
-      timings: { download: 41_200, boot: 38_000, provision: 723_000, convert: 95_000 },
-      settings: {},
-      images: [
-        {
+    const section = buildSummary(
+      {
+        createdAt: new Date('2026-11-25T10:00:00Z'),
+        base: {
+          source: 'https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2',
+          sha256: 'c'.repeat(64),
           format: 'qcow2',
-          file: 'indico.qcow2',
-          path: '/o/indico.qcow2',
-          size: 1.1 * 1024 ** 3,
-          sha256: 'a'.repeat(64),
-          check: 'no errors',
+          virtualSize: 2 * 1024 ** 3,
         },
-        {
-          format: 'vmdk',
-          file: 'indico.vmdk',
-          path: '/o/indico.vmdk',
-          size: 2.4 * 1024 ** 3,
-          sha256: 'b'.repeat(64),
-          check: 'no errors',
-        },
-      ],
-      verify: { hostKeyChanged: true, machineIdChanged: true, buildUserGone: true, httpsStatus: 302 },
-    });
+        accelerator: 'kvm',
+        timings: { download: 41_200, boot: 38_000, provision: 723_000, convert: 95_000 },
+        settings: {},
+        images: [
+          {
+            format: 'qcow2',
+            file: 'indico.qcow2',
+            path: '/o/indico.qcow2',
+            size: 1.1 * 1024 ** 3,
+            sha256: 'a'.repeat(64),
+            check: 'no errors',
+          },
+          {
+            format: 'vmdk',
+            file: 'indico.vmdk',
+            path: '/o/indico.vmdk',
+            size: 2.4 * 1024 ** 3,
+            sha256: 'b'.repeat(64),
+            check: 'no errors',
+          },
+        ],
+        verify: { hostKeyChanged: true, machineIdChanged: true, buildUserGone: true, httpsStatus: 302 },
+      },
+      'indico',
+    );
     const out = render(markdownSection(section));
-    expect(out.headings).toEqual(['Image build']);
+    expect(out.headings).toEqual(['indicovm build-image: indico']);
     expect(out.tables).toEqual([
       {
         header: ['Phase', 'Time'],
@@ -241,7 +244,7 @@ describe('job summaries render as real Markdown tables', () => {
         server,
         flavorName: 'm2.medium',
         address: '192.168.1.5',
-        hostKeys: ['ssh-ed25519 AAAA'],
+        hostKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJTkNuS/FLIZH+MwekZD+d1JC78mfcQfEqrZOI4kK3TM'],
         floatingIp: {
           id: 'fip-1',
           floating_ip_address: '172.24.4.10',
@@ -255,7 +258,7 @@ describe('job summaries render as real Markdown tables', () => {
       totalMs: 62_000,
     });
     const out = render(markdownSection(section));
-    expect(out.headings).toEqual(['indicovm deploy']);
+    expect(out.headings).toEqual(['indicovm deploy: indico-test']);
     expect(out.tables).toHaveLength(1);
     const [table] = out.tables;
     expect(table!.header).toEqual(['What', 'Name', 'ID', 'Details']);
@@ -265,6 +268,8 @@ describe('job summaries render as real Markdown tables', () => {
       ['Floating IP', '172.24.4.10', 'fip-1'],
       ['Server replaced (deleted)', 'indico-test', 'srv-0'],
       ['Older image deleted (keep-images)', 'indico-39', 'img-0'],
+      // What `ssh-keygen -lf` prints for that key, so it can be compared with ssh's first-contact prompt.
+      ['SSH host key', 'ssh-ed25519', 'SHA256:QVKq/uAGwev3oxpGcpWfhVTOFBcwQJN10vYolhp3Yyc'],
     ]);
     expect(table!.rows.every((row) => row.length === 4)).toBe(true);
     expect(table!.rows[0]![3]).toContain(`SHA-512 ${'f'.repeat(128)}`);
@@ -283,6 +288,7 @@ describe('job summaries render as real Markdown tables', () => {
         undefined,
         new Error('the restart of redis-server failed | port 22\nmore detail'),
       ),
+      skippedRow('restart', 'update-redis'),
     ];
     const out = render(markdownSection(manageSummary('debian@203.0.113.7:22', rows)));
     expect(out.headings).toEqual(['indicovm manage: debian@203.0.113.7:22']);
@@ -293,6 +299,7 @@ describe('job summaries render as real Markdown tables', () => {
           ['load-ssl', '/etc/ssl/indico/indico.crt\n/etc/ssl/indico/indico.key', 'nginx reloaded'],
           ['update-server', 'unchanged', 'already as asked'],
           ['update-redis', 'failed', 'the restart of redis-server failed | port 22'],
+          ['restart', 'skipped', "not run: 'update-redis' failed before it"],
         ],
       },
     ]);
