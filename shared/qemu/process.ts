@@ -236,15 +236,19 @@ export async function startQemu(
           : spawnError.message,
       );
     }
-    const pid = (await waitForPidFile(child, options.machine.pidFile)) ?? child.pid;
-    if (pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      const resource: CreatedResource = {
+    const record = (id: number): void =>
+      ledger.record({
         kind: QEMU_RESOURCE,
-        id: String(pid),
+        id: String(id),
         label: options.label,
         detail: { pidFile: options.machine.pidFile, monitor: options.machine.monitorSocket },
-      };
-      ledger.record(resource);
+      } satisfies CreatedResource);
+    // In the ledger from the moment it runs: a signal while qemu writes its pid file must find it.
+    if (child.pid !== undefined) record(child.pid);
+    const pid = (await waitForPidFile(child, options.machine.pidFile)) ?? child.pid;
+    if (child.pid !== undefined && pid !== child.pid) {
+      ledger.release(QEMU_RESOURCE, String(child.pid));
+      if (pid !== undefined && child.exitCode === null && child.signalCode === null) record(pid);
     }
     const qemu = new QemuProcess(child, pid ?? 0, forwards, options.machine, options.stderrFile, ledger);
     if (!(await exitedSoon(child, STARTUP_GRACE_MS))) {

@@ -5,7 +5,7 @@
  * 128 + the signal's number.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBaseImage } from '../../support/base-image.js';
@@ -44,6 +44,9 @@ describe('indicovm build-image interrupted (CLI, qemu TCG)', () => {
       const tmp = mkdtempSync(join(scratch, `${signal}-`));
       const outputDir = join(scratch, `${signal}-out`);
       mkdirSync(outputDir);
+      // Never reached: the signal arrives while the VM boots.
+      const script = join(scratch, 'provision.sh');
+      writeFileSync(script, 'true\n');
       const run = startCli(
         [
           'build-image',
@@ -55,6 +58,8 @@ describe('indicovm build-image interrupted (CLI, qemu TCG)', () => {
           '1024',
           '--recipe',
           'none',
+          '--provision-script',
+          script,
           '--output-dir',
           outputDir,
         ],
