@@ -22,10 +22,21 @@ export function generateEd25519KeyPair(comment = ''): SshKeyPair {
       `Invalid SSH key comment ${JSON.stringify(comment)}: use printable ASCII characters only (no newlines).`,
     );
   }
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  // ssh2 drops the leading zero byte of a public key that starts with one (1 key in 256), which
+  // leaves both halves unreadable to OpenSSH ("error in libcrypto"): such a pair is drawn again.
+  let pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  while (!hasWholeEd25519Key(pair.public)) {
+    pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  }
   const privateText = pair.private.endsWith('\n') ? pair.private : `${pair.private}\n`;
   const publicKey = pair.public.trim();
   return { privateKey: new Secret(privateText), publicKey, fingerprint: sshFingerprint(publicKey) };
+}
+
+/** The blob of an ssh-ed25519 line is 51 bytes: the type as an SSH string, then the 32-byte key. */
+function hasWholeEd25519Key(publicKeyLine: string): boolean {
+  const blob = Buffer.from(publicKeyLine.trim().split(/\s+/)[1] ?? '', 'base64');
+  return blob.length === 4 + 'ssh-ed25519'.length + 4 + 32 && blob.readUInt32BE(15) === 32;
 }
 
 /**
