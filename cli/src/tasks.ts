@@ -1,13 +1,16 @@
+import { homedir } from 'node:os';
 import { buildImage, runImage } from '../../shared/build/build-image.js';
 import { CachingDownloader, defaultDownloadCacheDir } from '../../shared/build/download.js';
 import { deploy } from '../../shared/deploy/deploy.js';
 import { writeUserData } from '../../shared/deploy/user-data.js';
 import { manage } from '../../shared/manage/manage.js';
+import type { ManageOptions } from '../../shared/manage/options.js';
 import { readPemInputs } from '../../shared/recipe/pem-inputs.js';
 import { renderRecipe, type RecipeOptions } from '../../shared/recipe/render.js';
 import { writeRecipe } from '../../shared/recipe/write-recipe.js';
 import type { SourceKind } from '../../shared/options/resolve.js';
 import type { Reporter } from '../../shared/report/reporter.js';
+import { openSshFallbacks } from '../../shared/ssh/openssh-defaults.js';
 import { withInterruptCleanup } from './interrupt.js';
 
 /** Where each option's value came from: a default must not override a clouds.yaml entry. */
@@ -44,5 +47,10 @@ export const TASKS: Readonly<Record<string, Task>> = {
   // image-artifact needs a workflow run: without a downloader, deploy says so.
   deploy: async (values, reporter, sources) =>
     json(await withInterruptCleanup(reporter, () => deploy(values, reporter, { sources }))),
-  manage: async (values, reporter) => json(await manage(values, reporter)),
+  // As ssh does, the CLI falls back to the user's ~/.ssh identities and known_hosts.
+  manage: async (values: ManageOptions, reporter) => {
+    const fallbacks = openSshFallbacks(values, homedir());
+    fallbacks.notes.forEach((note) => reporter.info(note));
+    return json(await manage({ ...values, ...fallbacks.values }, reporter));
+  },
 };

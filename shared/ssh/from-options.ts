@@ -6,6 +6,13 @@ import { ConfigurationError } from '../errors.js';
 import type { Values } from '../options/kinds.js';
 import type { sshOptions } from '../options/catalog/ssh.js';
 import type { SshConnectOptions, SshEndpoint } from './options.js';
+import { textOrFile } from './text-or-file.js';
+
+const KNOWN_HOSTS = {
+  what: 'known_hosts text (host key-type base64-key)',
+  // One entry on its own: "host[,host] type key", perhaps with a marker or a comment.
+  isText: (line: string) => /^[@#]|\s(ssh-|ecdsa-|sk-)/.test(line),
+};
 
 export type SshOptionValues = Values<typeof sshOptions>;
 
@@ -53,7 +60,7 @@ export function sshConnectOptions(
     ...(values.password ? { password: values.password } : {}),
     ...(values.hostKeys ? { hostKeys: values.hostKeys } : {}),
     fingerprint: values.fingerprint,
-    ...(values.knownHosts ? { knownHosts: values.knownHosts } : {}),
+    ...(values.knownHosts ? { knownHosts: textOrFile(values.knownHosts, 'known-hosts', KNOWN_HOSTS) } : {}),
     insecureAcceptHostKey: values.insecureAcceptHostKey,
     ...agent,
     ...(proxy ? { proxy } : {}),

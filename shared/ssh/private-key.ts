@@ -1,9 +1,14 @@
-import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import { ConfigurationError } from '../errors.js';
-import { isSecret, type Secret } from '../secret.js';
+import { isSecret, Secret } from '../secret.js';
+import { textOrFile } from './text-or-file.js';
 
-const KEY_TEXT = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+// PEM and OpenSSH armour, or PuTTY's .ppk, which ssh2 reads too.
+const KEY_TEXT = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|^PuTTY-User-Key-File-\d+:/m;
+const PRIVATE_KEY = {
+  what: 'private key text (-----BEGIN ... PRIVATE KEY-----)',
+  isText: (line: string) => KEY_TEXT.test(line),
+};
 
 export interface LoadedPrivateKey {
   readonly key: Buffer;
@@ -20,25 +25,19 @@ export function loadPrivateKey(
   passphrase: Secret | undefined,
   inputName = 'ssh-key',
 ): LoadedPrivateKey {
-  const value = isSecret(given) ? given.reveal() : given;
-  let text: Buffer;
-  if (KEY_TEXT.test(value)) {
-    // Keys pasted into YAML inputs often lose their final newline or gain CRLFs.
-    text = Buffer.from(value.replace(/\r\n/g, '\n').trim() + '\n');
-  } else if (!value.includes('\n') && value.trim() !== '') {
-    try {
-      text = readFileSync(value.trim());
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new ConfigurationError(
-        `${inputName} is neither private key text (-----BEGIN ... PRIVATE KEY-----) nor a readable file (${code}).`,
-      );
-    }
-  } else {
+  const plain = isSecret(given) ? given.reveal() : given;
+  const value = textOrFile(plain, inputName, PRIVATE_KEY);
+  if (value !== plain) {
+    // A key read from a file is masked in logs like one given as text.
+    void new Secret(value);
+  }
+  if (!KEY_TEXT.test(value)) {
     throw new ConfigurationError(
       `${inputName} is not a private key: expected OpenSSH or PEM text (-----BEGIN ... PRIVATE KEY-----) or a file path.`,
     );
   }
+  // Keys pasted into YAML inputs often lose their final newline or gain CRLFs.
+  const text = Buffer.from(value.replace(/\r\n/g, '\n').trim() + '\n');
   const secretPassphrase = passphrase?.reveal();
   const parsed = ssh2.utils.parseKey(text, secretPassphrase);
   const first: unknown = Array.isArray(parsed) ? parsed[0] : parsed;

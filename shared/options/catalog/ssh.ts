@@ -11,7 +11,10 @@ export const sshOptions = {
     patternText: 'a user name',
     origin: 'user',
   }),
-  sshKey: o.secret({ description: 'Private key (OpenSSH PEM text or a path)' }),
+  sshKey: o.secret({
+    description:
+      'Private key: OpenSSH or PEM text, or a path (~/ allowed); the CLI falls back to ~/.ssh/id_rsa, id_ecdsa, id_ed25519',
+  }),
   sshKeyPassphrase: o.secret({ description: 'Passphrase of the private key' }),
   password: o.secret({ description: 'SSH password (a key is preferred)', origin: 'password' }),
   hostKeys: o.textBlock({
@@ -25,7 +28,10 @@ export const sshOptions = {
     }),
     { description: 'SHA256 host key fingerprints to accept', default: [] },
   ),
-  knownHosts: o.textBlock({ description: 'known_hosts text to verify the host key against' }),
+  knownHosts: o.textBlock({
+    description:
+      'known_hosts text or the path of such a file to verify the host key against; the CLI falls back to ~/.ssh/known_hosts',
+  }),
   insecureAcceptHostKey: o.boolean({
     description: 'Accept an unknown host key (warns; for first contact only)',
     default: false,

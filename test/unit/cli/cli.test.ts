@@ -27,7 +27,7 @@ describe('indicovm CLI', () => {
     expect(out).toContain('Usage: indicovm manage [options] [TASK...]');
     expect(out).toMatch(/--port <port>\n\s+SSH port \[default: 22\]/);
     expect(out).toMatch(/--\[no-\]insecure-accept-host-key\n.*\[default: false\]/);
-    expect(out).toMatch(/--ssh-key <secret>\n.*\[secret\]/);
+    expect(out).toMatch(/--ssh-key <secret>\n(?: {6}.*\n)*? {6}.*\[secret\]/);
   });
 
   test("help TASK prints that task's help, grouped by the catalog's sections", async () => {
