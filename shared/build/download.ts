@@ -19,7 +19,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fetch as undiciFetch, ProxyAgent } from 'undici';
 import { CommandError, ConfigurationError } from '../errors.js';
+import { proxyFor } from '../proxy.js';
 import type { Reporter } from '../report/reporter.js';
 
 /** SHA-256, or SHA-512 for distributions that publish only that (Debian's SHA512SUMS). */
@@ -93,6 +95,23 @@ export type FetchOutcome =
   { readonly changed: true; readonly validators: Validators } | { readonly changed: false };
 
 /**
+ * Node's own fetch knows no proxy; undici's does. (Imported statically: the CLI ships as one file, and
+ * a lazily loaded chunk would be missing from it.)
+ */
+async function fetchThroughProxy(
+  url: string,
+  proxy: URL,
+  headers: Record<string, string>,
+): Promise<Response> {
+  const response = await undiciFetch(url, {
+    redirect: 'follow',
+    headers,
+    dispatcher: new ProxyAgent(proxy.href),
+  });
+  return response as unknown as Response;
+}
+
+/**
  * GETs a URL into a file, writing to a temporary name first so an interrupted download leaves nothing.
  * With validators it is a conditional GET, and a 304 leaves the file as it is.
  */
@@ -106,7 +125,10 @@ export async function fetchToFile(
   if (ifChanged.lastModified !== undefined) headers['if-modified-since'] = ifChanged.lastModified;
   let response: Response;
   try {
-    response = await fetch(url, { redirect: 'follow', headers });
+    const proxy = proxyFor(new URL(url));
+    response = proxy
+      ? await fetchThroughProxy(url, proxy, headers)
+      : await fetch(url, { redirect: 'follow', headers });
   } catch (error) {
     // undici says only 'fetch failed'; the reason (DNS, refused, TLS) is in its cause.
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { HttpProxyAgent } from 'http-proxy-agent';
+import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { Readable } from 'node:stream';
 import { CommandError, ConfigurationError, errorMessage } from '../errors.js';
 import { formatDuration, type Reporter } from '../report/reporter.js';
 import { redact } from '../secret.js';
+import { proxyFor, proxyLabel } from '../proxy.js';
 
 /**
  * The one way the OpenStack client talks HTTP: node's own http/https, bodies streamed both ways,
@@ -128,6 +132,9 @@ export class HttpClient {
   readonly #retry: RetryPolicy;
   readonly #httpAgent = new http.Agent({ keepAlive: false });
   readonly #httpsAgent: https.Agent;
+  readonly #tls: { ca?: string; rejectUnauthorized: boolean };
+  /** One agent per proxy and scheme, made when a request first needs it. */
+  readonly #proxyAgents = new Map<string, http.Agent>();
 
   constructor(options: HttpClientOptions) {
     this.#options = options;
@@ -144,7 +151,30 @@ export class HttpClient {
     }
     // keepAlive is off on purpose: a pooled socket the server has closed meanwhile fails the next request
     // with ECONNRESET, and a POST cannot safely be retried after that.
-    this.#httpsAgent = new https.Agent({ keepAlive: false, ca, rejectUnauthorized: !options.insecure });
+    this.#tls = { ...(ca ? { ca } : {}), rejectUnauthorized: !options.insecure };
+    this.#httpsAgent = new https.Agent({ keepAlive: false, ...this.#tls });
+  }
+
+  /** The direct agent, or the agent through the proxy the environment names for this URL. */
+  #agentFor(url: URL, secure: boolean): http.Agent {
+    const proxy = proxyFor(url);
+    if (!proxy) {
+      return secure ? this.#httpsAgent : this.#httpAgent;
+    }
+    const key = `${secure ? 'https' : 'http'} ${proxy.href}`;
+    let agent = this.#proxyAgents.get(key);
+    if (!agent) {
+      this.#options.reporter.info(
+        `OpenStack requests to ${url.protocol}// hosts go through the proxy ${proxyLabel(proxy)}.`,
+      );
+      // https targets are tunnelled with CONNECT, so TLS (and its CA, given with each request) is end to
+      // end with the endpoint.
+      agent = secure
+        ? new HttpsProxyAgent(proxy, { keepAlive: false })
+        : new HttpProxyAgent(proxy, { keepAlive: false });
+      this.#proxyAgents.set(key, agent);
+    }
+    return agent;
   }
 
   get reporter(): Reporter {
@@ -270,14 +300,26 @@ export class HttpClient {
       );
     }
     const transport = secure ? https : http;
-    const agent = secure ? this.#httpsAgent : this.#httpAgent;
+    const agent = this.#agentFor(url, secure);
     const timeout = spec.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const deadline = this.#options.deadlineMs ?? DEFAULT_DEADLINE_MS;
 
     return new Promise<IncomingMessage>((resolve, reject) => {
       let settled = false;
       let sentAnything = false;
-      const request = transport.request(url, { method: spec.method, headers, agent });
+      const request = transport.request(url, {
+        method: spec.method,
+        headers,
+        agent,
+        // The name is checked against the URL's host: through a CONNECT tunnel the socket knows none.
+        ...(secure
+          ? {
+              ...this.#tls,
+              checkServerIdentity: (_: string, cert: PeerCertificate) =>
+                checkServerIdentity(url.hostname.replace(/^\[|\]$/g, ''), cert),
+            }
+          : {}),
+      });
       let response: IncomingMessage | undefined;
       const disarm = armDeadline(
         deadline,
