@@ -40,6 +40,8 @@ export interface RunArtifactUpload {
   readonly what: string;
   /** 0 for files that are compressed already: zipping them again costs time and gains nothing. */
   readonly compressionLevel?: number;
+  /** retention-days; unset keeps the repository's setting (the toolkit lowers a value above its maximum). */
+  readonly retentionDays?: number | undefined;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function uploadRunArtifact(
     await artifactClient()
   ).uploadArtifact(name, [...files], rootDir, {
     ...(options.compressionLevel !== undefined ? { compressionLevel: options.compressionLevel } : {}),
+    ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays } : {}),
   });
   return upload.id;
 }

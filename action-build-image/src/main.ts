@@ -48,6 +48,7 @@ await runAction('action-build-image', async (reporter) => {
   const id = await uploadRunArtifact(artifactName, files, result.outputDir, {
     what: 'the images',
     compressionLevel: 0,
+    retentionDays: values.retentionDays,
   });
   if (id === undefined) {
     return;

@@ -9,7 +9,11 @@ await runAction('action-manage', async (reporter) => {
   await manage(values, reporter, {
     // The tarball is gzip already: zipping it again gains nothing.
     uploadArtifact: (name, files, rootDir) =>
-      uploadRunArtifact(name, files, rootDir, { what: 'the backup tarball', compressionLevel: 0 }),
+      uploadRunArtifact(name, files, rootDir, {
+        what: 'the backup tarball',
+        compressionLevel: 0,
+        retentionDays: values.retentionDays,
+      }),
     // Also after a failed task: a failed run's stdout, stderr and exit-code are what explain it.
     onResult: (result) =>
       setOutputs({

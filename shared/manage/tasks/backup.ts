@@ -70,6 +70,13 @@ export async function uploadBackupArtifact(
     throw new ConfigurationError('upload-backup works in action-manage only.');
   }
   const name = ctx.options.backupArtifactName;
+  const days = ctx.options.retentionDays;
+  ctx.reporter.warning(
+    `Artifact ${name} holds the Indico database (users, e-mail addresses, password hashes) and the ` +
+      "uploaded files: anyone with read access to this repository's Actions can download it for " +
+      (days !== undefined ? `${days} days` : "the repository's artifact retention period") +
+      '. Keep retention-days short, and leave upload-backup off on public repositories.',
+  );
   const id = await ctx.uploadArtifact(name, [local], dirname(local));
   if (id !== undefined) ctx.reporter.info(`Uploaded ${basename(local)} as artifact ${name} (id ${id}).`);
   return id;

@@ -1,5 +1,6 @@
 import { refuseUnsafeQemuArgs } from '../../qemu/extra-args.js';
 import * as o from '../kinds.js';
+import { artifactRetentionOption } from './common.js';
 
 export const IMAGE_FORMATS = ['qcow2', 'raw', 'vdi', 'vmdk', 'vpc', 'vhdx'] as const;
 
@@ -135,6 +136,7 @@ export const buildOptions = {
     pattern: /^[A-Za-z0-9._-]{1,128}$/,
     patternText: 'letters, digits, ., _ and -',
   }),
+  ...artifactRetentionOption,
 } satisfies o.OptionGroup;
 
 export const runImageOptions = {

@@ -1,4 +1,5 @@
 import * as o from '../kinds.js';
+import { artifactRetentionOption } from './common.js';
 import { recipeOptions } from './recipe.js';
 
 export const MANAGE_TASKS = [
@@ -77,4 +78,5 @@ export const manageOptions = {
     pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
     patternText: 'an artifact name (letters, digits, ., _ and -)',
   }),
+  ...artifactRetentionOption,
 } satisfies o.OptionGroup;

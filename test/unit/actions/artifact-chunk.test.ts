@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { uploadRunArtifact } from '../../../action-kit/artifact.js';
 import { startBundledAction } from '../../support/run-action.js';
 
 // The artifact client is split out of the bundles and loaded only when a step handles artifacts (it is
@@ -97,5 +98,35 @@ describe('the bundled post step of action-build-image', () => {
     });
     expect(seen.some((request) => request.method === 'PUT' && request.url.startsWith('/blob/'))).toBe(true);
     expect(seen.some((request) => request.url.endsWith('/FinalizeArtifact'))).toBe(true);
+  }, 60_000);
+});
+
+describe('uploadRunArtifact', () => {
+  const saved = { ...process.env };
+  afterAll(() => {
+    process.env = saved;
+  });
+
+  test('asks the artifact service to keep the artifact for retention-days', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'indicovm-retention-'));
+    writeFileSync(join(dir, 'backup.tar.gz'), 'tarball');
+    process.env.ACTIONS_RUNTIME_TOKEN = unsignedToken({ scp: 'Actions.Results:run-backend:job-backend' });
+    process.env.ACTIONS_RESULTS_URL = `${base}/`;
+    seen.length = 0;
+    const before = Date.now();
+    const id = await uploadRunArtifact('nightly-db', [join(dir, 'backup.tar.gz')], dir, {
+      what: 'the backup tarball',
+      compressionLevel: 0,
+      retentionDays: 3,
+    });
+    expect(id).toBe(4242);
+    const create = JSON.parse(seen.find((request) => request.url.endsWith('/CreateArtifact'))!.body) as {
+      name: string;
+      expires_at: string;
+    };
+    expect(create.name).toBe('nightly-db');
+    const days = (Date.parse(create.expires_at) - before) / 86_400_000;
+    expect(days).toBeGreaterThan(2.99);
+    expect(days).toBeLessThan(3.01);
   }, 60_000);
 });

@@ -77,6 +77,28 @@ describe('the backup tarball as an artifact', () => {
     expect(reporter.all()).toContain(
       'Uploaded indicovm-backup-20260101T000000Z.tar.gz as artifact nightly-db (id 4242).',
     );
+    expect(reporter.all()).toContain(
+      "Artifact nightly-db holds the Indico database (users, e-mail addresses, password hashes) and the uploaded files: anyone with read access to this repository's Actions can download it for the repository's artifact retention period.",
+    );
+  });
+
+  test('the warning names retention-days when it is set; values outside 1 to 400 are refused by name', async () => {
+    const dir = tempDir('manage-backup-retention');
+    const local = join(dir, 'b.tar.gz');
+    writeFileSync(local, 'tarball');
+    const reporter = new RecordingReporter();
+    await uploadBackupArtifact(
+      {
+        options: options({ tasks: 'backup', 'upload-backup': 'true', 'retention-days': '3' }),
+        reporter,
+        uploadArtifact: () => Promise.resolve(1),
+      },
+      local,
+    );
+    expect(reporter.all()).toContain('can download it for 3 days.');
+    for (const bad of ['0', '401', 'week']) {
+      expect(() => options({ tasks: 'backup', 'retention-days': bad })).toThrow(/retention-days/);
+    }
   });
 
   describe('on a runner without ACTIONS_RUNTIME_TOKEN', () => {
