@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { CommandSpec } from '../shared/options/commands.js';
 import type { OptionGroup } from '../shared/options/kinds.js';
 import { readSettingsFile } from '../shared/options/load.js';
-import { kebab } from '../shared/options/names.js';
+import { publicNames } from '../shared/options/names.js';
 import { resolveOptions, type Resolved } from '../shared/options/resolve.js';
 import type { Reporter } from '../shared/report/reporter.js';
 import { encodingsOf } from '../shared/secret.js';
@@ -23,11 +23,12 @@ export function readActionOptions<G extends OptionGroup>(
 ): Resolved<G> {
   const explicit: Record<string, string> = {};
   for (const [key, spec] of Object.entries(command.options)) {
-    const name = kebab(key);
-    const value = rawInput(name);
-    explicit[name] = value;
-    if (spec.secret && value) {
-      encodingsOf(value).forEach((form) => reporter.mask(form));
+    for (const name of publicNames(key, spec)) {
+      const value = rawInput(name);
+      explicit[name] = value;
+      if (spec.secret && value) {
+        encodingsOf(value).forEach((form) => reporter.mask(form));
+      }
     }
     for (const variable of spec.env) {
       const fromEnv = process.env[variable];

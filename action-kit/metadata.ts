@@ -19,9 +19,17 @@ export interface ActionMetadata {
  */
 export function renderActionYaml(meta: ActionMetadata): string {
   const inputs = Object.fromEntries(
-    Object.entries(meta.command.options).map(([key, spec]) => [
-      kebab(key),
-      { description: inputDescription(spec), required: false },
+    Object.entries(meta.command.options).flatMap(([key, spec]) => [
+      [kebab(key), { description: inputDescription(spec), required: false }],
+      // Old names stay inputs, so that existing workflows run on; the runner prints the message.
+      ...(spec.aliases ?? []).map((alias) => [
+        alias,
+        {
+          description: `Old name of ${kebab(key)}.`,
+          required: false,
+          deprecationMessage: `Use ${kebab(key)}: ${alias} is its old name.`,
+        },
+      ]),
     ]),
   );
   const outputs = Object.fromEntries(

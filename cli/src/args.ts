@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigurationError } from '../../shared/errors.js';
 import type { CommandSpec } from '../../shared/options/commands.js';
-import { kebab, suggestion } from '../../shared/options/names.js';
+import { kebab, publicNames, suggestion } from '../../shared/options/names.js';
 
 export interface ParsedArgs {
   readonly help: boolean;
@@ -16,7 +16,7 @@ export interface ParsedArgs {
  */
 export function parseArgs(command: CommandSpec, argv: readonly string[]): ParsedArgs {
   const offered = Object.entries(command.options).filter(([, spec]) => !spec.actionOnly);
-  const types = new Map(offered.map(([key, spec]) => [kebab(key), spec.type]));
+  const types = new Map(offered.flatMap(([key, spec]) => publicNames(key, spec).map((n) => [n, spec.type])));
   const actionOnly = new Set(
     Object.entries(command.options)
       .filter(([, spec]) => spec.actionOnly)
@@ -90,14 +90,16 @@ export function parseArgs(command: CommandSpec, argv: readonly string[]): Parsed
  */
 export function secretFlagWarnings(command: CommandSpec, values: ParsedArgs['values']): string[] {
   return Object.entries(command.options)
-    .filter(([key, spec]) => {
-      const value = values[kebab(key)];
-      return spec.secret && typeof value === 'string' && value !== '' && !existsSync(value);
+    .filter(([, spec]) => spec.secret)
+    .flatMap(([key, spec]) => publicNames(key, spec).map((name) => ({ name, spec })))
+    .filter(({ name }) => {
+      const value = values[name];
+      return typeof value === 'string' && value !== '' && !existsSync(value);
     })
-    .map(([key, spec]) => {
+    .map(({ name, spec }) => {
       const env = spec.env.length > 0 ? ` or set ${spec.env.join(' / ')}` : '';
       return (
-        `--${kebab(key)} was given on the command line, where other local users can read it (ps) and the ` +
+        `--${name} was given on the command line, where other local users can read it (ps) and the ` +
         `shell history keeps it: put it in indicovm.yml (mode 0600)${env} instead.`
       );
     });

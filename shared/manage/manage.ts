@@ -73,8 +73,8 @@ export function checkManageOptions(options: ManageOptions, deps: ManageDeps = {}
       "Missing option 'tasks': say which tasks to run, e.g. tasks: load-ssl,update-server,restart.",
     );
   }
-  if (!options.sshKey && !options.password && !process.env.SSH_AUTH_SOCK) {
-    problems.push("No SSH credentials: set 'ssh-key' (preferred) or 'password', or run an ssh-agent.");
+  if (!options.sshKey && !options.sshPassword && !process.env.SSH_AUTH_SOCK) {
+    problems.push("No SSH credentials: set 'ssh-key' (preferred) or 'ssh-password', or run an ssh-agent.");
   }
   if (
     !options.hostKeys &&

@@ -97,9 +97,11 @@ export function planAuth(settings: AuthSettings): ResolvedAuth {
   const missing = (what: string): never => {
     throw new ConfigurationError(`OpenStack authentication: ${what} is missing${where}.`);
   };
-  const authUrl = settings.authUrl ?? missing('the Keystone URL (authUrl / OS_AUTH_URL)');
+  const authUrl = settings.authUrl ?? missing('the Keystone URL (auth-url / OS_AUTH_URL)');
   if (!/^https?:\/\//.test(authUrl)) {
-    throw new ConfigurationError(`authUrl must be an http:// or https:// URL of Keystone (got '${authUrl}')`);
+    throw new ConfigurationError(
+      `auth-url must be an http:// or https:// URL of Keystone (got '${authUrl}')`,
+    );
   }
   const method =
     settings.authType ??
@@ -113,7 +115,7 @@ export function planAuth(settings: AuthSettings): ResolvedAuth {
     if (settings.userId) {
       return { id: settings.userId };
     }
-    const name = settings.username ?? missing('the user name (username / OS_USERNAME)');
+    const name = settings.username ?? missing('the user name (os-username / OS_USERNAME)');
     return { name, domain: domainOf(settings.userDomainId, settings.userDomainName) };
   };
   const project = (): Identity => {
@@ -122,7 +124,7 @@ export function planAuth(settings: AuthSettings): ResolvedAuth {
     }
     const name =
       settings.projectName ??
-      missing('the project (projectName / OS_PROJECT_NAME, or projectId / OS_PROJECT_ID)');
+      missing('the project (project-name / OS_PROJECT_NAME, or project-id / OS_PROJECT_ID)');
     return { name, domain: domainOf(settings.projectDomainId, settings.projectDomainName) };
   };
 
@@ -135,7 +137,7 @@ export function planAuth(settings: AuthSettings): ResolvedAuth {
       const secret =
         settings.applicationCredentialSecret ??
         missing(
-          'the application credential secret (applicationCredentialSecret / OS_APPLICATION_CREDENTIAL_SECRET)',
+          'the application credential secret (application-credential-secret / OS_APPLICATION_CREDENTIAL_SECRET)',
         );
       let credential: { id: string } | { name: string; user: Identity };
       if (settings.applicationCredentialId) {
@@ -144,7 +146,7 @@ export function planAuth(settings: AuthSettings): ResolvedAuth {
         credential = { name: settings.applicationCredentialName, user: user() };
       } else {
         return missing(
-          'the application credential ID (applicationCredentialId / OS_APPLICATION_CREDENTIAL_ID) or its name with the user name',
+          'the application credential ID (application-credential-id / OS_APPLICATION_CREDENTIAL_ID) or its name with the user name',
         );
       }
       plan = { method, credential, secret };
@@ -154,7 +156,7 @@ export function planAuth(settings: AuthSettings): ResolvedAuth {
       plan = {
         method: 'password',
         user: user(),
-        password: settings.password ?? missing('the password (password / OS_PASSWORD)'),
+        password: settings.password ?? missing('the password (os-password / OS_PASSWORD)'),
         project: project(),
       };
   }
@@ -224,8 +226,8 @@ export function authSettingsFromOptions(
   return {
     cloud: given('cloud'),
     authUrl: given('authUrl'),
-    username: given('username'),
-    password: given('password'),
+    username: given('osUsername'),
+    password: given('osPassword'),
     userDomainName: given('userDomainName'),
     projectName: given('projectName'),
     projectId: given('projectId'),

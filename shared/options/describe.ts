@@ -24,6 +24,9 @@ export function inputDescription(spec: AnyOption): string {
     optionDefault(spec) !== undefined ? `Default: ${optionDefault(spec)}.` : undefined,
     spec.env.length ? `Falls back to ${spec.env.join(', ')}.` : undefined,
     spec.secret ? 'Secret: pass it from secrets.' : undefined,
+    spec.aliases?.length
+      ? `Old name${spec.aliases.length > 1 ? 's' : ''}: ${spec.aliases.join(', ')}.`
+      : undefined,
   ].filter(Boolean);
   return [spec.description.endsWith('.') ? spec.description : `${spec.description}.`, ...notes].join(' ');
 }

@@ -24,6 +24,8 @@ export interface OptionSpec<T> {
   readonly choices?: readonly string[];
   /** Only an action offers it (artifact uploads): the CLI neither lists nor accepts it. */
   readonly actionOnly?: boolean;
+  /** Earlier public names (kebab-case) still accepted, so that existing workflows keep working. */
+  readonly aliases?: readonly string[];
   parse(raw: unknown): T;
 }
 
@@ -34,6 +36,7 @@ interface Common<T, D extends T | undefined = T | undefined> {
   env?: readonly string[];
   origin?: string;
   actionOnly?: boolean;
+  aliases?: readonly string[];
 }
 
 function spec<T, D extends T | undefined>(
@@ -52,6 +55,7 @@ function spec<T, D extends T | undefined>(
     env: common.env ?? [],
     origin: common.origin,
     ...(common.actionOnly ? { actionOnly: true } : {}),
+    ...(common.aliases ? { aliases: common.aliases } : {}),
     parse,
   };
 }

@@ -3,6 +3,11 @@ export function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
+/** Every public name of an option: its kebab-case name first, then the old names it still answers to. */
+export function publicNames(key: string, spec: { readonly aliases?: readonly string[] }): string[] {
+  return [kebab(key), ...(spec.aliases ?? [])];
+}
+
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {

@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../errors.js';
 import type { CommandSpec } from './commands.js';
 import { InvalidValue, type OptionGroup, type Values } from './kinds.js';
-import { kebab, suggestion } from './names.js';
+import { kebab, publicNames, suggestion } from './names.js';
 import { settingsFor, type SettingsFile } from './settings-file.js';
 
 export type SourceKind = 'input' | 'flag' | 'env' | 'file' | 'default';
@@ -49,31 +49,42 @@ export function resolveOptions<G extends OptionGroup>(
   const explicitKind = sources.explicitKind ?? 'flag';
   const explicit = sources.explicit ?? {};
   const fromFile = sources.file ? settingsFor(sources.file, command) : {};
-  const known = new Map(Object.keys(command.options).map((key) => [kebab(key), key]));
+  const known = new Set(Object.entries(command.options).flatMap(([key, spec]) => publicNames(key, spec)));
   const errors: string[] = [];
 
   for (const name of Object.keys(explicit)) {
     if (!known.has(name)) {
       const label = explicitKind === 'flag' ? `--${name}` : `input '${name}'`;
-      errors.push(`Unknown option ${label} for ${command.name}${suggestion(name, known.keys())}`);
+      errors.push(`Unknown option ${label} for ${command.name}${suggestion(name, known)}`);
     }
   }
 
   const values: Record<string, unknown> = {};
   const origin: Record<string, SourceKind> = {};
   for (const [key, spec] of Object.entries(command.options)) {
-    const name = kebab(key);
+    const names = publicNames(key, spec);
+    const givenNames = names.filter((candidate) => given(explicit[candidate]));
+    if (givenNames.length > 1) {
+      const label = (n: string) => (explicitKind === 'flag' ? `--${n}` : `input '${n}'`);
+      errors.push(
+        `Set only one of ${givenNames.map(label).join(' and ')}: ${names.slice(1).join(', ')} ` +
+          `is the old name of '${names[0]}'.`,
+      );
+      continue;
+    }
+    // The name the value was given under, so that an error names what the user wrote.
+    let name = givenNames[0] ?? names[0]!;
     let raw: unknown;
     let kind: SourceKind | undefined;
     let envName: string | undefined;
-    if (given(explicit[name])) {
+    if (givenNames.length === 1) {
       raw = explicit[name];
       kind = explicitKind;
     } else if ((envName = spec.env.find((variable) => given(sources.env?.[variable]))) !== undefined) {
       raw = sources.env?.[envName];
       kind = 'env';
-    } else if (given(fromFile[name])) {
-      raw = fromFile[name];
+    } else if (given(fromFile[names[0]!]?.value)) {
+      ({ name, value: raw } = fromFile[names[0]!]!);
       kind = 'file';
     }
     if (kind === undefined) {

@@ -44,7 +44,7 @@ export function sshConnectOptions(
     proxy = {
       host: values.proxyHost,
       port: values.proxyPort,
-      username: values.proxyUsername ?? values.username,
+      username: values.proxyUsername ?? values.sshUsername,
       ...proxyKey,
       fingerprint: values.proxyFingerprint,
       insecureAcceptHostKey: values.insecureAcceptHostKey,
@@ -54,10 +54,10 @@ export function sshConnectOptions(
   return {
     host: values.host,
     port: values.port,
-    username: values.username,
+    username: values.sshUsername,
     ...(values.sshKey ? { privateKey: values.sshKey } : {}),
     ...(values.sshKeyPassphrase ? { passphrase: values.sshKeyPassphrase } : {}),
-    ...(values.password ? { password: values.password } : {}),
+    ...(values.sshPassword ? { password: values.sshPassword } : {}),
     ...(values.hostKeys ? { hostKeys: values.hostKeys } : {}),
     fingerprint: values.fingerprint,
     ...(values.knownHosts ? { knownHosts: textOrFile(values.knownHosts, 'known-hosts', KNOWN_HOSTS) } : {}),

@@ -23,7 +23,7 @@ export interface OpenSshFallbacks {
 export function openSshFallbacks(values: SshOptionValues, home: string): OpenSshFallbacks {
   const notes: string[] = [];
   const fallback: { sshKey?: Secret; knownHosts?: string } = {};
-  if (!values.sshKey && !values.password) {
+  if (!values.sshKey && !values.sshPassword) {
     for (const name of IDENTITY_FILES) {
       const path = join(home, '.ssh', name);
       if (!existsSync(path)) {

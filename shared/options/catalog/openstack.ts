@@ -9,8 +9,15 @@ export const openstackAuthOptions = {
     patternText: 'a clouds.yaml entry name',
   }),
   authUrl: o.url({ description: 'Keystone v3 URL', env: ['OS_AUTH_URL'] }),
-  username: o.string({ description: 'OpenStack user name', env: ['OS_USERNAME'], maxLength: 255 }),
-  password: o.secret({ description: 'OpenStack password', env: ['OS_PASSWORD'] }),
+  // Named apart from manage's SSH user (ssh-username): both were `username`, which indicovm.yml's
+  // top level cannot tell apart. The old names stay accepted where they mean one thing.
+  osUsername: o.string({
+    description: 'OpenStack user name',
+    env: ['OS_USERNAME'],
+    maxLength: 255,
+    aliases: ['username'],
+  }),
+  osPassword: o.secret({ description: 'OpenStack password', env: ['OS_PASSWORD'], aliases: ['password'] }),
   userDomainName: o.string({
     description: 'Domain of the user',
     env: ['OS_USER_DOMAIN_NAME'],
@@ -47,7 +54,7 @@ export const openstackAuthOptions = {
     maxLength: 255,
   }),
   applicationCredentialName: o.string({
-    description: 'Application credential name (with username)',
+    description: 'Application credential name (with os-username)',
     env: ['OS_APPLICATION_CREDENTIAL_NAME'],
     maxLength: 255,
   }),

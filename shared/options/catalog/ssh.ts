@@ -4,8 +4,9 @@ import * as o from '../kinds.js';
 export const sshOptions = {
   host: o.hostname({ description: 'Host to connect to', origin: 'machine.name' }),
   port: o.port({ description: 'SSH port', default: 22, origin: 'machine.ssh_port, guest_machine.ssh_port' }),
-  username: o.string({
+  sshUsername: o.string({
     description: 'SSH user (sudo is used when not root)',
+    aliases: ['username'],
     default: 'root',
     pattern: /^[a-z_][a-z0-9_.-]{0,31}$/,
     patternText: 'a user name',
@@ -16,7 +17,11 @@ export const sshOptions = {
       'Private key: OpenSSH or PEM text, or a path (~/ allowed); the CLI falls back to ~/.ssh/id_rsa, id_ecdsa, id_ed25519',
   }),
   sshKeyPassphrase: o.secret({ description: 'Passphrase of the private key' }),
-  password: o.secret({ description: 'SSH password (a key is preferred)', origin: 'password' }),
+  sshPassword: o.secret({
+    description: 'SSH password (a key is preferred)',
+    origin: 'password',
+    aliases: ['password'],
+  }),
   hostKeys: o.textBlock({
     description: 'Host public keys to pin, one per line (output host-keys of action-deploy)',
   }),

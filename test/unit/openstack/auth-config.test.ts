@@ -232,24 +232,35 @@ describe('planAuth', () => {
     });
   });
 
-  it('names what is missing, and the cloud entry to add it to', () => {
-    expect(() => planAuth({})).toThrow(/the Keystone URL \(authUrl \/ OS_AUTH_URL\) is missing/);
-    expect(() => planAuth({ ...base, username: 'demo', projectName: 'demo' })).toThrow(
-      /the password .* is missing/,
+  it('names what is missing by its public option name, and the cloud entry to add it to', () => {
+    const message = (settings: Parameters<typeof planAuth>[0]): string => {
+      try {
+        planAuth(settings);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('planAuth accepted the settings');
+    };
+    const messages = [
+      message({}),
+      message({ ...base, username: 'demo', projectName: 'demo' }),
+      message({ ...base, password: new Secret('pw'), projectName: 'demo' }),
+      message({ ...base, username: 'demo', password: new Secret('pw') }),
+      message({ ...base, cloud: 'prod', applicationCredentialId: 'x' }),
+      message({ ...base, applicationCredentialSecret: new Secret('s') }),
+      message({ authUrl: 'keystone:5000', token: new Secret('t'), projectId: 'p' }),
+    ];
+    expect(messages[0]).toMatch(/the Keystone URL \(auth-url \/ OS_AUTH_URL\) is missing/);
+    expect(messages[1]).toMatch(/the password \(os-password \/ OS_PASSWORD\) is missing/);
+    expect(messages[2]).toMatch(/the user name \(os-username \/ OS_USERNAME\)/);
+    expect(messages[3]).toMatch(/the project \(project-name \/ OS_PROJECT_NAME, or project-id/);
+    expect(messages[4]).toMatch(
+      /application credential secret \(application-credential-secret .* is missing \(cloud 'prod' in clouds\.yaml, or the options\)/,
     );
-    expect(() => planAuth({ ...base, password: new Secret('pw'), projectName: 'demo' })).toThrow(
-      /the user name/,
-    );
-    expect(() => planAuth({ ...base, username: 'demo', password: new Secret('pw') })).toThrow(/the project/);
-    expect(() => planAuth({ ...base, cloud: 'prod', applicationCredentialId: 'x' })).toThrow(
-      /application credential secret .* is missing \(cloud 'prod' in clouds\.yaml, or the options\)/,
-    );
-    expect(() => planAuth({ ...base, applicationCredentialSecret: new Secret('s') })).toThrow(
-      /application credential ID/,
-    );
-    expect(() => planAuth({ authUrl: 'keystone:5000', token: new Secret('t'), projectId: 'p' })).toThrow(
-      /http:\/\/ or https:\/\//,
-    );
+    expect(messages[5]).toMatch(/application credential ID \(application-credential-id/);
+    expect(messages[6]).toMatch(/^auth-url must be an http:\/\/ or https:\/\//);
+    // Never the code's camelCase keys.
+    for (const text of messages) expect(text).not.toMatch(/\b[a-z]+[A-Z][A-Za-z]*\b/);
     expect(() => planAuth({ ...base, token: new Secret('t'), projectId: 'p', interface: 'private' })).toThrow(
       /interface/,
     );

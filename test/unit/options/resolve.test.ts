@@ -108,10 +108,10 @@ describe('resolveOptions', () => {
 
   test('secrets become Secret values that print as ***', () => {
     const { values } = resolveOptions(deployCommand, { env: { OS_PASSWORD: 'hunter2-secret' } });
-    expect(values.password).toBeInstanceOf(Secret);
-    expect(`${values.password}`).toBe('***');
+    expect(values.osPassword).toBeInstanceOf(Secret);
+    expect(`${values.osPassword}`).toBe('***');
     expect(JSON.stringify(values)).not.toContain('hunter2-secret');
-    expect(values.password?.reveal()).toBe('hunter2-secret');
+    expect(values.osPassword?.reveal()).toBe('hunter2-secret');
   });
 });
 
@@ -142,6 +142,50 @@ describe('settings file', () => {
   test('it is data, never code', () => {
     expect(() => file('!!js/function "function () { return 1 }"')).toThrow(
       /not valid YAML|must be a mapping/,
+    );
+  });
+});
+
+describe('os-username and ssh-username, and their old name username', () => {
+  test('the old names still work where they mean one thing: the OpenStack user in deploy, the SSH user in manage', () => {
+    const deploy = resolveOptions(deployCommand, {
+      explicit: { username: 'demo', password: 'pw-9f2' },
+      explicitKind: 'input',
+    }).values;
+    expect([deploy.osUsername, deploy.osPassword?.reveal()]).toEqual(['demo', 'pw-9f2']);
+    const manage = resolveOptions(manageCommand, { explicit: { username: 'debian' } }).values;
+    expect(manage.sshUsername).toBe('debian');
+  });
+
+  test('the new name and the old one together are refused, naming both', () => {
+    expect(() =>
+      resolveOptions(manageCommand, { explicit: { username: 'debian', 'ssh-username': 'almalinux' } }),
+    ).toThrow("Set only one of --ssh-username and --username: username is the old name of 'ssh-username'.");
+  });
+
+  test('an error names the option as the user wrote it', () => {
+    expect(() =>
+      resolveOptions(manageCommand, { explicit: { username: 'Bad User' }, explicitKind: 'input' }),
+    ).toThrow(/^Invalid input 'username' \("Bad User"\): must be a user name/);
+    expect(() => resolveOptions(manageCommand, { file: file('manage:\n  username: Bad User\n') })).toThrow(
+      /^Invalid 'username' in indicovm\.yml \("Bad User"\)/,
+    );
+  });
+
+  test("indicovm.yml's top level refuses username: it would mean two different users", () => {
+    expect(() => file('username: debian\n')).toThrow(
+      "indicovm.yml: 'username' at the top level is ambiguous: it is 'os-username' for build-image, deploy and 'ssh-username' for manage. Write the option's own name, or put 'username' in a command's section.",
+    );
+  });
+
+  test('in a section the old name is the option of that command; at the top level the new names are plain', () => {
+    const settings = file('ssh-username: debian\nos-username: demo\nmanage:\n  password: pw-1\n');
+    const manage = resolveOptions(manageCommand, { file: settings }).values;
+    expect([manage.sshUsername, manage.sshPassword?.reveal()]).toEqual(['debian', 'pw-1']);
+    const deploy = resolveOptions(deployCommand, { file: settings }).values;
+    expect([deploy.osUsername, deploy.osPassword]).toEqual(['demo', undefined]);
+    expect(() => file('manage:\n  username: a\n  ssh-username: b\n')).toThrow(
+      "indicovm.yml: 'manage.username' and 'manage.ssh-username' set the same option 'ssh-username': keep one",
     );
   });
 });
