@@ -48,6 +48,13 @@ export class ActionsReporter implements Reporter {
     core.error(this.redact(message));
   }
 
+  /** The runner's log is not a terminal: progress comes as a line every few seconds. */
+  readonly liveProgress = false;
+
+  progress(line: string): void {
+    this.info(line);
+  }
+
   relay(text: string): void {
     if (this.#relayToken === undefined) {
       this.#relayToken = randomBytes(16).toString('hex');

@@ -325,7 +325,7 @@ export async function buildImage(
     const buildSession = session;
 
     const buildMachineId = await clock.run('cloud-init', async () => {
-      await waitForCloudInit(buildSession, reporter);
+      await waitForCloudInit(buildSession, reporter, serialLog);
       return (await buildSession.exec(['cat', '/etc/machine-id'])).stdout.trim();
     });
 

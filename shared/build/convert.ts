@@ -9,6 +9,7 @@ import {
   type ImageFormat,
   type Qcow2Compression,
 } from '../qemu/img.js';
+import { withProgress } from '../report/progress.js';
 import { formatDuration, type Reporter } from '../report/reporter.js';
 import { sha256File } from './download.js';
 import type { ManifestImage } from './manifest.js';
@@ -43,7 +44,9 @@ export async function convertImages(
     ledger.record({ kind: OUTPUT_FILE_RESOURCE, id: path });
     const started = Date.now();
     try {
-      await convertImage(overlay, 'qcow2', partial, format, spec.compression);
+      await withProgress(reporter, { label: `Converting to ${file}`, unit: 'percent' }, (progress) =>
+        convertImage(overlay, 'qcow2', partial, format, spec.compression, (p) => progress.update(p)),
+      );
     } catch (error) {
       rmSync(partial, { force: true });
       throw diskFullError(error, outputDir, file) ?? error;

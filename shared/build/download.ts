@@ -14,7 +14,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -22,6 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fetch as undiciFetch, ProxyAgent } from 'undici';
 import { CommandError, ConfigurationError } from '../errors.js';
 import { proxyFor } from '../proxy.js';
+import { type Progress, withProgress } from '../report/progress.js';
 import type { Reporter } from '../report/reporter.js';
 
 /** SHA-256, or SHA-512 for distributions that publish only that (Debian's SHA512SUMS). */
@@ -119,6 +120,7 @@ export async function fetchToFile(
   url: string,
   target: string,
   ifChanged: Validators = {},
+  reporter?: Reporter,
 ): Promise<FetchOutcome> {
   const headers: Record<string, string> = {};
   if (ifChanged.etag !== undefined) headers['if-none-match'] = ifChanged.etag;
@@ -148,12 +150,21 @@ export async function fetchToFile(
     );
   }
   const partial = `${target}.partial`;
-  try {
-    await pipeline(
-      Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
-      createWriteStream(partial),
-    );
+  const length = Number(response.headers.get('content-length') ?? NaN);
+  const spec = {
+    label: `Downloading ${basename(new URL(url).pathname) || url}`,
+    unit: 'bytes' as const,
+    ...(Number.isSafeInteger(length) && length > 0 ? { total: length } : {}),
+  };
+  const save = async (progress?: Progress): Promise<void> => {
+    const source = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+    let received = 0;
+    source.on('data', (chunk: Uint8Array) => progress?.update((received += chunk.length)));
+    await pipeline(source, createWriteStream(partial));
     renameSync(partial, target);
+  };
+  try {
+    await (reporter ? withProgress(reporter, spec, save) : save());
   } finally {
     rmSync(partial, { force: true });
   }
@@ -225,7 +236,7 @@ export class CachingDownloader implements Downloader {
       url,
       reporter,
       async () => {
-        const outcome = await fetchToFile(url, target);
+        const outcome = await fetchToFile(url, target, {}, reporter);
         await keepIfExpected(target, url, expected);
         if (outcome.changed) writeValidators(record, outcome.validators);
       },
@@ -250,7 +261,7 @@ export class CachingDownloader implements Downloader {
     }
     let outcome: FetchOutcome;
     try {
-      outcome = await fetchToFile(url, target, validators);
+      outcome = await fetchToFile(url, target, validators, reporter);
     } catch (error) {
       const cachedAt = statSync(target).mtime.toISOString();
       reporter.warning(

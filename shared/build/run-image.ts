@@ -133,7 +133,7 @@ export async function runImage(
     const ready = waitForSsh(qemu, seed, serialLog, options.sshTimeout * 1000, reporter, 'image').then(
       async (session) => {
         try {
-          await waitForCloudInit(session, reporter);
+          await waitForCloudInit(session, reporter, serialLog);
         } finally {
           await session.close();
         }

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import type { Ledger } from '../cleanup/ledger.js';
 import { CommandError } from '../errors.js';
 import { createOverlay, imageInfo } from '../qemu/img.js';
+import { consoleDetail } from '../qemu/serial.js';
+import { withProgress } from '../report/progress.js';
 import type { Reporter } from '../report/reporter.js';
 import { fingerprintOf, type SshSession } from '../ssh/index.js';
 import type { BuildImageOptions } from './build-image.js';
@@ -39,11 +41,22 @@ export interface StackVerifyResult extends VerifyResult, Partial<StackFacts> {
 }
 const CLOUD_INIT_TIMEOUT_MS = 15 * 60_000;
 
-export async function waitForCloudInit(session: SshSession, reporter: Reporter): Promise<void> {
-  const result = await session.exec(['cloud-init', 'status', '--wait', '--long'], {
-    allowFailure: true,
-    timeoutMs: CLOUD_INIT_TIMEOUT_MS,
-  });
+export async function waitForCloudInit(
+  session: SshSession,
+  reporter: Reporter,
+  serialLog?: string,
+): Promise<void> {
+  const progress = {
+    label: 'Waiting for cloud-init',
+    unit: 'time' as const,
+    ...(serialLog !== undefined ? { detail: () => consoleDetail(serialLog) } : {}),
+  };
+  const result = await withProgress(reporter, progress, () =>
+    session.exec(['cloud-init', 'status', '--wait', '--long'], {
+      allowFailure: true,
+      timeoutMs: CLOUD_INIT_TIMEOUT_MS,
+    }),
+  );
   // 2 is "done, with recoverable errors" (cloud-init >= 23.4): worth a warning, not a failed build.
   if (result.code === 2) {
     reporter.warning(`cloud-init finished with recoverable errors:\n${result.stdout.trim()}`);
@@ -109,7 +122,7 @@ export async function verifyImage(request: VerifyRequest): Promise<StackVerifyRe
   let session: SshSession | undefined;
   try {
     session = await waitForSsh(qemu, seed, serialLog, options.sshTimeout * 1000, reporter);
-    await waitForCloudInit(session, reporter);
+    await waitForCloudInit(session, reporter, serialLog);
     const hostKey = fingerprintOf(session.hostKey.blob);
     const machineId = (await session.exec(['cat', '/etc/machine-id'])).stdout.trim();
     const userGone =

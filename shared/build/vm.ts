@@ -7,7 +7,8 @@ import { renderNoCloudSeed, type NoCloudSeed } from '../cloudinit/seed.js';
 import { CommandError, errorMessage } from '../errors.js';
 import type { Accelerator } from '../qemu/accelerator.js';
 import { startQemu, type QemuProcess } from '../qemu/process.js';
-import { serialLogTail } from '../qemu/serial.js';
+import { consoleDetail, serialLogTail } from '../qemu/serial.js';
+import { withProgress } from '../report/progress.js';
 import type { Reporter } from '../report/reporter.js';
 import { connect, HostKeyMismatchError, type SshSession } from '../ssh/index.js';
 
@@ -93,6 +94,25 @@ export async function waitForSsh(
   imageOption = 'base-image',
 ): Promise<SshSession> {
   const port = qemu.hostPort(22);
+  const progress = {
+    label: `Waiting for SSH on 127.0.0.1:${port}`,
+    unit: 'time' as const,
+    detail: () => consoleDetail(serialLog),
+  };
+  return withProgress(reporter, progress, () =>
+    sshWhenReady(qemu, seed, serialLog, port, timeoutMs, reporter, imageOption),
+  );
+}
+
+async function sshWhenReady(
+  qemu: QemuProcess,
+  seed: NoCloudSeed,
+  serialLog: string,
+  port: number,
+  timeoutMs: number,
+  reporter: Reporter,
+  imageOption: string,
+): Promise<SshSession> {
   const started = Date.now();
   const deadline = started + timeoutMs;
   let lastError = 'no attempt finished';
@@ -133,7 +153,6 @@ export async function waitForSsh(
         },
         reporter,
       );
-      reporter.info(`SSH answered after ${Math.round((Date.now() - started) / 1000)} s.`);
       return session;
     } catch (error) {
       if (error instanceof HostKeyMismatchError) {

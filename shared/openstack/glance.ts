@@ -1,12 +1,14 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CommandError, ConfigurationError } from '../errors.js';
+import { withProgress } from '../report/progress.js';
 import type { OpenStackSession } from './auth.js';
 import { digestFor, DigestStream, type Digests } from './digests.js';
 import { header, OpenStackHttpError } from './http.js';
-import { isUuid, waitFor, type WaitOptions } from './wait.js';
+import { isUuid, reportStatus, waitFor, type WaitOptions } from './wait.js';
 
 /** Glance v2: images from creation to deletion, their bytes streamed and checked both ways. */
 
@@ -272,20 +274,26 @@ export class Glance {
   async #send(target: 'file' | 'stage', id: string, file: string, options: UploadOptions): Promise<Digests> {
     const { size } = await stat(file);
     let hasher: DigestStream | undefined;
-    const body = (): Readable => {
-      // A retry sends the file again from the start, so it is hashed again from the start.
-      hasher = new DigestStream();
-      const source = createReadStream(file);
-      source.on('error', (error) => hasher?.destroy(error));
-      return source.pipe(hasher);
-    };
-    await this.#session.request('image', {
-      method: 'PUT',
-      path: this.#path(`/v2/images/${encodeURIComponent(id)}/${target}`),
-      body,
-      contentLength: options.chunked ? undefined : size,
-      contentType: 'application/octet-stream',
-      response: 'none',
+    const label = `Uploading ${basename(file)} to Glance${target === 'stage' ? ' (staging)' : ''}`;
+    await withProgress(this.#session.reporter, { label, unit: 'bytes', total: size }, async (progress) => {
+      const body = (): Readable => {
+        // A retry sends the file again from the start, so it is hashed and counted again from the start.
+        hasher = new DigestStream();
+        progress.restart();
+        let sent = 0;
+        const source = createReadStream(file);
+        source.on('error', (error) => hasher?.destroy(error));
+        source.on('data', (chunk) => progress.update((sent += chunk.length)));
+        return source.pipe(hasher);
+      };
+      await this.#session.request('image', {
+        method: 'PUT',
+        path: this.#path(`/v2/images/${encodeURIComponent(id)}/${target}`),
+        body,
+        contentLength: options.chunked ? undefined : size,
+        contentType: 'application/octet-stream',
+        response: 'none',
+      });
     });
     const digests = hasher?.takeDigests();
     if (!digests || digests.size !== size) {
@@ -296,24 +304,32 @@ export class Glance {
 
   /** Polls until the image is active; fails at once on killed/deactivated or a failed import. */
   async waitActive(id: string, options: Partial<WaitOptions> = {}): Promise<GlanceImage> {
-    return waitFor(`image ${id} to become active`, options, async () => {
-      const image = await this.get(id);
-      if (image.status === 'active') {
-        return image;
-      }
-      if (FAILED_STATES.has(image.status)) {
-        throw new CommandError(`image ${id}`, null, '', `Glance set it to '${image.status}'`);
-      }
-      if (image.os_glance_failed_import) {
-        throw new CommandError(
-          `import of image ${id}`,
-          null,
-          '',
-          `failed for store(s) ${image.os_glance_failed_import}`,
-        );
-      }
-      return undefined;
-    });
+    let last: string | undefined;
+    const onStateChange = reportStatus(this.#session.reporter, `Image ${id}`);
+    return waitFor(
+      `image ${id} to become active`,
+      { onStateChange, ...options },
+      async () => {
+        const image = await this.get(id);
+        last = image.status;
+        if (image.status === 'active') {
+          return image;
+        }
+        if (FAILED_STATES.has(image.status)) {
+          throw new CommandError(`image ${id}`, null, '', `Glance set it to '${image.status}'`);
+        }
+        if (image.os_glance_failed_import) {
+          throw new CommandError(
+            `import of image ${id}`,
+            null,
+            '',
+            `failed for store(s) ${image.os_glance_failed_import}`,
+          );
+        }
+        return undefined;
+      },
+      () => last,
+    );
   }
 
   /** Create, upload, wait for active and check that Glance holds exactly our bytes. */

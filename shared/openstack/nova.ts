@@ -2,7 +2,7 @@ import { CommandError, ConfigurationError } from '../errors.js';
 import type { OpenStackSession } from './auth.js';
 import { OpenStackHttpError, type HttpMethod } from './http.js';
 import { Neutron } from './neutron.js';
-import { isUuid, waitFor, type WaitOptions } from './wait.js';
+import { isUuid, reportStatus, waitFor, type WaitOptions } from './wait.js';
 
 /** Nova v2.1: servers, flavors, key pairs and console output, at a negotiated microversion. */
 
@@ -273,7 +273,7 @@ export class Nova {
     let last = 'unknown';
     return waitFor(
       `server ${id} to become ACTIVE`,
-      options,
+      { onStateChange: reportStatus(this.#session.reporter, `Server ${id}`), ...options },
       async () => {
         const server = await this.getServer(id);
         last =
@@ -313,7 +313,7 @@ export class Nova {
     let last = 'unknown';
     await waitFor(
       `server ${id} to be deleted`,
-      { pollMs: 1000, ...options },
+      { pollMs: 1000, onStateChange: reportStatus(this.#session.reporter, `Server ${id}`), ...options },
       async () => {
         const server = await this.findServer(id);
         if (server === undefined) {

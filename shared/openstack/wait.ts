@@ -1,9 +1,11 @@
 import { CommandError } from '../errors.js';
-import { formatDuration } from '../report/reporter.js';
+import { formatDuration, type Reporter } from '../report/reporter.js';
 
 export interface WaitOptions {
   readonly timeoutMs: number;
   readonly pollMs: number;
+  /** Told each state lastState reports that differs from the one before, with the time waited. */
+  readonly onStateChange?: (state: string, waitedMs: number) => void;
 }
 
 export const DEFAULT_WAIT: WaitOptions = { timeoutMs: 30 * 60_000, pollMs: 2000 };
@@ -23,10 +25,17 @@ export async function waitFor<T>(
   probe: () => Promise<T | undefined>,
   lastState?: () => string | undefined,
 ): Promise<T> {
-  const { timeoutMs, pollMs } = { ...DEFAULT_WAIT, ...options };
-  const deadline = Date.now() + timeoutMs;
+  const { timeoutMs, pollMs, onStateChange } = { ...DEFAULT_WAIT, ...options };
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let seen: string | undefined;
   for (;;) {
     const result = await probe();
+    const state = lastState?.();
+    if (onStateChange && state !== undefined && state !== seen) {
+      seen = state;
+      onStateChange(state, Date.now() - started);
+    }
     if (result !== undefined) {
       return result;
     }
@@ -41,6 +50,11 @@ export async function waitFor<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+}
+
+/** "Server 1f…: BUILD (spawning) after 4.0 s", one line per status change. */
+export function reportStatus(reporter: Reporter, what: string): (state: string, waitedMs: number) => void {
+  return (state, waitedMs) => reporter.info(`${what}: ${state} after ${formatDuration(waitedMs)}`);
 }
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;

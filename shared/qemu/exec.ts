@@ -12,7 +12,7 @@ export interface ToolResult {
 /** Runs a local program from an argument vector (no shell); a non-zero exit is a CommandError. */
 export function runTool(
   argv: readonly string[],
-  options: { onStderr?: (text: string) => void } = {},
+  options: { onStderr?: (text: string) => void; onStdout?: (text: string) => void } = {},
 ): Promise<ToolResult> {
   const [program, ...args] = argv;
   if (program === undefined) {
@@ -22,7 +22,10 @@ export function runTool(
     const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      options.onStdout?.(chunk.toString('latin1'));
+    });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       stderr += chunk;

@@ -83,23 +83,40 @@ export function convertArgs(format: ImageFormat, compression: Qcow2Compression):
   return compression === 'zstd' ? ['-O', format, '-c', '-o', 'compression_type=zstd'] : ['-O', format, '-c'];
 }
 
-/** Flattens the backing chain into one standalone image. */
+/** Flattens the backing chain into one standalone image; onPercent follows `qemu-img convert -p`. */
 export async function convertImage(
   source: string,
   sourceFormat: string,
   target: string,
   format: ImageFormat,
   compression: Qcow2Compression,
+  onPercent?: (percent: number) => void,
 ): Promise<void> {
-  await runTool([
-    QEMU_IMG,
-    'convert',
-    '-f',
-    sourceFormat,
-    ...convertArgs(format, compression),
-    source,
-    target,
-  ]);
+  await runTool(
+    [
+      QEMU_IMG,
+      'convert',
+      ...(onPercent ? ['-p'] : []),
+      '-f',
+      sourceFormat,
+      ...convertArgs(format, compression),
+      source,
+      target,
+    ],
+    onPercent ? { onStdout: percentsOf(onPercent) } : {},
+  );
+}
+
+/** qemu-img -p writes "    (12.34/100%)\r" to stdout; a chunk may hold several or part of one. */
+export function percentsOf(onPercent: (percent: number) => void): (text: string) => void {
+  let pending = '';
+  return (text) => {
+    pending += text;
+    for (const match of pending.matchAll(/\((\d+(?:\.\d+)?)\/100%\)/g)) {
+      onPercent(Number(match[1]));
+    }
+    pending = pending.slice(pending.lastIndexOf(')') + 1);
+  };
 }
 
 /** `qemu-img check`; a format without a check is reported as unsupported rather than failing. */

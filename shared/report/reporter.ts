@@ -20,6 +20,13 @@ export interface Reporter {
   mask(value: string): void;
   /** Adds a section to the run's summary (the job summary in an action). */
   summary(section: SummarySection): void;
+  /**
+   * True where progress redraws one line in place (a terminal): shared/report/progress.ts then sends
+   * lines a few times a second instead of every few seconds.
+   */
+  readonly liveProgress: boolean;
+  /** A progress line of long work (see Progress); `last` is the line that says how it ended. */
+  progress(line: string, last: boolean): void;
 }
 
 export interface SummaryTable {

@@ -4,24 +4,65 @@ import { formatDuration, Masker, type Reporter, type SummarySection } from './re
 export interface TerminalReporterOptions {
   readonly verbose?: boolean;
   readonly write?: (line: string) => void;
+  /**
+   * Redraw progress on one line (a terminal). Default: when writing to stderr and it is a TTY (and
+   * TERM is not dumb); elsewhere progress lines are plain lines every few seconds.
+   */
+  readonly live?: boolean;
+  /** Where a live line is drawn: text without a line break. Default: stderr. */
+  readonly draw?: (text: string) => void;
+  /** Width to cut a live line to, so that it never wraps (which \r cannot redraw). */
+  readonly columns?: () => number;
 }
+
+const CLEAR_LINE = '\r\x1b[K';
 
 /** The CLI's reporter: plain lines on stderr, so stdout stays free for a command's result. */
 export class TerminalReporter implements Reporter {
   readonly #masker = new Masker();
   #verbose: boolean;
   readonly #write: (line: string) => void;
+  readonly #draw: (text: string) => void;
+  readonly #columns: () => number;
+  readonly liveProgress: boolean;
+  /** The live line on screen, redrawn below anything printed while it is shown. */
+  #shown: string | undefined;
   #depth = 0;
 
   constructor(options: TerminalReporterOptions = {}) {
     this.#verbose = options.verbose ?? false;
     this.#write = options.write ?? ((line) => process.stderr.write(line + '\n'));
+    this.#draw = options.draw ?? ((text) => process.stderr.write(text));
+    this.#columns = options.columns ?? (() => process.stderr.columns || 80);
+    this.liveProgress =
+      options.live ??
+      (options.write === undefined && process.stderr.isTTY === true && process.env.TERM !== 'dumb');
   }
 
   #emit(prefix: string, message: string): void {
     const indent = '  '.repeat(this.#depth);
+    if (this.#shown !== undefined) this.#draw(CLEAR_LINE);
     for (const line of this.#masker.apply(message).split('\n')) {
       this.#write(`${indent}${prefix}${line}`);
+    }
+    if (this.#shown !== undefined) this.#draw(this.#shown);
+  }
+
+  progress(line: string, last: boolean): void {
+    if (!this.liveProgress) {
+      this.#emit('', line);
+      return;
+    }
+    const text = `${'  '.repeat(this.#depth)}${this.#masker.apply(line)}`;
+    const width = Math.max(20, this.#columns() - 1);
+    const cut = text.length > width ? `${text.slice(0, width - 1)}…` : text;
+    this.#shown = undefined;
+    if (last) {
+      this.#draw(CLEAR_LINE);
+      this.#write(text);
+    } else {
+      this.#draw(`${CLEAR_LINE}${cut}`);
+      this.#shown = cut;
     }
   }
 

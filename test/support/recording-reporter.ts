@@ -1,7 +1,7 @@
 import type { Reporter, SummarySection } from '../../shared/report/reporter.js';
 
 /** `relay` is text a guest produced, which the reporter passes on without reading it as commands. */
-type Level = 'debug' | 'info' | 'warning' | 'error' | 'relay';
+type Level = 'debug' | 'info' | 'warning' | 'error' | 'relay' | 'progress';
 
 /** A Reporter that keeps every message and masked value, so tests can assert on what was (never) logged. */
 export class RecordingReporter implements Reporter {
@@ -30,6 +30,10 @@ export class RecordingReporter implements Reporter {
     this.masked.push(value);
   }
   summary(_section: SummarySection): void {}
+  readonly liveProgress: boolean = false;
+  progress(text: string): void {
+    this.messages.push({ level: 'progress', text });
+  }
 
   /** Every message as `level: text`. */
   get lines(): string[] {
@@ -53,4 +57,6 @@ export const silentReporter: Reporter = {
   group: (_title, fn) => fn(),
   mask() {},
   summary() {},
+  liveProgress: false,
+  progress() {},
 };

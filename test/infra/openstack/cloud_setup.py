@@ -4,12 +4,13 @@
     cloud_setup.py register    # wait for Keystone; users, projects, roles, services, endpoints
     cloud_setup.py wait-nova   # wait for Nova's API and services, the compute host's cell
                                # mapping and its resource provider in Placement
-    cloud_setup.py flavors     # m1.tiny, m1.small, m1.medium
+    cloud_setup.py wait-cinder # wait for cinder_launcher's services: volume backend up, scheduler ready
+    cloud_setup.py flavors     # m1.tiny, m1.small, m1.medium, m1.zero-disk
     cloud_setup.py networks    # Neutron: networks private and public, their subnets, router1
     cloud_setup.py facts       # write cloud.json, admin.env and demo.env
 
 Everything is read from the environment start.sh exports (OSL_STATE_DIR, OSL_*_PORT,
-OSL_NEUTRON, OSL_PASSWORD). Every step is idempotent: it creates what is missing and corrects endpoint URLs
+OSL_NEUTRON, OSL_CINDER, OSL_PASSWORD). Every step is idempotent: it creates what is missing and corrects endpoint URLs
 after a port change.
 """
 
@@ -25,8 +26,11 @@ STATE = os.environ['OSL_STATE_DIR']
 PASSWORD = os.environ['OSL_PASSWORD']
 # 1: a real Neutron runs (neutron_launcher.py); 0: Nova's in-process stand-in, no network endpoint.
 NEUTRON = os.environ.get('OSL_NEUTRON', '1') == '1'
+# 1: Cinder's v3 API, scheduler and a fake volume backend run (cinder_launcher.py); 0: no block storage.
+CINDER = os.environ.get('OSL_CINDER', '1') == '1'
 PORTS = {name: int(os.environ[f'OSL_{name.upper()}_PORT'])
-         for name in ('keystone', 'glance', 'placement', 'nova') + (('neutron',) if NEUTRON else ())}
+         for name in ('keystone', 'glance', 'placement', 'nova') + (('neutron',) if NEUTRON else ())
+         + (('cinder',) if CINDER else ())}
 REGION = 'RegionOne'
 DOMAIN = 'Default'
 COMPUTE_API_VERSION = '2.74'
@@ -43,20 +47,27 @@ ENDPOINTS = {
 if NEUTRON:
     # Unversioned, as Neutron registers itself: clients append /v2.0.
     ENDPOINTS['network'] = f'http://127.0.0.1:{PORTS["neutron"]}'
+if CINDER:
+    # Keystone substitutes the token's project; Nova's and the clients' default type is volumev3.
+    ENDPOINTS['volumev3'] = f'http://127.0.0.1:{PORTS["cinder"]}/v3/%(project_id)s'
 # Service name per catalog type; Keystone's own entry is first made by `keystone-manage bootstrap`.
 SERVICES = {'identity': 'keystone', 'image': 'glance', 'placement': 'placement', 'compute': 'nova',
-            'network': 'neutron'}
+            'network': 'neutron', 'volumev3': 'cinder'}
 
 USERS = {
     'admin': {'project': 'admin', 'roles': ['admin']},
     'demo': {'project': 'demo', 'roles': ['member', 'reader']},
 }
-SERVICE_USERS = ('glance', 'placement', 'nova', 'neutron')
+SERVICE_USERS = ('glance', 'placement', 'nova', 'neutron', 'cinder')
 FLAVORS = [
     {'id': '1', 'name': 'm1.tiny', 'vcpus': 1, 'ram': 512, 'disk': 1},
     {'id': '2', 'name': 'm1.small', 'vcpus': 1, 'ram': 2048, 'disk': 20},
     {'id': '3', 'name': 'm1.medium', 'vcpus': 2, 'ram': 4096, 'disk': 40},
+    # No root disk: only volume-backed servers may use it (Nova's policy
+    # os_compute_api:servers:create:zero_disk_flavor refuses image-backed boots for non-admins).
+    {'id': '4', 'name': 'm1.zero-disk', 'vcpus': 1, 'ram': 512, 'disk': 0},
 ]
+FLAVORS_FILE = f'{STATE}/db/flavors.done'
 # What nova_launcher.py's Neutron stand-in serves (NeutronFixture's network_1 / subnet_1).
 FIXTURE_NETWORK = {'name': 'private', 'id': '3cb9bc59-5699-4588-a4b1-b87f96708bc6', 'cidr': '192.168.1.0/24'}
 # What `networks` makes in a real Neutron (as admin, in project admin): a shared project network,
@@ -172,9 +183,12 @@ def register():
         keystone.grant(demo_project, demo_user, role)
     for service_type, url in ENDPOINTS.items():
         keystone.catalog_entry(service_type, SERVICES[service_type], url)
-    if not NEUTRON:
-        # Back to the stand-in after a run with Neutron: no endpoint that nothing answers.
-        for service in keystone.call('GET', '/services?type=network')['services']:
+    # Back to no Neutron (Nova's stand-in) or no Cinder after a run with it: no endpoint that
+    # nothing answers.
+    for service_type, enabled in (('network', NEUTRON), ('volumev3', CINDER)):
+        if enabled:
+            continue
+        for service in keystone.call('GET', f'/services?type={service_type}')['services']:
             keystone.call('DELETE', f'/services/{service["id"]}')
 
 
@@ -212,7 +226,32 @@ def wait_nova():
     wait_for(f'nova-compute on {COMPUTE_HOST} to report itself up', compute_service_up)
 
 
+def wait_cinder():
+    wait_for('cinder_launcher to report its services started',
+             lambda: os.path.exists(f'{STATE}/run/cinder.ready'))
+    admin = wait_for('a Keystone token', token)
+    project_id = Keystone(admin).call('GET', f'/projects?name={USERS["admin"]["project"]}'
+                                      f'&domain_id=default')['projects'][0]['id']
+
+    def services_up():
+        # After a restart on existing state a stale heartbeat would count as 'up' for a minute;
+        # the ready file above says this process's services have started.
+        services = request('GET', f'http://127.0.0.1:{PORTS["cinder"]}/v3/{project_id}/os-services',
+                           token=admin)[1]['services']
+        up = {service['binary'] for service in services if service['state'] == 'up'
+              and service['status'] == 'enabled'}
+        return {'cinder-volume', 'cinder-scheduler'} <= up
+
+    wait_for('cinder-volume and cinder-scheduler to report themselves up', services_up)
+
+
 def flavors():
+    names = ' '.join(flavor['name'] for flavor in FLAVORS)
+    if os.path.exists(FLAVORS_FILE):
+        with open(FLAVORS_FILE) as handle:
+            # The set of flavors made by the last run (an older start.sh left the file empty).
+            if handle.read().strip() == names:
+                return
     admin = token()
     for flavor in FLAVORS:
         try:
@@ -222,6 +261,7 @@ def flavors():
                 raise
             request('POST', f'{ENDPOINTS["compute"]}/flavors', {'flavor': {
                 **flavor, 'os-flavor-access:is_public': True}}, token=admin)
+    write(FLAVORS_FILE, names + '\n')
 
 
 class Neutron:
@@ -294,6 +334,7 @@ def facts():
                      'diskGb': f['disk']} for f in FLAVORS],
         'network': FIXTURE_NETWORK,
         'neutron': NEUTRON,
+        'cinder': CINDER,
         'computeHost': COMPUTE_HOST,
     }
     if NEUTRON:
@@ -323,8 +364,8 @@ def write(path, text):
     os.replace(tmp, path)
 
 
-COMMANDS = {'register': register, 'wait-nova': wait_nova, 'flavors': flavors, 'networks': networks,
-            'facts': facts}
+COMMANDS = {'register': register, 'wait-nova': wait_nova, 'wait-cinder': wait_cinder, 'flavors': flavors,
+            'networks': networks, 'facts': facts}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:

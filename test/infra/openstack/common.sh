@@ -11,7 +11,7 @@ OSL_STATE_DIR=${OSL_STATE_DIR%/}
 export OSL_STATE_DIR
 RUN_DIR=$OSL_STATE_DIR/run
 # shellcheck disable=SC2034 # used by the scripts that source this file
-SERVICES=(keystone glance placement nova neutron)
+SERVICES=(keystone glance placement nova neutron cinder)
 
 # Print the pid recorded for service $1 if that process is still ours: its command line names the
 # state dir (every service is started with a config path inside it), so a recycled pid is ignored.

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Start the loopback OpenStack test cloud: Keystone, Glance, Placement and Nova (fake driver) from
-# Debian 12's python3-* packages, on 127.0.0.1 only, with SQLite state in one directory.
+# Start the loopback OpenStack test cloud: Keystone, Glance, Placement, Nova (fake driver), Neutron
+# and Cinder from Debian 12's python3-* packages, on 127.0.0.1 only, with SQLite state in one directory.
 #
 #   OSL_STATE_DIR       state dir (default /tmp/indicovm-openstack): configs, DBs, images, logs, pids
 #   OSL_KEYSTONE_PORT   5000    OSL_GLANCE_PORT 9292    OSL_PLACEMENT_PORT 8778    OSL_NOVA_PORT 8774
-#   OSL_NEUTRON_PORT    9696
+#   OSL_NEUTRON_PORT    9696    OSL_CINDER_PORT 8776
 #   OSL_NEUTRON         1 (default): real Neutron API (python3-neutron, ML2 + router, no agents);
 #                       0: no Neutron, Nova uses its in-process NeutronFixture stand-in instead
+#   OSL_CINDER          1 (default): real Cinder v3 API (python3-cinder; scheduler and a fake
+#                       file-backed volume backend in the same process); 0: no block storage
 #   OSL_GLANCE_IMAGE_SIZE_CAP   bytes (default 1 TiB, Glance's own default)
 #   OSL_READY_TIMEOUT   seconds to wait for each service (default 180)
 #
@@ -27,6 +29,8 @@ export OSL_PLACEMENT_PORT=${OSL_PLACEMENT_PORT:-8778}
 export OSL_NOVA_PORT=${OSL_NOVA_PORT:-8774}
 export OSL_NEUTRON_PORT=${OSL_NEUTRON_PORT:-9696}
 export OSL_NEUTRON=${OSL_NEUTRON:-1}
+export OSL_CINDER_PORT=${OSL_CINDER_PORT:-8776}
+export OSL_CINDER=${OSL_CINDER:-1}
 export OSL_GLANCE_IMAGE_SIZE_CAP=${OSL_GLANCE_IMAGE_SIZE_CAP:-1099511627776}
 export OSL_READY_TIMEOUT=${OSL_READY_TIMEOUT:-180}
 export OSL_PASSWORD=secret
@@ -45,6 +49,11 @@ case $OSL_NEUTRON in
 1) ACTIVE+=(neutron) PACKAGES+=(python3-neutron) ;;
 0) ;;
 *) echo "start.sh: OSL_NEUTRON must be 1 or 0 (got '$OSL_NEUTRON')" >&2 && exit 2 ;;
+esac
+case $OSL_CINDER in
+1) ACTIVE+=(cinder) PACKAGES+=(python3-cinder) ;;
+0) ;;
+*) echo "start.sh: OSL_CINDER must be 1 or 0 (got '$OSL_CINDER')" >&2 && exit 2 ;;
 esac
 now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
 T0=$(now_us)
@@ -101,13 +110,15 @@ render() {
   text=${text//@GLANCE_IMAGE_SIZE_CAP@/"$OSL_GLANCE_IMAGE_SIZE_CAP"}
   text=${text//@NOVA_PORT@/"$OSL_NOVA_PORT"}
   text=${text//@NEUTRON_PORT@/"$OSL_NEUTRON_PORT"}
+  text=${text//@CINDER_PORT@/"$OSL_CINDER_PORT"}
   text=${text//@PASSWORD@/"$OSL_PASSWORD"}
   printf '%s\n' "$text" >"$2.tmp" && mv "$2.tmp" "$2"
 }
 
 write_configs() {
-  mkdir -p "$S"/etc/{keystone,glance,placement,nova,neutron} "$S"/db "$S"/log "$RUN_DIR" \
-    "$S"/glance/{images,staging,tasks,cache,lock} "$S"/nova/lock "$S"/neutron/lock
+  mkdir -p "$S"/etc/{keystone,glance,placement,nova,neutron,cinder} "$S"/db "$S"/log "$RUN_DIR" \
+    "$S"/glance/{images,staging,tasks,cache,lock} "$S"/nova/lock "$S"/neutron/lock \
+    "$S"/cinder/{lock,conversion,coordination,volume-files}
   render "$HERE/keystone.conf.in" "$S/etc/keystone/keystone.conf"
   render "$HERE/glance-api.conf.in" "$S/etc/glance/glance-api.conf"
   cp "$HERE/glance-api-paste.ini" "$S/etc/glance/glance-api-paste.ini"
@@ -116,6 +127,8 @@ write_configs() {
   cp "$HERE/nova-api-paste.ini" "$S/etc/nova/api-paste.ini"
   render "$HERE/neutron.conf.in" "$S/etc/neutron/neutron.conf"
   cp "$HERE/neutron-api-paste.ini" "$S/etc/neutron/api-paste.ini"
+  render "$HERE/cinder.conf.in" "$S/etc/cinder/cinder.conf"
+  cp "$HERE/cinder-api-paste.ini" "$S/etc/cinder/api-paste.ini"
 }
 
 # A service that is not running must find its port free (on any address).
@@ -123,6 +136,9 @@ check_ports() {
   local name port holder
   if [[ $OSL_NEUTRON == 0 ]] && service_pid neutron >/dev/null; then
     die "neutron is running (pid $(service_pid neutron)) but OSL_NEUTRON=0: run stop.sh first"
+  fi
+  if [[ $OSL_CINDER == 0 ]] && service_pid cinder >/dev/null; then
+    die "cinder is running (pid $(service_pid cinder)) but OSL_CINDER=0: run stop.sh first"
   fi
   # A Nova started before Neutron was added (no record: the stand-in) must not stay on it.
   if service_pid nova >/dev/null && [[ $(cat "$RUN_DIR/nova.network" 2>/dev/null || echo fixture) != "$(nova_network)" ]]; then
@@ -180,6 +196,14 @@ init_neutron() {
   "$PY" "$HERE/neutron_launcher.py" init --config-file "$S/etc/neutron/neutron.conf"
   wal neutron
   db_done neutron
+}
+
+init_cinder() {
+  db_current cinder && return 0
+  "$PY" -c 'import sys; from cinder.cmd.manage import main; sys.exit(main())' \
+    --config-file "$S/etc/cinder/cinder.conf" db sync
+  wal cinder
+  db_done cinder
 }
 
 init_nova() {
@@ -246,6 +270,11 @@ start_service() {
     spawn neutron "$PY" "$HERE/neutron_launcher.py" serve --config-file "$S/etc/neutron/neutron.conf" \
       --agent-host fake-host
     ;;
+  cinder)
+    rm -f "$RUN_DIR/cinder.ready"
+    spawn cinder "$PY" "$HERE/cinder_launcher.py" serve --config-file "$S/etc/cinder/cinder.conf" \
+      --ready-file "$RUN_DIR/cinder.ready"
+    ;;
   esac
 }
 
@@ -273,7 +302,9 @@ all_answering() {
     [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$OSL_PLACEMENT_PORT/") == 200 ]] &&
     [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$OSL_NOVA_PORT/") == 200 ]] &&
     { [[ $OSL_NEUTRON == 0 ]] ||
-      [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$OSL_NEUTRON_PORT/") == 200 ]]; }
+      [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$OSL_NEUTRON_PORT/") == 200 ]]; } &&
+    { [[ $OSL_CINDER == 0 ]] ||
+      [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$OSL_CINDER_PORT/v3/") == 401 ]]; }
 }
 
 report() {
@@ -303,6 +334,7 @@ main() {
   write_configs
   cd "$S" # the services' working directory
   local catalog="$OSL_KEYSTONE_PORT $OSL_GLANCE_PORT $OSL_PLACEMENT_PORT $OSL_NOVA_PORT neutron=$OSL_NEUTRON:$OSL_NEUTRON_PORT"
+  catalog+=" cinder=$OSL_CINDER:$OSL_CINDER_PORT"
   say "configs written; initialising and starting services"
   local name pid pids=()
   for name in "${ACTIVE[@]}"; do
@@ -327,12 +359,23 @@ main() {
     "$PY" "$HERE/cloud_setup.py" networks
     say "neutron ready, networks present"
   fi
+  if [[ $OSL_CINDER == 1 ]]; then
+    # The v3 pipeline answers (401: keystonemiddleware wants a token, even for the version document).
+    wait_http cinder "http://127.0.0.1:$OSL_CINDER_PORT/v3/" 401
+    # The volume service up and the scheduler past its wait for the first capability report.
+    "$PY" "$HERE/cloud_setup.py" wait-cinder || {
+      tail -n 40 "$S/log/cinder.log" >&2
+      die "cinder did not become ready; see $S/log/cinder.log"
+    }
+    say "cinder ready (volume service up, scheduler has its capabilities)"
+  fi
   wait_http nova "http://127.0.0.1:$OSL_NOVA_PORT/" 200
   "$PY" "$HERE/cloud_setup.py" wait-nova || {
     tail -n 40 "$S/log/nova.log" >&2
     die "nova did not become ready; see $S/log/nova.log"
   }
-  [[ -f $S/db/flavors.done ]] || { "$PY" "$HERE/cloud_setup.py" flavors && touch "$S/db/flavors.done"; }
+  # Makes the missing ones; records the set in db/flavors.done, so later starts skip the requests.
+  "$PY" "$HERE/cloud_setup.py" flavors
   "$PY" "$HERE/cloud_setup.py" facts
   touch "$RUN_DIR/ready"
   say "nova ready (compute host mapped, resource provider in placement), flavors present"

@@ -143,6 +143,10 @@ describe('action-build-image (bundled, qemu TCG)', () => {
     // The provision script's output is streamed into the log, in its own group.
     expect(run.stdout).toContain('::group::Provision script 1: provision.sh');
     expect(run.stdout).toContain('Hello, world!');
+    // Progress of the long steps: each says how it ended, the waits how long they took.
+    expect(run.stdout).toMatch(/^Waiting for SSH on 127\.0\.0\.1:\d+: done, after \d/m);
+    expect(run.stdout).toMatch(/^Waiting for cloud-init: done, after \d/m);
+    expect(run.stdout).toMatch(/^Converting to itest\.qcow2: done, after \d/m);
 
     // Every image: the hash and size match the file; qemu-img check passes where the format has one;
     // every format holds the same disk as the raw image (qemu-img compare reads both).

@@ -71,6 +71,11 @@ describe('CachingDownloader', () => {
     );
     expect(second).toBe(first);
     expect(hits['/good.img']).toBe(1);
+    expect(reporter.lines).toContainEqual(
+      expect.stringMatching(
+        /^progress: Downloading good\.img: done, 0\.0 MiB in \S+ m?s \(\d+\.\d MiB\/s\)$/,
+      ),
+    );
   });
 
   test('retries a 503 and succeeds', async () => {

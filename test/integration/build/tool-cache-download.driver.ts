@@ -23,6 +23,8 @@ const reporter: Reporter = {
   group: (_title, fn) => fn(),
   mask: () => undefined,
   summary: () => undefined,
+  liveProgress: false,
+  progress: log('progress'),
 };
 
 const [url, sha256] = process.argv.slice(2);

@@ -210,6 +210,10 @@ describe('image upload and boot', () => {
     expect(run.summary).toContain(image.id);
     expect(run.summary).toContain(server.id);
     expect(run.summary).toContain(sha512(file));
+    // Progress: the upload says how much in how long, and each status change is a line.
+    expect(run.stdout).toMatch(/^Uploading upload\.qcow2 to Glance: done, \d+\.\d MiB in .* MiB\/s\)$/m);
+    expect(run.stdout).toMatch(new RegExp(`^Image ${image.id}: active after `, 'm'));
+    expect(run.stdout).toMatch(new RegExp(`^Server ${server.id}: ACTIVE after `, 'm'));
     // The secret reached no log.
     expect(run.stdout).not.toContain(`::debug::${facts.users.demo.password}`);
 
