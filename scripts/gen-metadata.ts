@@ -1,10 +1,10 @@
-// Writes every action.yml and the README's input/output tables from the option catalog.
+// Writes every action.yml and docs/inputs-and-outputs.md from the option catalog.
 // `npm run gen -- --check` only compares and exits 1 when a file is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expectedFiles } from './metadata.js';
 
 const check = process.argv.includes('--check');
-const files = expectedFiles(readFileSync('README.md', 'utf8'));
+const files = expectedFiles();
 let stale = 0;
 for (const [path, content] of files) {
   let current = '';

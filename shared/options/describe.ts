@@ -24,6 +24,7 @@ export function inputDescription(spec: AnyOption): string {
     optionDefault(spec) !== undefined ? `Default: ${optionDefault(spec)}.` : undefined,
     spec.env.length ? `Falls back to ${spec.env.join(', ')}.` : undefined,
     spec.secret ? 'Secret: pass it from secrets.' : undefined,
+    spec.actionOnly ? 'Action only (the CLI leaves its files in place).' : undefined,
     spec.aliases?.length
       ? `Old name${spec.aliases.length > 1 ? 's' : ''}: ${spec.aliases.join(', ')}.`
       : undefined,

@@ -6,8 +6,8 @@ import type { OptionSpec } from '../../../shared/options/kinds.js';
 import { kebab } from '../../../shared/options/names.js';
 import { REPO } from '../../support/run-action.js';
 
-// Users of the original fabfiles look up their task or fabfile.conf option in the README's migration
-// tables. Every `origin` the catalog records (options in shared/options/catalog, tasks in commands.ts)
+// Users of the original fabfiles look up their task or fabfile.conf option in the migration tables
+// (docs/migrating-from-fabfiles.md). Every `origin` the catalog records (options in shared/options/catalog, tasks in commands.ts)
 // must have a row there that names it in its first cell and names the setting or task it became.
 
 interface Mapping {
@@ -41,14 +41,9 @@ const commandMappings = (): Mapping[] =>
     namesIn(command.origin).map((original) => ({ original, becomes: command.name })),
   );
 
-/** The table rows of the README's migration section, each as its cells. */
+/** The table rows of the migration guide, each as its cells. */
 function migrationRows(): string[][] {
-  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
-  const section = /^## Migrating from the fabfiles\n([\s\S]*?)(?=^## )/m.exec(readme);
-  if (!section) {
-    throw new Error("README.md has no '## Migrating from the fabfiles' section");
-  }
-  return section[1]!
+  return readFileSync(join(REPO, 'docs', 'migrating-from-fabfiles.md'), 'utf8')
     .split('\n')
     .filter((line) => line.startsWith('|') && !/^\|[\s|-]+\|$/.test(line))
     .map((line) =>
@@ -119,7 +114,7 @@ const ORIGINAL_OPTIONS = [
   'puias_priority',
 ];
 
-describe('the README migration table', () => {
+describe('the migration tables (docs/migrating-from-fabfiles.md)', () => {
   test("has a row for every option of the original's fabfile.conf files", () => {
     const rows = migrationRows();
     const absent = ORIGINAL_OPTIONS.filter((name) => !rows.some(([first = '']) => mentions(first, name)));
