@@ -1,6 +1,7 @@
-// The loopback OpenStack cloud (Keystone, Glance, Placement, Nova with the fake driver) that the
-// integration tests talk to. test/infra/openstack/start.sh does the work and is idempotent; this
-// module runs it at most once per process and returns the facts it writes to cloud.json.
+// The loopback OpenStack cloud (Keystone, Glance, Placement, Nova with the fake driver, Neutron,
+// Cinder) that the integration tests talk to. test/infra/openstack/start.sh does the work and is
+// idempotent; this module runs it at most once per process and returns the facts it writes to
+// cloud.json.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -42,13 +43,35 @@ export interface CloudFacts {
   interface: 'public';
   /** Microversion the env files set (OS_COMPUTE_API_VERSION). */
   computeApiVersion: string;
-  ports: { keystone: number; glance: number; placement: number; nova: number; neutron?: number };
-  /** The catalog's URLs: image and network have no version, compute ends in /v2.1. */
-  endpoints: { identity: string; image: string; placement: string; compute: string; network?: string };
+  ports: {
+    keystone: number;
+    glance: number;
+    placement: number;
+    nova: number;
+    neutron?: number;
+    cinder?: number;
+  };
+  /**
+   * The catalog's URLs: image and network have no version, compute ends in /v2.1, volumev3 is a
+   * template ending in /v3/%(project_id)s (the token's catalog has the project filled in).
+   */
+  endpoints: {
+    identity: string;
+    image: string;
+    placement: string;
+    compute: string;
+    network?: string;
+    volumev3?: string;
+  };
   users: { admin: CloudUser; demo: CloudUser };
   flavors: CloudFlavor[];
   /** Whether a real Neutron serves the network API (OSL_NEUTRON=1, the default). */
   neutron: boolean;
+  /**
+   * Whether Cinder serves the block-storage API (OSL_CINDER=1, the default): servers can boot from
+   * volumes, e.g. with flavor m1.zero-disk. Absent in a cloud.json written before Cinder was added.
+   */
+  cinder?: boolean;
   /** The shared tenant network servers boot on (`private`). */
   network: CloudNetwork;
   /** The external network floating IPs come from (`public`), joined to `private` by a router. */

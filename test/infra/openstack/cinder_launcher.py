@@ -24,6 +24,7 @@ import argparse  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+import warnings  # noqa: E402
 
 from oslo_config import cfg  # noqa: E402
 from oslo_log import log as logging  # noqa: E402
@@ -101,7 +102,29 @@ class LoopbackVolumeDriver(fake_driver.FakeLoggingVolumeDriver):
         self._resize_file(volume, volume['size'])
 
 
+class OwnIdService(service.Service):
+    """cinder.service.Service with each service's heartbeat on its own DB row.
+
+    Upstream runs one service per process and keeps its DB id in a class attribute,
+    ``Service.service_id``. With volume and scheduler in one process the scheduler's start
+    overwrote the volume's: the volume heartbeats updated the scheduler's row, cinder-volume showed
+    'down' 60 s after start, and the scheduler would then refuse every request (no valid backend).
+    Here each heartbeat uses its own id; otherwise the attribute holds the volume service's id (see
+    _after_start), since it also tags in-flight volume operations for clean-up after a crash.
+    """
+
+    def report_state(self):
+        previous = service.Service.service_id
+        service.Service.service_id = self.origin_service_id
+        try:
+            super().report_state()
+        finally:
+            service.Service.service_id = previous
+
+
 def _parse_config(config_file):
+    # With enforce_new_defaults = false oslo.policy warns once per deprecated rule: about 90 lines.
+    warnings.filterwarnings('ignore', message='Policy .* was deprecated in', category=UserWarning)
     objects.register_all()
     CONF(['--config-file', config_file], project='cinder', version=version.version_string())
     config.set_middleware_defaults()
@@ -110,16 +133,19 @@ def _parse_config(config_file):
     logging.setup(CONF, 'cinder')
 
 
-def _announce_when_ready(volume, scheduler, ready_file):
-    """Write ready_file once the volume service listens and the scheduler has its capabilities.
+def _after_start(volume, scheduler, ready_file):
+    """Once the volume service listens and the scheduler has its capabilities: give
+    Service.service_id back to the volume service (see OwnIdService) and write ready_file.
 
     Until then the scheduler holds every create request (it waits up to
     scheduler_driver_init_wait_time for the first capability report).
     """
     while volume.rpcserver is None or scheduler.rpcserver is None or scheduler.manager._startup_delay:
         time.sleep(0.1)  # green: eventlet has patched time
-    with open(ready_file, 'w') as handle:
-        handle.write(f'{os.getpid()}\n')
+    service.Service.service_id = volume.origin_service_id
+    if ready_file:
+        with open(ready_file, 'w') as handle:
+            handle.write(f'{os.getpid()}\n')
     LOG.info('cinder_launcher: api, scheduler and volume (%s) started', volume.host)
 
 
@@ -128,14 +154,13 @@ def serve(ready_file):
     launcher = oslo_service.ServiceLauncher(CONF, restart_method='mutate')
     # Volume first, as the functional tests do: the scheduler then gets its capabilities at once.
     backend = CONF.enabled_backends[0]
-    volume = service.Service.create(host=f'{CONF.host}@{backend}', service_name=backend,
-                                    binary=constants.VOLUME_BINARY, coordination=True)
+    volume = OwnIdService.create(host=f'{CONF.host}@{backend}', service_name=backend,
+                                 binary=constants.VOLUME_BINARY, coordination=True)
     launcher.launch_service(volume)
-    scheduler = service.Service.create(binary=constants.SCHEDULER_BINARY)
+    scheduler = OwnIdService.create(binary=constants.SCHEDULER_BINARY)
     launcher.launch_service(scheduler)
     launcher.launch_service(service.WSGIService('osapi_volume'), workers=1)
-    if ready_file:
-        eventlet.spawn_n(_announce_when_ready, volume, scheduler, ready_file)
+    eventlet.spawn_n(_after_start, volume, scheduler, ready_file)
     launcher.wait()
     return 0
 

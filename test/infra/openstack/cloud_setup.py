@@ -154,6 +154,9 @@ class Keystone:
                            {'name': name, 'domain_id': 'default', 'password': PASSWORD,
                             'default_project_id': project_id})
 
+    def role(self, name):
+        return self.ensure('roles', 'role', f'name={name}', {'name': name})
+
     def grant(self, project_id, user_id, role):
         role_id = self.call('GET', f'/roles?name={role}')['roles'][0]['id']
         self.call('PUT', f'/projects/{project_id}/users/{user_id}/roles/{role_id}')
@@ -175,8 +178,13 @@ class Keystone:
 def register():
     keystone = Keystone(wait_for('a Keystone token', token))
     service_project = keystone.project('service')
+    # Role 'service' (not made by keystone-manage bootstrap in Zed) marks service tokens: Cinder
+    # accepts a server's attachment deletion only with Nova's service token (bug 2004555).
+    keystone.role('service')
     for name in SERVICE_USERS:
-        keystone.grant(service_project, keystone.user(name, service_project), 'admin')
+        user_id = keystone.user(name, service_project)
+        for role in ('admin', 'service'):
+            keystone.grant(service_project, user_id, role)
     demo_project = keystone.project('demo')
     demo_user = keystone.user('demo', demo_project)
     for role in USERS['demo']['roles']:

@@ -334,7 +334,8 @@ main() {
   write_configs
   cd "$S" # the services' working directory
   local catalog="$OSL_KEYSTONE_PORT $OSL_GLANCE_PORT $OSL_PLACEMENT_PORT $OSL_NOVA_PORT neutron=$OSL_NEUTRON:$OSL_NEUTRON_PORT"
-  catalog+=" cinder=$OSL_CINDER:$OSL_CINDER_PORT"
+  # The last word versions what `register` makes: change it to re-run register on existing state.
+  catalog+=" cinder=$OSL_CINDER:$OSL_CINDER_PORT roles=service"
   say "configs written; initialising and starting services"
   local name pid pids=()
   for name in "${ACTIVE[@]}"; do
@@ -343,7 +344,7 @@ main() {
   done
   wait "${pids[0]}" || exit 1
   wait_http keystone "http://127.0.0.1:$OSL_KEYSTONE_PORT/v3" 200
-  # Users, roles and catalog only change with the ports (a few seconds of requests).
+  # Users, roles and catalog only change with the ports and services (a few seconds of requests).
   if [[ $(cat "$S/db/catalog.done" 2>/dev/null) != "$catalog" ]]; then
     "$PY" "$HERE/cloud_setup.py" register
     echo "$catalog" >"$S/db/catalog.done"
