@@ -29,6 +29,7 @@ await runAction('action-deploy', async (reporter) => {
     addresses: result.addresses,
     'host-keys': result.hostKeys.join('\n'),
     'user-data-path': result.userDataPath,
+    'boot-volume-id': result.bootVolumeId,
   };
   setOutputs(outputs);
 });

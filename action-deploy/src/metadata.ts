@@ -16,5 +16,6 @@ export const metadata: ActionMetadata = {
     addresses: "JSON of the server's addresses by network",
     'host-keys': 'SSH host public keys read from the console log, one per line (pin them in action-manage)',
     'user-data-path': 'Path of the generated user-data (stock-image path)',
+    'boot-volume-id': 'Cinder volume the server boots from (boot-volume-size)',
   },
 };

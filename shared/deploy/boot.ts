@@ -3,13 +3,20 @@ import type { CreatedResource } from '../cleanup/ledger.js';
 import { errorMessage } from '../errors.js';
 import type { OpenStackSession } from '../openstack/auth.js';
 import { Neutron, type FloatingIp } from '../openstack/neutron.js';
-import { pickSshAddress, type Nova, type Server } from '../openstack/nova.js';
+import { attachedVolumes, pickSshAddress, type Nova, type Server } from '../openstack/nova.js';
 import type { WaitOptions } from '../openstack/wait.js';
 import type { Reporter } from '../report/reporter.js';
 import type { DeployOptions } from './deploy.js';
 import { readHostKeys } from './host-keys.js';
 import type { Preflight } from './preflight.js';
-import { KIND } from './undo.js';
+import { KEPT_VOLUMES, KIND } from './undo.js';
+
+function bootVolumeOf(server: Server, options: DeployOptions): Booted['bootVolume'] {
+  const id = attachedVolumes(server)[0]?.id;
+  return options.bootVolumeSize !== undefined && id !== undefined
+    ? { id, sizeGiB: options.bootVolumeSize, deleteOnTermination: options.deleteOnTermination }
+    : undefined;
+}
 
 /** The key pair name registered for public-key: recognisable, per server, never colliding. */
 export function keypairName(serverName: string, random: string): string {
@@ -18,6 +25,12 @@ export function keypairName(serverName: string, random: string): string {
 
 export interface Booted {
   readonly server: Server;
+  /** The volume Nova made from the image (boot-volume-size). */
+  readonly bootVolume?: {
+    readonly id: string;
+    readonly sizeGiB: number;
+    readonly deleteOnTermination: boolean;
+  };
   readonly flavorName: string;
   readonly address: string;
   readonly hostKeys: string[];
@@ -75,8 +88,25 @@ export async function bootServer(session: OpenStackSession, nova: Nova, input: B
       metadata: options.metadata,
       configDrive: options.configDrive,
       userData: input.userData,
+      ...(options.bootVolumeSize !== undefined
+        ? {
+            bootVolume: {
+              sizeGiB: options.bootVolumeSize,
+              deleteOnTermination: options.deleteOnTermination,
+              ...(options.volumeType !== undefined ? { volumeType: options.volumeType } : {}),
+            },
+          }
+        : {}),
     });
-    record({ kind: KIND.server, id, label: `server ${serverName}` });
+    record({
+      kind: KIND.server,
+      id,
+      label: `server ${serverName}`,
+      // Nova keeps such a boot volume when the server goes: a failed run must delete it too.
+      ...(options.bootVolumeSize !== undefined && !options.deleteOnTermination
+        ? { detail: { [KEPT_VOLUMES]: 1 } }
+        : {}),
+    });
     reporter.info(`Created server ${serverName} (${id}); waiting for ACTIVE`);
     return nova.waitActive(id, wait);
   });
@@ -117,6 +147,7 @@ export async function bootServer(session: OpenStackSession, nova: Nova, input: B
   }
   return {
     server: latest,
+    bootVolume: bootVolumeOf(latest, options),
     flavorName: checked.flavor.name,
     address,
     hostKeys,

@@ -10,7 +10,7 @@ import { requireOne, requireSet, type SourceKind } from '../options/resolve.js';
 import { OpenStackSession } from '../openstack/auth.js';
 import { authSettingsFromOptions } from '../openstack/auth-settings.js';
 import type { CloudsYamlContext } from '../openstack/clouds-yaml.js';
-import { Glance } from '../openstack/glance.js';
+import { Glance, type GlanceImage } from '../openstack/glance.js';
 import { Nova } from '../openstack/nova.js';
 import type { Reporter } from '../report/reporter.js';
 import { bootServer } from './boot.js';
@@ -39,6 +39,7 @@ export interface DeployResult {
   readonly addresses: Record<string, unknown>;
   readonly hostKeys: readonly string[];
   readonly userDataPath?: string;
+  readonly bootVolumeId?: string;
 }
 
 export interface DeployDeps {
@@ -76,9 +77,29 @@ export function checkDeployOptions(options: DeployOptions): void {
   if (special.length > 0 && options.network.length > 1) {
     throw new ConfigurationError(`Option 'network': '${special[0]}' cannot be combined with other networks.`);
   }
+  if (options.volumeType !== undefined && options.bootVolumeSize === undefined) {
+    throw new ConfigurationError(
+      "Option 'volume-type' applies to the boot volume: set 'boot-volume-size' (GiB) to boot from one.",
+    );
+  }
   if (options.floatingIpNetwork && options.network.includes('none')) {
     throw new ConfigurationError(
       "Option 'floating-ip-network' needs a network port on the server, but 'network' is none.",
+    );
+  }
+}
+
+const GIB = 1024 ** 3;
+
+/**
+ * Cinder fails a volume smaller than the image only once Nova has asked for it, and the server goes to
+ * ERROR with a message about the volume: say it here, naming the option.
+ */
+function checkBootVolumeFits(image: GlanceImage, sizeGiB: number): void {
+  const needed = Math.max(Math.ceil((image.virtual_size ?? image.size ?? 0) / GIB), image.min_disk ?? 0);
+  if (needed > sizeGiB) {
+    throw new ConfigurationError(
+      `Option 'boot-volume-size': the image needs ${needed} GiB (its virtual size or min_disk), more than the ${sizeGiB} GiB asked for.`,
     );
   }
 }
@@ -161,6 +182,7 @@ export async function deploy(
       keyName: options.keyName,
       floatingIpNetwork: options.floatingIpNetwork,
       serverName: options.serverName!,
+      bootVolumeSize: options.bootVolumeSize,
     });
 
     let placed: PlacedImage | undefined;
@@ -187,6 +209,7 @@ export async function deploy(
       );
     }
     const image = placed?.image ?? checked.sourceImage!;
+    if (options.bootVolumeSize !== undefined) checkBootVolumeFits(image, options.bootVolumeSize);
 
     const booted = await bootServer(session, nova, {
       options,
@@ -227,6 +250,7 @@ export async function deploy(
       addresses: booted.server.addresses ?? {},
       hostKeys: booted.hostKeys,
       userDataPath: userDataFile?.path,
+      bootVolumeId: booted.bootVolume?.id,
     };
   } finally {
     doneWithInterrupt();

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors.js';
 import type { OpenStackSession } from '../openstack/auth.js';
+import { Cinder } from '../openstack/cinder.js';
 import type { Glance, GlanceImage } from '../openstack/glance.js';
 import { OpenStackHttpError } from '../openstack/http.js';
 import { Neutron, type NeutronNetwork } from '../openstack/neutron.js';
@@ -21,6 +22,7 @@ export interface PreflightInput {
   readonly keyName?: string;
   readonly floatingIpNetwork?: string;
   readonly serverName: string;
+  readonly bootVolumeSize?: number;
 }
 
 async function checkKeypair(session: OpenStackSession, name: string): Promise<void> {
@@ -51,6 +53,19 @@ export async function preflight(
   input: PreflightInput,
 ): Promise<Preflight> {
   const flavor = await nova.resolveFlavor(input.flavor);
+  if (flavor.disk === 0 && input.bootVolumeSize === undefined) {
+    // Nova refuses it with "Only volume-backed servers are allowed for flavors with zero disk", but
+    // only once the image is uploaded.
+    throw new ConfigurationError(
+      `Option 'flavor': flavor '${flavor.name}' has no root disk (disk 0), so Nova boots it from a volume only: ` +
+        "set 'boot-volume-size' (GiB) to boot from a new volume made from the image.",
+    );
+  }
+  if (input.bootVolumeSize !== undefined && !Cinder.available(session)) {
+    throw new ConfigurationError(
+      `Option 'boot-volume-size' needs block storage, but this cloud has no ${session.auth.interface} block-storage (Cinder) endpoint in its catalog: leave it empty and pick a flavor with a disk.`,
+    );
+  }
   const networks = await nova.resolveNetworks(input.network);
   if (input.keyName) {
     await checkKeypair(session, input.keyName);

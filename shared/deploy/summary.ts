@@ -62,6 +62,14 @@ export function deploySummary(input: SummaryInput): SummarySection {
     booted.server.id,
     `${booted.flavorName}; ${booted.server.status}; address ${booted.address || 'none'}; ACTIVE in ${formatDuration(booted.bootMs)}`,
   ]);
+  if (booted.bootVolume) {
+    rows.push([
+      'Boot volume',
+      `${booted.bootVolume.sizeGiB} GiB, made from the image`,
+      booted.bootVolume.id,
+      booted.bootVolume.deleteOnTermination ? 'deleted with the server' : 'kept when the server is deleted',
+    ]);
+  }
   if (booted.floatingIp) {
     rows.push(['Floating IP', booted.floatingIp.floating_ip_address, booted.floatingIp.id, '']);
   }

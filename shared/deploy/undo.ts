@@ -3,7 +3,8 @@ import type { CreatedResource, Undo } from '../cleanup/ledger.js';
 import type { OpenStackSession } from '../openstack/auth.js';
 import { Glance } from '../openstack/glance.js';
 import { Neutron } from '../openstack/neutron.js';
-import { Nova } from '../openstack/nova.js';
+import { attachedVolumes, Nova } from '../openstack/nova.js';
+import { Cinder } from '../openstack/cinder.js';
 import type { WaitOptions } from '../openstack/wait.js';
 
 /** The ledger kinds a deployment records, in the words the post step and the summary use. */
@@ -14,6 +15,9 @@ export const KIND = {
   floatingIp: 'floating-ip',
   userDataFile: 'user-data-file',
 } as const;
+
+/** Marks a server whose boot volume Nova keeps (delete-on-termination false): its undo deletes it. */
+export const KEPT_VOLUMES = 'keptBootVolumes';
 
 /**
  * How to remove each kind the deploy records. The session is opened on first use only, so a post step
@@ -29,7 +33,14 @@ export function deployUndoers(
       await new Neutron(await session()).deleteFloatingIp(resource.id);
     },
     [KIND.server]: async (resource: CreatedResource) => {
-      await new Nova(await session()).deleteServerAndWait(resource.id, { pollMs: 1000, ...wait });
+      const nova = new Nova(await session());
+      const kept = resource.detail?.[KEPT_VOLUMES]
+        ? attachedVolumes(await nova.findServer(resource.id)).filter((volume) => !volume.deleteOnTermination)
+        : [];
+      await nova.deleteServerAndWait(resource.id, { pollMs: 1000, ...wait });
+      for (const volume of kept) {
+        await new Cinder(await session()).deleteVolumeAndWait(volume.id, wait);
+      }
     },
     [KIND.keypair]: async (resource: CreatedResource) => {
       await new Nova(await session()).deleteKeypair(resource.id);

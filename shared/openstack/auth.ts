@@ -56,7 +56,7 @@ export function selectEndpoint(
     const regions = new Set(inRegion.map((endpoint) => endpoint.region_id ?? endpoint.region ?? ''));
     if (regions.size > 1) {
       throw new ConfigurationError(
-        `the ${type} service has endpoints in several regions (${[...regions].sort().join(', ')}); set regionName / OS_REGION_NAME`,
+        `the ${type} service has endpoints in several regions (${[...regions].sort().join(', ')}); set region-name / OS_REGION_NAME`,
       );
     }
   }

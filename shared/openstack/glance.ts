@@ -18,6 +18,9 @@ export interface GlanceImage {
   readonly status: string;
   readonly created_at: string;
   readonly size?: number | null;
+  /** The disk's size as the guest sees it; Glance works it out for some formats only. */
+  readonly virtual_size?: number | null;
+  readonly min_disk?: number;
   readonly checksum?: string | null;
   readonly os_hash_algo?: string | null;
   readonly os_hash_value?: string | null;

@@ -32,6 +32,15 @@ export interface Server {
 export interface Flavor {
   readonly id: string;
   readonly name: string;
+  /** Root disk in GiB; 0 means Nova boots this flavor from a volume only. */
+  readonly disk?: number;
+}
+
+/** A boot volume Nova makes from the image (block_device_mapping_v2 source image → volume). */
+export interface BootVolume {
+  readonly sizeGiB: number;
+  readonly volumeType?: string;
+  readonly deleteOnTermination: boolean;
 }
 
 export type NetworkRequest = 'auto' | 'none' | readonly { uuid: string }[];
@@ -48,6 +57,19 @@ export interface CreateServerSpec {
   readonly configDrive?: boolean;
   /** The user-data document; base64-encoded here. */
   readonly userData?: string | Buffer;
+  /** Boot from a new volume made from imageRef instead of the flavor's disk. */
+  readonly bootVolume?: BootVolume;
+}
+
+/** The volumes Nova lists for a server (os-extended-volumes), with whether they go with it. */
+export function attachedVolumes(server: Server | undefined): { id: string; deleteOnTermination: boolean }[] {
+  const listed = server?.['os-extended-volumes:volumes_attached'];
+  if (!Array.isArray(listed)) return [];
+  return listed
+    .filter(
+      (entry): entry is { id: string; delete_on_termination?: boolean } => typeof entry?.id === 'string',
+    )
+    .map((entry) => ({ id: entry.id, deleteOnTermination: entry.delete_on_termination !== false }));
 }
 
 /** "2.74" as a comparable pair. */
@@ -152,7 +174,7 @@ export class Nova {
 
   /** A flavor by ID or exact name. */
   async resolveFlavor(nameOrId: string): Promise<Flavor> {
-    const { flavors } = await this.#request<{ flavors: Flavor[] }>('GET', '/flavors?is_public=None');
+    const { flavors } = await this.#request<{ flavors: Flavor[] }>('GET', '/flavors/detail?is_public=None');
     const byId = flavors.find((flavor) => flavor.id === nameOrId);
     if (byId) {
       return byId;
@@ -207,9 +229,13 @@ export class Nova {
   async createServer(spec: CreateServerSpec): Promise<string> {
     const server: Record<string, unknown> = {
       name: spec.name,
-      imageRef: spec.imageRef,
       flavorRef: spec.flavorRef,
     };
+    if (spec.bootVolume) {
+      server.block_device_mapping_v2 = [await this.#bootVolumeMapping(spec.imageRef, spec.bootVolume)];
+    } else {
+      server.imageRef = spec.imageRef;
+    }
     if (await this.#atLeast('2.37')) {
       server.networks = spec.networks;
     } else if (typeof spec.networks !== 'string') {
@@ -241,6 +267,23 @@ export class Nova {
       this.#session.reporter.mask(created.server.adminPass);
     }
     return created.server.id;
+  }
+
+  async #bootVolumeMapping(imageId: string, volume: BootVolume): Promise<Record<string, unknown>> {
+    if (volume.volumeType !== undefined && !(await this.#atLeast('2.67'))) {
+      throw new ConfigurationError(
+        `Option 'volume-type' needs Nova API microversion 2.67; this cloud offers ${(await this.microversion()) ?? 'none'}. Leave it empty for the default volume type.`,
+      );
+    }
+    return {
+      boot_index: 0,
+      uuid: imageId,
+      source_type: 'image',
+      destination_type: 'volume',
+      volume_size: volume.sizeGiB,
+      delete_on_termination: volume.deleteOnTermination,
+      ...(volume.volumeType !== undefined ? { volume_type: volume.volumeType } : {}),
+    };
   }
 
   async getServer(id: string): Promise<Server> {

@@ -66,6 +66,19 @@ export const deployOptions = {
       /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]+( [^\n]*)?$/,
     patternText: 'one OpenSSH public key line',
   }),
+  bootVolumeSize: o.integer({
+    description:
+      "Boot from a new Cinder volume of this size (GiB) made from the image, instead of the flavor's disk (needed for flavors with zero disk)",
+    min: 1,
+    max: 1_000_000,
+    unit: 'GiB',
+  }),
+  volumeType: nameOf('Cinder volume type of the boot volume (with boot-volume-size; needs Nova API 2.67)'),
+  deleteOnTermination: o.boolean({
+    description:
+      'Delete the boot volume when the server is deleted (with boot-volume-size); a failed run removes it either way',
+    default: true,
+  }),
   availabilityZone: nameOf('Availability zone'),
   metadata: o.keyValues({ description: 'Server metadata, k=v per line or comma-separated', default: {} }),
   configDrive: o.boolean({ description: 'Attach a config drive', default: false }),

@@ -10,7 +10,9 @@ import { gunzipSync } from 'node:zlib';
 import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance, type GlanceImage } from '../../../shared/openstack/glance.js';
 import { Neutron } from '../../../shared/openstack/neutron.js';
-import { Nova } from '../../../shared/openstack/nova.js';
+import { attachedVolumes, Nova } from '../../../shared/openstack/nova.js';
+import { Cinder } from '../../../shared/openstack/cinder.js';
+import { deployUndoers, KEPT_VOLUMES, KIND } from '../../../shared/deploy/undo.js';
 import { ensureOpenStack, passwordAuth, type CloudFacts, type CloudUser } from '../../support/openstack.js';
 import { REPO, runBundledAction, runPostStep, type ActionRun } from '../../support/run-action.js';
 import { tallyFault } from '../../security/tally.js';
@@ -145,6 +147,8 @@ afterAll(async () => {
       await nova.findServersByName(`it-${id}-post`),
       await nova.findServersByName(`it-${id}-replace`),
       await nova.findServersByName(`it-${id}-fip`),
+      await nova.findServersByName(`it-${id}-bfv`),
+      await nova.findServersByName(`it-${id}-bfv-keep`),
     );
     await Promise.allSettled(servers.map((server) => nova.deleteServerAndWait(server.id, { pollMs: 500 })));
     const images = await imagesNamed(`it-${id}`);
@@ -313,6 +317,82 @@ describe('stock image with generated user-data', () => {
     expect(mime).toContain('filename="indicovm-provision.sh"');
     expect(mime).toContain('indico.example.org');
     expect(run.summary).toContain('Stock image booted');
+  });
+});
+
+describe('boot from a volume (real Cinder)', () => {
+  async function volume(volumeId: string) {
+    return new Cinder(demo).findVolume(volumeId);
+  }
+  async function gone(volumeId: string): Promise<boolean> {
+    for (let i = 0; i < 60; i++) {
+      if ((await volume(volumeId)) === undefined) return true;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    return false;
+  }
+
+  it('a flavor with zero disk and no boot-volume-size is refused before anything is uploaded', async () => {
+    expect(facts.cinder).toBe(true);
+    const run = runDeploy({
+      'image-path': makeQcow2('zero.qcow2'),
+      'image-name': `it-${id}-zero`,
+      'server-name': `it-${id}-zero`,
+      flavor: 'm1.zero-disk',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(
+      "::error::action-deploy invalid settings: Option 'flavor': flavor 'm1.zero-disk' has no root disk (disk 0), so Nova boots it from a volume only: set 'boot-volume-size' (GiB) to boot from a new volume made from the image.",
+    );
+    expect(await imagesNamed(`it-${id}-zero`)).toEqual([]);
+  });
+
+  it('boots a zero-disk flavor from a new volume made from the image; the volume goes with the server', async () => {
+    const run = runDeploy({
+      'image-path': makeQcow2('bfv.qcow2'),
+      'image-name': `it-${id}-bfv`,
+      'server-name': `it-${id}-bfv`,
+      flavor: 'm1.zero-disk',
+      'boot-volume-size': '1',
+    });
+    if (run.status !== 0) throw new Error(explain(run));
+    const volumeId = run.outputs['boot-volume-id']!;
+    const server = await new Nova(demo).getServer(run.outputs['server-id']!);
+    // Volume-backed: Nova reports no image for the server, and the volume as its root disk.
+    expect(server.image).toBe('');
+    expect(attachedVolumes(server)).toEqual([{ id: volumeId, deleteOnTermination: true }]);
+    expect(await volume(volumeId)).toMatchObject({ status: 'in-use', size: 1, bootable: 'true' });
+    expect(run.summary).toMatch(
+      new RegExp(
+        `\\| Boot volume \\| 1 GiB, made from the image \\| ${volumeId} \\| deleted with the server \\|`,
+      ),
+    );
+
+    await new Nova(demo).deleteServerAndWait(server.id, { pollMs: 500 });
+    expect(await gone(volumeId)).toBe(true);
+  });
+
+  it('delete-on-termination false leaves the volume to the server; undoing the run removes both', async () => {
+    const run = runDeploy({
+      'image-path': makeQcow2('bfv-keep.qcow2'),
+      'image-name': `it-${id}-bfv-keep`,
+      'server-name': `it-${id}-bfv-keep`,
+      flavor: 'm1.zero-disk',
+      'boot-volume-size': '1',
+      'delete-on-termination': 'false',
+    });
+    if (run.status !== 0) throw new Error(explain(run));
+    const volumeId = run.outputs['boot-volume-id']!;
+    const serverId = run.outputs['server-id']!;
+    expect(attachedVolumes(await new Nova(demo).getServer(serverId))).toEqual([
+      { id: volumeId, deleteOnTermination: false },
+    ]);
+    expect(run.summary).toContain('kept when the server is deleted');
+    // What a failed run (or its post step) does with the server it recorded.
+    const undo = deployUndoers(async () => demo, { pollMs: 500, timeoutMs: 120_000 });
+    await undo[KIND.server]!({ kind: KIND.server, id: serverId, detail: { [KEPT_VOLUMES]: 1 } });
+    expect(await new Nova(demo).findServer(serverId)).toBeUndefined();
+    expect(await volume(volumeId)).toBeUndefined();
   });
 });
 

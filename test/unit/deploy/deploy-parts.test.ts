@@ -104,6 +104,20 @@ describe('options across each other', () => {
     ).toThrow("'floating-ip-network' needs a network port");
   });
 
+  test('volume-type without boot-volume-size is refused by name; the size is a whole number of GiB', () => {
+    expect(() => checkDeployOptions(options({ ...base, 'image-path': 'a', 'volume-type': 'ssd' }))).toThrow(
+      "Option 'volume-type' applies to the boot volume: set 'boot-volume-size' (GiB) to boot from one.",
+    );
+    expect(() =>
+      checkDeployOptions(
+        options({ ...base, 'image-path': 'a', 'volume-type': 'ssd', 'boot-volume-size': '20' }),
+      ),
+    ).not.toThrow();
+    expect(() => options({ ...base, 'boot-volume-size': '0' })).toThrow(
+      /boot-volume-size.*from 1 to 1000000/,
+    );
+  });
+
   test('image-artifact outside a workflow is a configuration error before any login', async () => {
     const error = await deploy(options({ ...base, 'image-artifact': 'indico-image' }), silentReporter).catch(
       (e: unknown) => e,
