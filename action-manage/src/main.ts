@@ -1,12 +1,12 @@
 import { uploadRunArtifact } from '../../action-kit/artifact.js';
 import { readActionOptions } from '../../action-kit/inputs.js';
 import { runAction, setOutputs } from '../../action-kit/run.js';
-import { manage } from '../../shared/manage/manage.js';
+import { runManage } from '../../shared/manage/fleet.js';
 import { manageCommand } from '../../shared/options/commands.js';
 
 await runAction('action-manage', async (reporter) => {
   const { values } = readActionOptions(manageCommand, reporter);
-  await manage(values, reporter, {
+  await runManage(values, reporter, {
     // The tarball is gzip already: zipping it again gains nothing.
     uploadArtifact: (name, files, rootDir) =>
       uploadRunArtifact(name, files, rootDir, {
@@ -26,6 +26,14 @@ await runAction('action-manage', async (reporter) => {
         'backup-artifact-id': result.backupArtifactId,
         'logs-path': result.logsPath,
         health: result.health,
+      }),
+    onFleetResult: ({ results }) =>
+      setOutputs({
+        results,
+        'failed-hosts': results
+          .filter((host) => host.outcome !== 'ok' && host.outcome !== 'skipped')
+          .map((host) => host.host)
+          .join('\n'),
       }),
   });
 });

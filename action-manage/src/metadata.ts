@@ -18,5 +18,8 @@ export const metadata: ActionMetadata = {
     'backup-artifact-id': 'ID of the workflow artifact holding the backup tarball (upload-backup)',
     'logs-path': 'Local path of the journal fetched by the logs task',
     health: 'JSON: the HTTPS probe of BASE_URL (url, status, ok, certificate)',
+    results:
+      'JSON (hosts/hosts-file): per host, its outcome (ok, failed, unreachable, host-key-mismatch, skipped), tasks, changed, error, seconds and the outputs above',
+    'failed-hosts': 'Hosts that failed, one per line (hosts/hosts-file)',
   },
 };

@@ -1,4 +1,5 @@
 import { ConfigurationError, errorMessage } from '../../shared/errors.js';
+import { FleetError } from '../../shared/manage/fleet.js';
 import { COMMANDS, findCommand, type CommandSpec } from '../../shared/options/commands.js';
 import { readSettingsFile } from '../../shared/options/load.js';
 import { resolveOptions } from '../../shared/options/resolve.js';
@@ -84,6 +85,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     }
     return 0;
   } catch (error) {
+    // A fleet run that failed on some hosts still prints every host's result.
+    if (error instanceof FleetError) io.out(JSON.stringify({ results: error.results }, null, 2));
     reporter.error(errorMessage(error));
     return error instanceof ConfigurationError ? 2 : 1;
   }

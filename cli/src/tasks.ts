@@ -3,7 +3,7 @@ import { buildImage, runImage } from '../../shared/build/build-image.js';
 import { CachingDownloader, defaultDownloadCacheDir } from '../../shared/build/download.js';
 import { deploy } from '../../shared/deploy/deploy.js';
 import { writeUserData } from '../../shared/deploy/user-data.js';
-import { manage } from '../../shared/manage/manage.js';
+import { runManage } from '../../shared/manage/fleet.js';
 import type { ManageOptions } from '../../shared/manage/options.js';
 import { readPemInputs } from '../../shared/recipe/pem-inputs.js';
 import { renderRecipe, type RecipeOptions } from '../../shared/recipe/render.js';
@@ -48,9 +48,15 @@ export const TASKS: Readonly<Record<string, Task>> = {
   deploy: async (values, reporter, sources) =>
     json(await withInterruptCleanup(reporter, () => deploy(values, reporter, { sources }))),
   // As ssh does, the CLI falls back to the user's ~/.ssh identities and known_hosts.
-  manage: async (values: ManageOptions, reporter) => {
-    const fallbacks = openSshFallbacks(values, homedir());
-    fallbacks.notes.forEach((note) => reporter.info(note));
-    return json(await manage({ ...values, ...fallbacks.values }, reporter));
-  },
+  manage: async (values: ManageOptions, reporter) =>
+    json(
+      await runManage(values, reporter, {
+        // Per host: known_hosts entries are looked up for each host of a fleet.
+        forHost: (options, hostReporter) => {
+          const fallbacks = openSshFallbacks(options, homedir());
+          fallbacks.notes.forEach((note) => hostReporter.info(note));
+          return { ...options, ...fallbacks.values };
+        },
+      }),
+    ),
 };

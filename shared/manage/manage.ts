@@ -1,6 +1,13 @@
 import { ConfigurationError } from '../errors.js';
 import type { Reporter } from '../report/reporter.js';
-import { connect, SshConnectionLostError, sshConnectOptions, type SshSession } from '../ssh/index.js';
+import { kebab } from '../options/names.js';
+import {
+  connect,
+  SshConnectionLostError,
+  sshConnectOptions,
+  type SshConnectOptions,
+  type SshSession,
+} from '../ssh/index.js';
 import type { ManageOptions } from './options.js';
 import { readHostFacts, type HostFacts } from './remote/host-facts.js';
 import { manageSummary, skippedRow, summaryRow } from './summary.js';
@@ -41,6 +48,8 @@ export interface ManageDeps {
   readonly uploadArtifact?: ArtifactUploader;
   /** Receives what the tasks produced, also when one failed (the action sets its outputs from it). */
   readonly onResult?: (result: ManageResult) => void;
+  /** Opens the SSH session (a fleet passes one that goes through its shared jump host). */
+  readonly connect?: (options: SshConnectOptions, reporter: Reporter) => Promise<SshSession>;
 }
 
 /** What each task needs beyond the connection, checked for the whole list before connecting. */
@@ -95,8 +104,7 @@ export function checkManageOptions(options: ManageOptions, deps: ManageDeps = {}
   for (const task of options.tasks ?? []) {
     for (const key of TASK_NEEDS[task] ?? []) {
       if (options[key] === undefined || options[key] === '') {
-        const name = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-        problems.push(`Task '${task}' needs option '${name}'.`);
+        problems.push(`Task '${task}' needs option '${kebab(key)}'.`);
       }
     }
   }
@@ -150,7 +158,10 @@ export async function manage(
   // A certificate that cannot work (wrong key, incomplete chain) stops the run before any task
   // before load-ssl has changed the VM.
   if (tasks.some((task) => task === 'load-ssl' || task === 'config')) checkedTls(options);
-  const session = await connect(sshConnectOptions(options, process.env.SSH_AUTH_SOCK), reporter);
+  const session = await (deps.connect ?? connect)(
+    sshConnectOptions(options, process.env.SSH_AUTH_SOCK),
+    reporter,
+  );
   let facts: Promise<HostFacts> | undefined;
   const ctx: TaskContext = {
     session,

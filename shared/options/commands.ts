@@ -5,7 +5,7 @@ import { buildOptions, runImageOptions } from './catalog/build.js';
 import { openstackAuthOptions } from './catalog/openstack.js';
 import { deployOptions, genUserDataOptions } from './catalog/deploy.js';
 import { sshOptions } from './catalog/ssh.js';
-import { manageOptions } from './catalog/manage.js';
+import { fleetOptions, manageOptions } from './catalog/manage.js';
 import * as o from './kinds.js';
 
 /**
@@ -83,7 +83,7 @@ export const manageCommand = command({
   summary:
     'Run management tasks on a deployed VM over one verified SSH connection (load-ssl, update-server, update-redis, start, …)',
   origin: 'usr/fabfile.py: load_ssl, update_server, update_redis, config, start, restart',
-  options: { ...commonOptions, ...sshOptions, ...manageOptions },
+  options: { ...commonOptions, ...sshOptions, ...fleetOptions, ...manageOptions },
   positional: { option: 'tasks', label: 'TASK...' },
 });
 

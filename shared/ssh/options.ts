@@ -1,5 +1,6 @@
 import type { Secret } from '../secret.js';
 import type { HostKeyPins } from './host-key.js';
+import type { SshSession } from './session.js';
 
 /** One SSH server and how to log in to it and recognise it. */
 export interface SshEndpoint extends HostKeyPins {
@@ -30,6 +31,11 @@ export interface RetryOptions {
 export interface SshConnectOptions extends SshEndpoint {
   /** One jump host: the target is reached through its direct-tcpip forwarding. */
   readonly proxy?: SshEndpoint;
+  /**
+   * A session to the jump host that several targets share (a fleet): used instead of `proxy`, and left
+   * open when this session closes.
+   */
+  readonly via?: SshSession;
   /** Time for one attempt, from TCP connect to a logged-in session (default 30 s). */
   readonly connectTimeoutMs?: number;
   /** Retries on connection errors only, never on authentication or host key failures. */

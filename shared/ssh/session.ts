@@ -68,6 +68,20 @@ async function establish(
   const readyTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const keepaliveIntervalMs = options.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS;
   const where = endpointName(options);
+  const via = options.via;
+  if (via) {
+    const opened = await withRetries(`${where} through ${via.where}`, options.retry, reporter, async () =>
+      openClient({
+        endpoint: options,
+        policy: policies.target,
+        readyTimeoutMs,
+        keepaliveIntervalMs,
+        reporter,
+        sock: await via.tunnel(options.host, options.port ?? 22),
+      }),
+    );
+    return { client: opened.client, hostKey: opened.hostKey };
+  }
   const proxyEndpoint = options.proxy;
   const proxyPolicy = policies.proxy;
   if (!proxyEndpoint || !proxyPolicy) {
@@ -93,11 +107,7 @@ async function establish(
       inputPrefix: 'proxy-',
     });
     try {
-      const stream = await new Promise<ClientChannel>((resolve, reject) =>
-        proxy.client.forwardOut('127.0.0.1', 0, options.host, options.port ?? 22, (error, channel) =>
-          error ? reject(forwardError(proxyWhere, where, error)) : resolve(channel),
-        ),
-      );
+      const stream = await tunnelThrough(proxy.client, proxyWhere, options.host, options.port ?? 22);
       const target: OpenedClient = await openClient({
         endpoint: options,
         policy: policies.target,
@@ -119,6 +129,20 @@ async function establish(
       throw error;
     }
   });
+}
+
+/** A direct-tcpip channel from a jump host to host:port, to run a second SSH connection over. */
+function tunnelThrough(
+  client: Client,
+  jumpWhere: string,
+  host: string,
+  port: number,
+): Promise<ClientChannel> {
+  return new Promise<ClientChannel>((resolve, reject) =>
+    client.forwardOut('127.0.0.1', 0, host, port, (error, channel) =>
+      error ? reject(forwardError(jumpWhere, endpointName({ host, port }), error)) : resolve(channel),
+    ),
+  );
 }
 
 /**
@@ -356,6 +380,14 @@ export class SshSession {
     };
     this.#forwards.add(tracked);
     return tracked;
+  }
+
+  /** A channel from this host to host:port (as `ssh -J` uses a jump host), for another session. */
+  tunnel(host: string, port: number): Promise<ClientChannel> {
+    if (this.#closed) {
+      return Promise.reject(new Error(`The SSH session to ${this.where} is closed.`));
+    }
+    return tunnelThrough(this.#connection.client, this.where, host, port);
   }
 
   /**

@@ -21,6 +21,42 @@ export const MANAGE_TASKS = [
 
 export const COMPONENTS = ['redis', 'postgresql', 'web', 'uwsgi', 'celery'] as const;
 
+/** Several servers in one run (Ansible's forks, serial and any_errors_fatal, in this tool's words). */
+export const fleetOptions = {
+  hosts: o.list(
+    o.string({
+      description: 'host',
+      pattern: /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*|[0-9A-Fa-f:.]+)(:\d{1,5})?$/,
+      patternText: 'host or host:port ([v6-address]:port for IPv6 with a port)',
+    }),
+    {
+      description:
+        "Several hosts to run the tasks on, host[:port] one per line or comma-separated (instead of 'host'); host-keys may then map each host to its keys",
+      default: [],
+    },
+  ),
+  hostsFile: o.path({
+    description: "File listing hosts, host[:port] one per line, # comments (instead of 'host')",
+  }),
+  maxParallel: o.integer({
+    description: 'Hosts worked on at the same time (one SSH connection each)',
+    default: 4,
+    min: 1,
+    max: 64,
+  }),
+  failFast: o.boolean({
+    description: 'Start no further host once one has failed (default: every host is tried)',
+    default: false,
+  }),
+  serial: o.integer({
+    description:
+      'Rolling mode: this many hosts at a time, each checked healthy (the health task) before the next batch; the first failure stops the roll-out (0: off)',
+    default: 0,
+    min: 0,
+    max: 1000,
+  }),
+} satisfies o.OptionGroup;
+
 export const manageOptions = {
   tasks: o.list(o.choice(MANAGE_TASKS, { description: 'task' }), {
     description: `Tasks to run in order: ${MANAGE_TASKS.join(', ')}`,

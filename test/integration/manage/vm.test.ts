@@ -16,6 +16,7 @@ import { connect, type SshSession } from '../../../shared/ssh/index.js';
 import { pemSecrets, scanRun } from '../../security/leak-scan.js';
 import { tally, tallyFault } from '../../security/tally.js';
 import { cutConnections, processesMatching, waitUntil } from '../../support/processes.js';
+import { freePort } from '../../support/sshd.js';
 import { recipeVm, type RecipeVm } from '../../support/recipe-vm.js';
 import { REPO, runBundledAction, startBundledAction, type ActionRun } from '../../support/run-action.js';
 import { tempDir } from '../../unit/recipe/helpers.js';
@@ -449,6 +450,41 @@ print(json.dumps([ns['SMTP_SERVER'], ns['SMTP_LOGIN'], ns['SMTP_PASSWORD'], ns['
     expect(list.stdout).toContain('indico.dump');
     const journal = readFileSync(run.outputs['logs-path']!, 'utf8');
     expect(journal).toMatch(/redis|nginx/i);
+  });
+
+  test('a rolling restart over a fleet: one host at a time, health as the gate, stopped by the first failure', async () => {
+    const dead = await freePort();
+    const hosts = [`${vm.host}:${vm.port}`, `${vm.host}:${dead}`, `localhost:${vm.port}`];
+    const { host: _host, port: _port, ...connection } = connectionInputs(vm.hostKey);
+    const before = await unitStarts(['redis-server']);
+    const run = runBundledAction(
+      BUNDLE,
+      {
+        ...connection,
+        hosts: hosts.join('\n'),
+        serial: '1',
+        tasks: 'restart',
+        components: 'redis',
+        timeout: '5',
+      },
+      { timeoutMs: 300_000 },
+    );
+    audit('manage fleet', run);
+    expect(run.status).toBe(1);
+    const results = JSON.parse(run.outputs.results!) as { host: string; outcome: string; tasks: string[] }[];
+    expect(results.map((r) => [r.host, r.outcome])).toEqual([
+      [hosts[0], 'ok'],
+      [hosts[1], 'unreachable'],
+      [hosts[2], 'skipped'],
+    ]);
+    expect(results[0]!.tasks).toEqual(['restart', 'health']);
+    expect(run.stdout).toContain(
+      `1 of 3 hosts failed: ${hosts[1]} (unreachable); 1 not started (serial stops at the first failure).`,
+    );
+    // The first host really was restarted, and only once: the third never started.
+    const after = await unitStarts(['redis-server']);
+    expect(after['redis-server']).not.toEqual(before['redis-server']);
+    expect(run.stdout).not.toContain(`[${hosts[2]}] ==>`);
   });
 
   test('health probes BASE_URL through the tunnel; upgrade says Indico is not installed', () => {

@@ -76,7 +76,7 @@ describe('settings file', () => {
       { files: { 'indicovm.yml': 'manage:\n  hots: 10.0.0.1\n' } },
     );
     expect(run.status).toBe(1);
-    expect(run.stdout).toContain("unknown option 'manage.hots' for manage; did you mean 'host'?");
+    expect(run.stdout).toContain("unknown option 'manage.hots' for manage; did you mean 'hosts'?");
   });
 });
 
