@@ -19485,7 +19485,7 @@ module.exports = Object;
 
 /***/ }),
 
-/***/ 98659:
+/***/ 21040:
 /***/ ((module) => {
 
 
@@ -45350,7 +45350,7 @@ module.exports = function BigIntRemainder(n, d) {
 
 
 var $TypeError = __webpack_require__(73314);
-var isObject = __webpack_require__(98659);
+var isObject = __webpack_require__(21040);
 
 var isPropertyDescriptor = __webpack_require__(2612);
 var DefineOwnProperty = __webpack_require__(62652);
@@ -45424,7 +45424,7 @@ var inspect = __webpack_require__(60506);
 
 var isPropertyKey = __webpack_require__(7084);
 
-var isObject = __webpack_require__(98659);
+var isObject = __webpack_require__(21040);
 
 // https://262.ecma-international.org/6.0/#sec-get-o-p
 
@@ -45554,7 +45554,7 @@ module.exports = function GetValueFromBuffer(arrayBuffer, byteIndex, type, isTyp
 var $TypeError = __webpack_require__(73314);
 
 var hasOwn = __webpack_require__(54076);
-var isObject = __webpack_require__(98659);
+var isObject = __webpack_require__(21040);
 
 var isPropertyKey = __webpack_require__(7084);
 
@@ -46052,7 +46052,7 @@ module.exports = function SameValue(x, y) {
 
 
 var $TypeError = __webpack_require__(73314);
-var isObject = __webpack_require__(98659);
+var isObject = __webpack_require__(21040);
 
 var isPropertyKey = __webpack_require__(7084);
 var SameValue = __webpack_require__(7311);
@@ -46206,7 +46206,7 @@ var GetIntrinsic = __webpack_require__(60470);
 
 var $species = GetIntrinsic('%Symbol.species%', true);
 var $TypeError = __webpack_require__(73314);
-var isObject = __webpack_require__(98659);
+var isObject = __webpack_require__(21040);
 
 var IsConstructor = __webpack_require__(69028);
 
@@ -46614,7 +46614,7 @@ module.exports = function ToPrimitive(input) {
 var hasOwn = __webpack_require__(54076);
 
 var $TypeError = __webpack_require__(73314);
-var isObject = __webpack_require__(98659);
+var isObject = __webpack_require__(21040);
 
 var IsCallable = __webpack_require__(30114);
 var ToBoolean = __webpack_require__(11967);
@@ -47027,7 +47027,7 @@ module.exports = function TypedArraySpeciesCreate(exemplar, argumentList) {
 
 
 var $TypeError = __webpack_require__(73314);
-var isObject = __webpack_require__(98659);
+var isObject = __webpack_require__(21040);
 
 var IsTypedArrayOutOfBounds = __webpack_require__(12223);
 var MakeTypedArrayWithBufferWitnessRecord = __webpack_require__(93117);
@@ -47699,7 +47699,7 @@ module.exports = Number.isNaN || function isNaN(a) {
 
 // TODO: remove, semver-major
 
-module.exports = __webpack_require__(98659);
+module.exports = __webpack_require__(21040);
 
 
 /***/ }),
