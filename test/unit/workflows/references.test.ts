@@ -17,6 +17,8 @@ describe('workflows use the actions as they are declared', () => {
         '.github/workflows/e2e.yml',
         'examples/build-deploy-manage.yml',
         'examples/dispatch.yml',
+        'examples/fleet-matrix.yml',
+        'examples/fleet.yml',
         'examples/release.yml',
         'examples/stock-image.yml',
       ]),
