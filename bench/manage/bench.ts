@@ -2,12 +2,13 @@
 // on the same recipe VM. See README.md. Run: npx tsx bench/manage/bench.ts [rounds]
 // Prints a table and writes the numbers as JSON to bench/results/manage-<ISO time>.json.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recipeVm } from '../../test/support/recipe-vm.js';
 import { REPO, runBundledAction } from '../../test/support/run-action.js';
+import { selfSignedPair } from '../../test/support/tls.js';
 import { manageRecord, median, writeManageResults } from './results.js';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
@@ -15,33 +16,7 @@ const FABRIC = fileURLToPath(new URL('./fabric_config.py', import.meta.url));
 const PYTHON = '/usr/bin/python3';
 const work = mkdtempSync(join(tmpdir(), 'indicovm-bench-manage-'));
 
-function makeCert(cn: string): { cert: string; key: string } {
-  const key = join(work, `${cn}.key`);
-  const cert = join(work, `${cn}.crt`);
-  const r = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-nodes',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-days',
-      '7',
-      '-subj',
-      `/CN=${cn}`,
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(r.stderr);
-  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
-}
+const makeCert = (cn: string) => selfSignedPair(work, cn, { name: cn });
 
 interface Values {
   serverName: string;

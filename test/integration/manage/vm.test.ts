@@ -17,6 +17,7 @@ import { pemSecrets, scanRun } from '../../security/leak-scan.js';
 import { tally, tallyFault } from '../../security/tally.js';
 import { cutConnections, processesMatching, waitUntil } from '../../support/processes.js';
 import { freePort } from '../../support/sshd.js';
+import { selfSignedPair } from '../../support/tls.js';
 import { recipeVm, type RecipeVm } from '../../support/recipe-vm.js';
 import { REPO, runBundledAction, startBundledAction, type ActionRun } from '../../support/run-action.js';
 import { tempDir } from '../../unit/recipe/helpers.js';
@@ -36,37 +37,8 @@ let session: SshSession;
 let pki: { cert: string; key: string; fingerprint: string };
 
 function makeCert(cn: string): { cert: string; key: string; fingerprint: string } {
-  const dir = tempDir('manage-vm-cert');
-  const result = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-nodes',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-days',
-      '7',
-      '-subj',
-      `/CN=${cn}`,
-      '-addext',
-      `subjectAltName=DNS:${cn}`,
-      '-keyout',
-      join(dir, 'k.pem'),
-      '-out',
-      join(dir, 'c.pem'),
-    ],
-    { encoding: 'utf8' },
-  );
-  if (result.status !== 0) throw new Error(result.stderr);
-  const cert = readFileSync(join(dir, 'c.pem'), 'utf8');
-  return {
-    cert,
-    key: readFileSync(join(dir, 'k.pem'), 'utf8'),
-    fingerprint: new X509Certificate(cert).fingerprint256,
-  };
+  const { cert, key } = selfSignedPair(tempDir('manage-vm-cert'), cn, { subjectAltName: `DNS:${cn}` });
+  return { cert, key, fingerprint: new X509Certificate(cert).fingerprint256 };
 }
 
 /** Every secret these runs carry, with each body line of the TLS key on its own. */

@@ -14,6 +14,7 @@ import { ConfigurationError } from '../../../shared/errors.js';
 import { deployCommand } from '../../../shared/options/commands.js';
 import { resolveOptions } from '../../../shared/options/resolve.js';
 import { silentReporter } from '../../support/recording-reporter.js';
+import { selfSignedPair } from '../../support/tls.js';
 import { cloudInitSchema, cloudInitUserDataParts } from '../cloudinit/tools.js';
 
 let dir: string;
@@ -146,29 +147,7 @@ describe('stock-image user-data', () => {
   });
 
   test("carries a given certificate and key in a cloud-config part that cloud-init's schema accepts", async () => {
-    const key = join(dir, 'tls.key');
-    const cert = join(dir, 'tls.crt');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-nodes',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=indico.example.org',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
+    const { keyFile: key, certFile: cert } = selfSignedPair(dir, 'indico.example.org');
     const path = join(dir, 'tls-user-data.mime');
     const written = await writeUserData(
       options({

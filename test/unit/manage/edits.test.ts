@@ -20,6 +20,7 @@ import { recipeContext } from '../../../shared/recipe/context.js';
 import { indicoConfTemplate, redisDropInTemplate } from '../../../shared/recipe/indico-config.js';
 import { apacheVhost, FFDHE2048, nginxVhost } from '../../../shared/recipe/web-server.js';
 import { optionsFrom, run, tempDir, TRICKY } from '../recipe/helpers.js';
+import { selfSignedPair } from '../../support/tls.js';
 
 const HOSTILE = [
   TRICKY,
@@ -238,28 +239,7 @@ describe('nginx vhost', () => {
     const sslDir = join(dir, 'ssl');
     mkdirSync(join(installDir, 'log', 'nginx'), { recursive: true });
     mkdirSync(sslDir);
-    const cert = spawnSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-nodes',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=indico.example.org',
-        '-keyout',
-        join(sslDir, 'indico.key'),
-        '-out',
-        join(sslDir, 'indico.crt'),
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(cert.status).toBe(0);
+    selfSignedPair(sslDir, 'indico.example.org', { name: 'indico' });
     writeFileSync(join(sslDir, 'ffdhe2048'), FFDHE2048);
     const vhost = editNginxVhost(
       nginxVhost(recipeContext(optionsFrom({ 'install-dir': installDir, 'ssl-dir': sslDir }))),
