@@ -8,17 +8,14 @@ import { readActionOptions } from '../../action-kit/inputs.js';
 import { runAction, setOutputs } from '../../action-kit/run.js';
 import { buildImage, serialLogPathFor } from '../../shared/build/build-image.js';
 import { buildImageCommand } from '../../shared/options/commands.js';
-
-const SERIAL_LOG_STATE = 'serial-log';
-const SUCCEEDED_STATE = 'build-succeeded';
-const SERIAL_ARTIFACT_STATE = 'serial-log-artifact';
+import { STATE } from './state.js';
 
 await runAction('action-build-image', async (reporter) => {
   const { values, sources } = readActionOptions(buildImageCommand, reporter);
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const serialLog = serialLogPathFor(values, workspace);
-  core.saveState(SERIAL_LOG_STATE, serialLog);
-  core.saveState(SERIAL_ARTIFACT_STATE, `${values.imageName}-serial-log`);
+  core.saveState(STATE.serialLog, serialLog);
+  core.saveState(STATE.serialLogArtifact, `${values.imageName}-serial-log`);
   // Set before the build: a failed build's console log is what a later step (an upload) needs most.
   setOutputs({ 'serial-log': serialLog });
   const result = await buildImage(values, reporter, {
@@ -28,7 +25,7 @@ await runAction('action-build-image', async (reporter) => {
     cwd: workspace,
     ...(process.env.RUNNER_TEMP ? { tempRoot: process.env.RUNNER_TEMP } : {}),
   });
-  core.saveState(SUCCEEDED_STATE, 'true');
+  core.saveState(STATE.succeeded, 'true');
   const first = result.images[0];
   setOutputs({
     'image-path': first?.path,

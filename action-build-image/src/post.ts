@@ -7,17 +7,18 @@ import { runAction } from '../../action-kit/run.js';
 import { buildUndoers } from '../../shared/build/build-image.js';
 import { errorMessage } from '../../shared/errors.js';
 import { serialLogTail } from '../../shared/qemu/serial.js';
+import { STATE } from './state.js';
 
 await runAction('action-build-image (post)', async (reporter) => {
   // Kills a qemu the main step left running (cancelled job, crash) and removes its temporary folder.
   await cleanUpAfterAction(reporter, buildUndoers);
-  const serialLog = core.getState('serial-log');
-  if (core.getState('build-succeeded') !== 'true' && serialLog && existsSync(serialLog)) {
+  const serialLog = core.getState(STATE.serialLog);
+  if (core.getState(STATE.succeeded) !== 'true' && serialLog && existsSync(serialLog)) {
     await reporter.group('Serial console of the build VM (last lines)', async () => {
       reporter.relay(serialLogTail(serialLog, 80));
     });
     // The tail is in the log; the whole console goes into an artifact, where the runner gives one.
-    const artifact = core.getState('serial-log-artifact');
+    const artifact = core.getState(STATE.serialLogArtifact);
     if (artifact) {
       try {
         const id = await uploadRunArtifact(artifact, [serialLog], dirname(serialLog), {

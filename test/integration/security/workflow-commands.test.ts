@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { runBundledAction, startBundledAction } from '../../support/run-action.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
 import { commandsTheRunnerSees } from '../../support/workflow-commands.js';
+import { STATE } from '../../../action-build-image/src/state.js';
 
 jest.setTimeout(120_000);
 
@@ -75,7 +76,7 @@ describe('guest output reaches the log, never the runner', () => {
   it("the build's post step: the serial console tail is shown, its commands ignored", () => {
     const serialLog = join(dir, 'serial.log');
     writeFileSync(serialLog, ['[    0.000000] Linux version 6.1', ...FORGED, 'login: '].join('\n') + '\n');
-    const run = runBundledAction(BUILD_POST, {}, { env: { 'STATE_serial-log': serialLog } });
+    const run = runBundledAction(BUILD_POST, {}, { env: { [`STATE_${STATE.serialLog}`]: serialLog } });
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('::stop-commands::guest-token');
     expectNoForgedCommand(run.stdout);

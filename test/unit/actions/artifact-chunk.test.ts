@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uploadRunArtifact } from '../../../action-kit/artifact.js';
+import { STATE } from '../../../action-build-image/src/state.js';
 import { startBundledAction } from '../../support/run-action.js';
 
 // The artifact client is split out of the bundles and loaded only when a step handles artifacts (it is
@@ -77,9 +78,9 @@ describe('the bundled post step of action-build-image', () => {
       {},
       {
         env: {
-          'STATE_serial-log': serialLog,
-          'STATE_build-succeeded': 'false',
-          'STATE_serial-log-artifact': 'build-serial-log',
+          [`STATE_${STATE.serialLog}`]: serialLog,
+          [`STATE_${STATE.succeeded}`]: 'false',
+          [`STATE_${STATE.serialLogArtifact}`]: 'build-serial-log',
           ACTIONS_RUNTIME_TOKEN: unsignedToken({ scp: 'Actions.Results:run-backend:job-backend' }),
           ACTIONS_RESULTS_URL: `${base}/`,
         },
