@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
 import { ConfigurationError } from '../errors.js';
 import { Secret } from '../secret.js';
+import { fingerprintOf } from '../ssh/host-key.js';
+import { publicKeyBlob, wireFields } from '../ssh/public-key.js';
 
 /** An OpenSSH key pair: the private key only ever leaves this object through Secret.reveal(). */
 export interface SshKeyPair {
@@ -33,10 +34,11 @@ export function generateEd25519KeyPair(comment = ''): SshKeyPair {
   return { privateKey: new Secret(privateText), publicKey, fingerprint: sshFingerprint(publicKey) };
 }
 
-/** The blob of an ssh-ed25519 line is 51 bytes: the type as an SSH string, then the 32-byte key. */
+/** A whole ed25519 key: its blob's second field is the 32-byte key itself. */
 function hasWholeEd25519Key(publicKeyLine: string): boolean {
-  const blob = Buffer.from(publicKeyLine.trim().split(/\s+/)[1] ?? '', 'base64');
-  return blob.length === 4 + 'ssh-ed25519'.length + 4 + 32 && blob.readUInt32BE(15) === 32;
+  const [type, data] = publicKeyLine.trim().split(/\s+/);
+  const blob = publicKeyBlob(type, data);
+  return type === 'ssh-ed25519' && blob !== undefined && wireFields(blob)![1]!.length === 32;
 }
 
 /**
@@ -44,23 +46,20 @@ function hasWholeEd25519Key(publicKeyLine: string): boolean {
  * base64 of the SHA-256 of the key blob (the base64 field of the line, decoded).
  */
 export function sshFingerprint(publicKeyLine: string): string {
-  const fields = publicKeyLine.trim().split(/\s+/);
-  const [type, blobText] = fields;
-  if (type === undefined || blobText === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(blobText)) {
+  const [type, data] = publicKeyLine.trim().split(/\s+/);
+  if (type === undefined || data === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(data)) {
     throw new ConfigurationError(
       `Invalid SSH public key ${JSON.stringify(abbreviate(publicKeyLine))}: expected "TYPE BASE64 [comment]".`,
     );
   }
-  const blob = Buffer.from(blobText, 'base64');
+  const blob = publicKeyBlob(type, data);
   // The blob starts with its own type as an SSH string; a mismatch means a damaged or pasted-wrong key.
-  const typeLength = blob.length >= 4 ? blob.readUInt32BE(0) : -1;
-  if (typeLength < 0 || blob.subarray(4, 4 + typeLength).toString('latin1') !== type) {
+  if (blob === undefined) {
     throw new ConfigurationError(
       `Invalid SSH public key ${JSON.stringify(abbreviate(publicKeyLine))}: the key data does not match its type ${type}.`,
     );
   }
-  const digest = createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
-  return `SHA256:${digest}`;
+  return fingerprintOf(blob);
 }
 
 function abbreviate(text: string): string {

@@ -8,6 +8,7 @@
  * rather than believed.
  */
 import { fingerprintOf } from '../ssh/host-key.js';
+import { PUBLIC_KEY_IN_TEXT, publicKeyBlob } from '../ssh/public-key.js';
 
 export interface HostKey {
   readonly type: string;
@@ -19,8 +20,6 @@ export interface HostKey {
 
 const BEGIN = '-----BEGIN SSH HOST KEY KEYS-----';
 const END = '-----END SSH HOST KEY KEYS-----';
-const KEY =
-  /(ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)\s+([A-Za-z0-9+/]+={0,2})(?=\s|$)/;
 
 /** Two complete host-key blocks on one console that name different keys. */
 export class ConflictingHostKeys extends Error {
@@ -88,45 +87,14 @@ function completeBlocks(console: string): HostKey[][] {
 
 /** A key found anywhere in the line whose blob really is a key of the stated type. */
 function parseKey(line: string): HostKey | undefined {
-  const match = KEY.exec(line);
+  const match = PUBLIC_KEY_IN_TEXT.exec(line);
   if (!match) {
     return undefined;
   }
   const [, type = '', key = ''] = match;
-  const fields = wireFields(Buffer.from(key, 'base64'));
-  if (fields === undefined || fields.length !== FIELD_COUNT[type] || fields[0]?.toString('latin1') !== type) {
-    // A key cut in two by interleaved kernel output, or not a key at all.
+  // A key cut in two by interleaved kernel output, or not a key at all, is no key.
+  if (publicKeyBlob(type, key) === undefined) {
     return undefined;
   }
   return { type, key, line: `${type} ${key}` };
-}
-
-/** How many length-prefixed fields each public key blob has, its type name included. */
-const FIELD_COUNT: Record<string, number> = {
-  'ssh-ed25519': 2,
-  'ssh-rsa': 3,
-  'ssh-dss': 5,
-  'ecdsa-sha2-nistp256': 3,
-  'ecdsa-sha2-nistp384': 3,
-  'ecdsa-sha2-nistp521': 3,
-  'sk-ssh-ed25519@openssh.com': 3,
-  'sk-ecdsa-sha2-nistp256@openssh.com': 4,
-};
-
-/** The SSH wire-format strings of a blob, or undefined unless they use up the blob exactly. */
-function wireFields(blob: Buffer): Buffer[] | undefined {
-  const fields: Buffer[] = [];
-  let offset = 0;
-  while (offset < blob.length) {
-    if (offset + 4 > blob.length) {
-      return undefined;
-    }
-    const length = blob.readUInt32BE(offset);
-    if (offset + 4 + length > blob.length) {
-      return undefined;
-    }
-    fields.push(blob.subarray(offset + 4, offset + 4 + length));
-    offset += 4 + length;
-  }
-  return fields;
 }

@@ -5,6 +5,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
+import { publicKeyBlob } from './public-key.js';
 
 /** A host public key: its algorithm name and the SSH wire-format blob it is encoded as. */
 export interface HostPublicKey {
@@ -47,8 +48,6 @@ export type HostKeyDecision =
       readonly reason: string;
     };
 
-const KEY_TYPE = /^(ssh-ed25519|ssh-ed448|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(256|384|521)|sk-[A-Za-z0-9@.-]+)$/;
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const SKIPPED_LINE = /^(#|-----(BEGIN|END) SSH HOST KEY)/;
 
 /** The OpenSSH SHA256 fingerprint of a key blob: unpadded base64 of its SHA-256 digest. */
@@ -68,13 +67,10 @@ export function keyTypeOf(blob: Buffer): string | undefined {
   return blob.subarray(4, 4 + length).toString('latin1');
 }
 
-/** A `type base64` pair if it is one: the type must be known and match the one inside the blob. */
+/** A `type base64` pair if it is a whole key of a known type (shared/ssh/public-key.ts). */
 function keyFromFields(type: string | undefined, data: string | undefined): HostPublicKey | undefined {
-  if (type === undefined || data === undefined || !KEY_TYPE.test(type) || !BASE64.test(data)) {
-    return undefined;
-  }
-  const blob = Buffer.from(data, 'base64');
-  return keyTypeOf(blob) === type ? { type, blob } : undefined;
+  const blob = publicKeyBlob(type, data);
+  return blob && type ? { type, blob } : undefined;
 }
 
 /**
