@@ -18,10 +18,10 @@ import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fetch as undiciFetch, ProxyAgent } from 'undici';
 import { CommandError, ConfigurationError } from '../errors.js';
 import { proxyFor } from '../proxy.js';
+import { parseRetryAfter, withRetry } from '../retry.js';
 import { type Progress, withProgress } from '../report/progress.js';
 import type { Reporter } from '../report/reporter.js';
 
@@ -142,11 +142,10 @@ export async function fetchToFile(
     return { changed: false };
   }
   if (!response.ok || !response.body) {
-    throw new CommandError(
-      `GET ${url}`,
-      response.status,
-      '',
-      `HTTP ${response.status} ${response.statusText}`,
+    // A 429 or 503 may say when to ask again.
+    throw Object.assign(
+      new CommandError(`GET ${url}`, response.status, '', `HTTP ${response.status} ${response.statusText}`),
+      { retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) },
     );
   }
   const partial = `${target}.partial`;
@@ -182,25 +181,25 @@ export async function withDownloadRetries<T>(
   fn: () => Promise<T>,
   attempts = 4,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
+  return withRetry(
+    { attempts, baseDelayMs: 2000, maxDelayMs: 30_000 },
+    fn,
+    (error) => {
       const status = (error as { exitCode?: unknown }).exitCode;
       // 4xx other than 408/429 will not get better by asking again.
       const permanent =
         error instanceof ConfigurationError ||
         (typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429);
-      if (permanent || attempt >= attempts) {
-        throw error;
-      }
-      const delay = 2000 * 2 ** (attempt - 1);
-      reporter.warning(
-        `Downloading ${what} failed (${(error as Error).message}); retrying in ${delay / 1000} s.`,
-      );
-      await sleep(delay);
-    }
-  }
+      const afterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+      return permanent ? { retry: false } : { retry: true, ...(afterMs !== undefined ? { afterMs } : {}) };
+    },
+    {
+      onRetry: (error, _n, delay) =>
+        reporter.warning(
+          `Downloading ${what} failed (${(error as Error).message}); retrying in ${(delay / 1000).toFixed(1)} s.`,
+        ),
+    },
+  );
 }
 
 /**

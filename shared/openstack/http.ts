@@ -9,6 +9,9 @@ import { CommandError, ConfigurationError, errorMessage } from '../errors.js';
 import { formatDuration, type Reporter } from '../report/reporter.js';
 import { redact } from '../secret.js';
 import { proxyFor, proxyLabel } from '../proxy.js';
+import { backoffDelay, parseRetryAfter } from '../retry.js';
+
+export { backoffDelay, parseRetryAfter };
 
 /**
  * The one way the OpenStack client talks HTTP: node's own http/https, bodies streamed both ways,
@@ -461,32 +464,6 @@ export function retryDelay(
     return failure.retryAfterMs <= policy.maxRetryAfterMs ? failure.retryAfterMs : undefined;
   }
   return backoffDelay(attempt, policy, random);
-}
-
-/** Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(attempt-1))]. */
-export function backoffDelay(
-  attempt: number,
-  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * ceiling);
-}
-
-/** Retry-After as delta-seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) {
-    return Number(trimmed) * 1000;
-  }
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date) || !/[A-Za-z]/.test(trimmed)) {
-    return undefined;
-  }
-  return Math.max(0, date - now);
 }
 
 /**

@@ -2,10 +2,10 @@
  * Opening one logged-in ssh2 Client: host key verification, credentials, the jump host and retries
  * while a freshly booted machine's sshd is not answering yet.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Duplex } from 'node:stream';
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import type { Reporter } from '../report/reporter.js';
+import { withRetry } from '../retry.js';
 import { ConfigurationError } from '../errors.js';
 import { HostKeyMismatchError, SshAuthenticationError, SshConnectionError } from './errors.js';
 import { HostKeyPolicy, type HostPublicKey, keyTypeOf } from './host-key.js';
@@ -212,20 +212,6 @@ export function openClient(options: OpenOptions): Promise<OpenedClient> {
   });
 }
 
-function delays(retry: RetryOptions | undefined): {
-  attempts: number;
-  forMs: number;
-  initial: number;
-  max: number;
-} {
-  return {
-    attempts: Math.max(1, retry?.attempts ?? 3),
-    forMs: Math.max(0, retry?.forMs ?? 0),
-    initial: Math.max(0, retry?.initialDelayMs ?? 1000),
-    max: Math.max(0, retry?.maxDelayMs ?? 10_000),
-  };
-}
-
 /** Runs attempt() until it succeeds or fails with an error that retrying cannot fix. */
 export async function withRetries<T>(
   where: string,
@@ -233,25 +219,17 @@ export async function withRetries<T>(
   reporter: Reporter,
   attempt: () => Promise<T>,
 ): Promise<T> {
-  const { attempts, forMs, initial, max } = delays(retry);
-  const started = Date.now();
-  let delay = initial;
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!isRetryableConnectError(error)) {
-        throw error;
-      }
-      const elapsed = Date.now() - started;
-      if (n >= attempts && elapsed + delay > forMs) {
-        throw new SshConnectionError(where, n, error);
-      }
+  const plan = {
+    attempts: Math.max(1, retry?.attempts ?? 3),
+    forMs: Math.max(0, retry?.forMs ?? 0),
+    baseDelayMs: Math.max(1, retry?.initialDelayMs ?? 1000),
+    maxDelayMs: Math.max(1, retry?.maxDelayMs ?? 10_000),
+  };
+  return withRetry(plan, attempt, (error) => ({ retry: isRetryableConnectError(error) }), {
+    onRetry: (error, n, delay) =>
       reporter.debug(
         `SSH to ${where} not ready (${(error as Error).message}); attempt ${n + 1} in ${delay} ms`,
-      );
-      await sleep(delay);
-      delay = Math.min(max, Math.max(delay * 2, 1));
-    }
-  }
+      ),
+    exhausted: (error, n) => new SshConnectionError(where, n, error),
+  });
 }
