@@ -4,7 +4,7 @@ import { errorMessage } from '../errors.js';
 import type { OpenStackSession } from '../openstack/auth.js';
 import { Neutron, type FloatingIp } from '../openstack/neutron.js';
 import { attachedVolumes, pickSshAddress, type Nova, type Server } from '../openstack/nova.js';
-import type { WaitOptions } from '../openstack/wait.js';
+import type { WaitOptions } from '../wait.js';
 import type { Reporter } from '../report/reporter.js';
 import type { DeployOptions } from './deploy.js';
 import { readHostKeys } from './host-keys.js';

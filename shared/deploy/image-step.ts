@@ -9,7 +9,7 @@ import {
   type GlanceImage,
   type ImportMethod,
 } from '../openstack/glance.js';
-import type { WaitOptions } from '../openstack/wait.js';
+import type { WaitOptions } from '../wait.js';
 import type { Reporter } from '../report/reporter.js';
 import { detectDiskFormat } from './disk-format.js';
 import type { ImageFile } from './image-file.js';

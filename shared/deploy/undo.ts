@@ -5,7 +5,7 @@ import { Glance } from '../openstack/glance.js';
 import { Neutron } from '../openstack/neutron.js';
 import { attachedVolumes, Nova } from '../openstack/nova.js';
 import { Cinder } from '../openstack/cinder.js';
-import type { WaitOptions } from '../openstack/wait.js';
+import type { WaitOptions } from '../wait.js';
 
 /** The ledger kinds a deployment records, in the words the post step and the summary use. */
 export const KIND = {

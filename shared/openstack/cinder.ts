@@ -1,6 +1,6 @@
 import type { OpenStackSession } from './auth.js';
 import { OpenStackHttpError } from './http.js';
-import { waitFor, type WaitOptions } from './wait.js';
+import { waitFor, type WaitOptions } from '../wait.js';
 
 /** Newer catalogs call the block-storage API by its official type, older ones by its version. */
 const SERVICE_TYPES = ['block-storage', 'volumev3'] as const;

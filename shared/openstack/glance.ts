@@ -8,7 +8,8 @@ import { withProgress } from '../report/progress.js';
 import type { OpenStackSession } from './auth.js';
 import { digestFor, DigestStream, type Digests } from './digests.js';
 import { header, OpenStackHttpError } from './http.js';
-import { isUuid, reportStatus, waitFor, type WaitOptions } from './wait.js';
+import { reportStatus, waitFor, type WaitOptions } from '../wait.js';
+import { isUuid } from './ids.js';
 
 /** Glance v2: images from creation to deletion, their bytes streamed and checked both ways. */
 

@@ -1,7 +1,7 @@
 import { CommandError, ConfigurationError } from '../errors.js';
 import type { OpenStackSession } from './auth.js';
 import { OpenStackHttpError } from './http.js';
-import { isUuid } from './wait.js';
+import { isUuid } from './ids.js';
 
 /**
  * The little of Neutron a deployment needs: network names to IDs, and a floating IP for the server.

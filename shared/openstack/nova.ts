@@ -2,7 +2,8 @@ import { CommandError, ConfigurationError } from '../errors.js';
 import type { OpenStackSession } from './auth.js';
 import { OpenStackHttpError, type HttpMethod } from './http.js';
 import { Neutron } from './neutron.js';
-import { isUuid, reportStatus, waitFor, type WaitOptions } from './wait.js';
+import { reportStatus, waitFor, type WaitOptions } from '../wait.js';
+import { isUuid } from './ids.js';
 
 /** Nova v2.1: servers, flavors, key pairs and console output, at a negotiated microversion. */
 

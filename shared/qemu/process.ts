@@ -12,6 +12,7 @@ import type { Reporter } from '../report/reporter.js';
 import { commandLine } from '../shell/quote.js';
 import { qemuArgv, type PortForward, type QemuMachineSpec } from './argv.js';
 import { freeLoopbackPort } from './ports.js';
+import { waitFor, WaitTimeoutError } from '../wait.js';
 
 export const QEMU_RESOURCE = 'qemu-process';
 
@@ -162,20 +163,23 @@ export function monitorQuit(socket: string): Promise<void> {
 }
 
 async function waitForPidFile(child: ChildProcess, pidFile: string): Promise<number | undefined> {
-  const deadline = Date.now() + PIDFILE_WAIT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      return undefined;
-    }
-    if (existsSync(pidFile)) {
-      const pid = Number(readFileSync(pidFile, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0) {
-        return pid;
-      }
-    }
-    await sleep(100);
+  try {
+    return await waitFor(
+      `qemu's pid file ${pidFile}`,
+      { timeoutMs: PIDFILE_WAIT_MS, pollMs: 100 },
+      async () => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          return null;
+        }
+        const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
+        return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+      },
+    ).then((pid) => pid ?? undefined);
+  } catch (error) {
+    // No pid file in time: the child's own pid is the next best thing to kill.
+    if (error instanceof WaitTimeoutError) return child.pid;
+    throw error;
   }
-  return child.pid;
 }
 
 function exitedSoon(child: ChildProcess, ms: number): Promise<boolean> {

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect } from 'node:tls';
 import { CommandError, errorMessage } from '../../errors.js';
 import type { SshSession } from '../../ssh/index.js';
+import { waitFor, WaitTimeoutError } from '../../wait.js';
 
 /** SHA-256 fingerprint of the certificate served on the VM's 127.0.0.1:port, through an SSH tunnel. */
 export async function servedCertificate(
@@ -39,24 +39,25 @@ export async function waitForCertificate(
   fingerprint: string,
   timeoutMs = 60_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let last = '';
-  for (;;) {
-    try {
-      last = await servedCertificate(session, port);
-      if (last === fingerprint) return;
-      last = `it serves ${last}`;
-    } catch (error) {
-      last = errorMessage(error);
-    }
-    if (Date.now() > deadline) {
-      throw new CommandError(
-        `TLS check of port ${port}`,
-        null,
-        '',
-        `the web server did not serve the certificate ${fingerprint} within ${timeoutMs / 1000} s (${last})`,
-      );
-    }
-    await sleep(500);
+  try {
+    await waitFor(`port ${port} to serve ${fingerprint}`, { timeoutMs, pollMs: 500 }, async () => {
+      try {
+        last = await servedCertificate(session, port);
+        if (last === fingerprint) return true;
+        last = `it serves ${last}`;
+      } catch (error) {
+        last = errorMessage(error);
+      }
+      return undefined;
+    });
+  } catch (error) {
+    if (!(error instanceof WaitTimeoutError)) throw error;
+    throw new CommandError(
+      `TLS check of port ${port}`,
+      null,
+      '',
+      `the web server did not serve the certificate ${fingerprint} within ${timeoutMs / 1000} s (${last})`,
+    );
   }
 }

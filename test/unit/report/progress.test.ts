@@ -6,7 +6,7 @@ import { percentsOf } from '../../../shared/qemu/img.js';
 import { consoleDetail, lastSerialLine } from '../../../shared/qemu/serial.js';
 import { Progress, withProgress } from '../../../shared/report/progress.js';
 import { TerminalReporter } from '../../../shared/report/terminal.js';
-import { waitFor } from '../../../shared/openstack/wait.js';
+import { waitFor } from '../../../shared/wait.js';
 import { RecordingReporter } from '../../support/recording-reporter.js';
 
 const MIB = 1024 * 1024;

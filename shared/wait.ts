@@ -1,5 +1,10 @@
-import { CommandError } from '../errors.js';
-import { formatDuration, type Reporter } from '../report/reporter.js';
+/**
+ * Waiting for something to be so (a server ACTIVE, a console with host keys, a port serving a
+ * certificate): one loop with a deadline, a poll interval and the last state seen for the timeout
+ * message, instead of one hand-written loop per wait.
+ */
+import { CommandError } from './errors.js';
+import { formatDuration, type Reporter } from './report/reporter.js';
 
 export interface WaitOptions {
   readonly timeoutMs: number;
@@ -55,10 +60,4 @@ export async function waitFor<T>(
 /** "Server 1f…: BUILD (spawning) after 4.0 s", one line per status change. */
 export function reportStatus(reporter: Reporter, what: string): (state: string, waitedMs: number) => void {
   return (state, waitedMs) => reporter.info(`${what}: ${state} after ${formatDuration(waitedMs)}`);
-}
-
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
 }
