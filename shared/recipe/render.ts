@@ -9,6 +9,7 @@
  * Files the script writes (D = install-dir, default /opt/indico; S = ssl-dir, default /etc/ssl/indico):
  *   /etc/nginx/conf.d/indico.conf             nginx vhost (web-server: nginx), or
  *   /etc/apache2/sites-available/indico.conf  Apache vhost (Debian/Ubuntu) / /etc/httpd/conf.d/indico.conf (EL)
+ *   /etc/httpd/conf.modules.d/proxy_uwsgi.conf  (EL, Apache) LoadModule, unless httpd already loads it
  *   /etc/uwsgi-indico.ini                     uWSGI
  *   /etc/systemd/system/indico-uwsgi.service, indico-celery.service, indico-celery-beat.service
  *   /etc/systemd/system/indicovm-firstboot.service + /usr/local/sbin/indicovm-firstboot

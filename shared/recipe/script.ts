@@ -29,6 +29,8 @@ export interface RecipeFiles {
 
 const TOTAL_STEPS = 14;
 export const SELINUX_MODULE = '/etc/indicovm/indicovm.cil';
+/** Where the EL Apache branch loads mod_proxy_uwsgi when no file of conf.modules.d does (the EL guide's file). */
+export const EL_PROXY_UWSGI_CONF = '/etc/httpd/conf.modules.d/proxy_uwsgi.conf';
 
 function octal(mode: number): string {
   return `0${mode.toString(8)}`;
@@ -175,7 +177,9 @@ for dir in "$INSTALL_DIR" "$INSTALL_DIR/etc" "$INSTALL_DIR/archive" "$INSTALL_DI
   chown "$INDICO_USER:$INDICO_USER" "$dir"
 done
 chmod 710 "$INSTALL_DIR" "$INSTALL_DIR/archive" "$INSTALL_DIR/cache" "$INSTALL_DIR/log" "$INSTALL_DIR/tmp"
-chmod 750 "$INSTALL_DIR/etc" "$INSTALL_DIR/web"
+# indico.conf holds the secrets: the web server, in Indico's group, must not enter etc (the guide's 700).
+chmod 700 "$INSTALL_DIR/etc"
+chmod 750 "$INSTALL_DIR/web"
 chmod 770 "$INSTALL_DIR/log/${logDir}"
 `;
 }
@@ -343,6 +347,12 @@ if [ "$OS_FAMILY" = debian ]; then
   [ -e /etc/apache2/sites-enabled/indico.conf ] || { a2ensite -q indico >/dev/null; CHANGED_FILES="$CHANGED_FILES$APACHE_CONF "; note "enabled site indico"; }
   apache2ctl configtest
 else
+  # Indico's EL guide loads mod_proxy_uwsgi from a file of its own; not a second time if httpd already does.
+  if ! grep -qsE '^[[:space:]]*LoadModule[[:space:]]+proxy_uwsgi_module[[:space:]]' /etc/httpd/conf.modules.d/*.conf; then
+    put_file ${EL_PROXY_UWSGI_CONF} 0644 root:root <<'INDICOVM_EOF'
+LoadModule proxy_uwsgi_module modules/mod_proxy_uwsgi.so
+INDICOVM_EOF
+  fi
   apachectl configtest
 fi
 `;
@@ -425,10 +435,6 @@ if [ "$OS_FAMILY" = el ] && command -v getenforce >/dev/null 2>&1 && [ "$(getenf
 ${put(files.selinuxModule)}  if changed ${SELINUX_MODULE} || ! semodule -l | grep -qxF indicovm; then
     semodule -i ${SELINUX_MODULE}
     note "loaded SELinux module indicovm"
-  fi
-  if [ "$(getsebool httpd_can_network_connect | awk '{print $3}')" != on ]; then
-    setsebool -P httpd_can_network_connect 1
-    note "set httpd_can_network_connect"
   fi
   restorecon -R "$INSTALL_DIR" "$SSL_DIR"
   note "SELinux stays $(getenforce)"
@@ -524,7 +530,7 @@ function services(ctx: RecipeContext, files: RecipeFiles): string {
     .join(' ');
   return `
 step 'Services'
-if changed ${webFiles} "$APACHE_CONF" /etc/nginx/sites-enabled/default proxy_uwsgi rewrite ssl xsendfile http2; then
+if changed ${webFiles} "$APACHE_CONF" ${EL_PROXY_UWSGI_CONF} /etc/nginx/sites-enabled/default proxy_uwsgi rewrite ssl xsendfile http2; then
   start_service "$WEB_SERVICE" restart
 else
   start_service "$WEB_SERVICE"
