@@ -41,7 +41,8 @@ can_open_kvm() {
     runuser -u "$user" -- test -r /dev/kvm -a -w /dev/kvm
   fi
 }
-if [ -e /dev/kvm ] && [ "$user" != root ] && ! can_open_kvm 2> /dev/null; then
+# KVM-PVM (a /dev/kvm for paravirtualised guests only) is not used at all: auto falls back to TCG there.
+if [ -e /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ] && [ "$user" != root ] && ! can_open_kvm 2> /dev/null; then
   echo "note: $user cannot open /dev/kvm, so builds with the default --accelerator auto stop and say" \
     "so. For KVM: sudo adduser $user kvm, then log in again; or pass --accelerator tcg (much slower)." >&2
 fi

@@ -119,9 +119,11 @@ if getent group ${user} >/dev/null; then groupdel ${user} 2>/dev/null || true; f
 rm -f /etc/sudoers.d/90-cloud-init-users
 find /tmp /var/tmp -mindepth 1 -delete 2>/dev/null
 find /var/log -type f \\( -name '*.gz' -o -name '*.[0-9]' -o -name '*.old' -o -name '*.journal~' \\) -delete 2>/dev/null
-# journald maps its files: they are rotated and vacuumed, never truncated under it.
+# journald maps its files: they are rotated and vacuumed, never truncated under it. -c: without
+# O_CREAT, as fs.protected_regular refuses root an O_CREAT open of another user's file in a sticky
+# group-writable folder (Debian's /var/log/postgresql, 1775 root:postgres).
 # A file that vanishes or is recreated meanwhile is not worth failing the build for: it is noted.
-if ! out=$(find /var/log -path /var/log/journal -prune -o -type f -exec truncate -s 0 {} + 2>&1); then
+if ! out=$(find /var/log -path /var/log/journal -prune -o -type f -exec truncate -c -s 0 {} + 2>&1); then
   printf '\\n${SEAL_NOTE} %s\\n' "$(echo "$out" | tr '\\n' ' ')" > "$console"
 fi
 if command -v journalctl >/dev/null 2>&1; then

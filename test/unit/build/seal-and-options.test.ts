@@ -82,7 +82,7 @@ describe('seal scripts', () => {
     const script = finalSealScript('build_user');
     expect(script).toContain('userdel -r build_user');
     expect(script).toContain('find /tmp /var/tmp -mindepth 1 -delete');
-    expect(script).toContain('truncate -s 0');
+    expect(script).toContain('truncate -c -s 0');
     expect(script).toContain('fstrim -av');
     expect(script).toContain(SEAL_OK);
     expect(script).toContain(SEAL_FAILED);
