@@ -58,7 +58,10 @@ export function parseArgs(command: CommandSpec, argv: readonly string[]): Parsed
           `Unknown option --${name} for ${command.name}${suggestion(name, types.keys())}`,
         );
       }
-      if (type === 'boolean') {
+      if (type === 'boolean' && eq === -1 && !negated && /^(true|false)$/.test(argv[i + 1] ?? '')) {
+        // `--verify false`, as people write it, besides --no-verify and --verify=false.
+        add(name, argv[++i]!);
+      } else if (type === 'boolean') {
         add(negated ? name.slice(3) : name, eq === -1 ? !negated : arg.slice(eq + 1));
       } else if (eq !== -1) {
         add(name, arg.slice(eq + 1));

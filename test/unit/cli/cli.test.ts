@@ -1,7 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { COMMANDS } from '../../../shared/options/commands.js';
+import { buildImageCommand, COMMANDS, manageCommand } from '../../../shared/options/commands.js';
+import { parseArgs } from '../../../cli/src/args.js';
 import { runCli } from '../../../cli/src/run.js';
 import { REPO } from '../../support/run-action.js';
 
@@ -80,6 +81,20 @@ describe('indicovm CLI', () => {
     );
     expect(err).not.toContain('--ssl-key was given');
     expect(err).not.toContain('typed-in-s3cret');
+  });
+
+  test('a boolean flag takes true/false as its next argument too, as --flag=false and --no-flag do', () => {
+    const values = (argv: string[]) => parseArgs(buildImageCommand, argv).values;
+    expect(values(['--install-indico', 'false', '--verify', 'true'])).toEqual({
+      'install-indico': 'false',
+      verify: 'true',
+    });
+    expect(values(['--no-verify'])).toEqual({ verify: false });
+    expect(values(['--verify'])).toEqual({ verify: true });
+    expect(parseArgs(manageCommand, ['--insecure-accept-host-key', 'restart']).values).toEqual({
+      'insecure-accept-host-key': true,
+      tasks: 'restart',
+    });
   });
 
   test('an unknown task is refused with a suggestion', async () => {
