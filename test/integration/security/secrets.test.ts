@@ -423,7 +423,7 @@ describe('the indicovm CLI', () => {
       {
         files: {
           'indicovm.yml': [
-            'username: root',
+            'ssh-username: root',
             `ssh-key: ${path}`,
             `ssh-key-passphrase: ${JSON.stringify(passphrase)}`,
             `host-keys: ${JSON.stringify(sshd.hostPublicKey)}`,
