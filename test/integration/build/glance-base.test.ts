@@ -32,8 +32,12 @@ const reporter = new RecordingReporter();
 
 /** The build command's OpenStack options as the resolver would hand them over. */
 function buildAuthValues() {
+  // passwordAuth gives Keystone's settings; the options name the user os-username / os-password.
+  const { username, password, ...auth } = passwordAuth(facts, facts.users.demo);
   return {
-    ...passwordAuth(facts, facts.users.demo),
+    ...auth,
+    osUsername: username,
+    osPassword: password,
     interface: 'public' as const,
     insecure: false,
   };
@@ -48,8 +52,10 @@ beforeAll(async () => {
   await run('qemu-img', ['create', '-q', '-f', 'qcow2', imageFile, '64M']);
   const bytes = await readFile(imageFile);
   uploadedSha256 = createHash('sha256').update(bytes).digest('hex');
-  const values = buildAuthValues();
-  const session = await OpenStackSession.open(values, { reporter, cloudsYaml: { env: {}, cwd: dir } });
+  const session = await OpenStackSession.open(passwordAuth(facts, facts.users.demo), {
+    reporter,
+    cloudsYaml: { env: {}, cwd: dir },
+  });
   glance = new Glance(session);
   const { image } = await glance.uploadImage({ name: imageName, diskFormat: 'qcow2' }, imageFile, {
     pollMs: 300,
