@@ -19,6 +19,12 @@ import { killRecordedQemu, QEMU_RESOURCE, type QemuProcess } from '../qemu/proce
 import { serialLogTail } from '../qemu/serial.js';
 import { readPemInputs } from '../recipe/pem-inputs.js';
 import { renderRecipe } from '../recipe/render.js';
+import {
+  installWheelhouse,
+  isWheelhouseUrl,
+  wheelhouseSource,
+  type LocalWheelhouse,
+} from '../recipe/wheelhouse.js';
 import { formatDuration, type Reporter } from '../report/reporter.js';
 import type { SshSession } from '../ssh/index.js';
 import { resolveBaseImage, type BaseImage, type GlanceImageFetcher } from './base-image.js';
@@ -159,7 +165,12 @@ interface ProvisionStep {
 function readInputs(
   options: BuildImageOptions,
   cwd: string,
-): { files: UploadFile[]; steps: ProvisionStep[]; networkConfig?: string } {
+): {
+  files: UploadFile[];
+  steps: ProvisionStep[];
+  networkConfig?: string;
+  wheelhouse?: LocalWheelhouse;
+} {
   const files = options.files.map((entry) => {
     const at = entry.indexOf(':/');
     const local = resolve(cwd, entry.slice(0, at));
@@ -201,7 +212,17 @@ function readInputs(
       throw new ConfigurationError(`Option 'network-config': cannot read ${full} (${errorMessage(error)}).`);
     }
   }
-  return { files, steps, ...(networkConfig !== undefined ? { networkConfig } : {}) };
+  // A URL is fetched by the recipe in the VM; a local wheelhouse is sent before the recipe runs.
+  const wheelhouse =
+    options.pythonWheelhouse !== undefined && !isWheelhouseUrl(options.pythonWheelhouse)
+      ? (wheelhouseSource(options.pythonWheelhouse, cwd) as LocalWheelhouse)
+      : undefined;
+  return {
+    files,
+    steps,
+    ...(networkConfig !== undefined ? { networkConfig } : {}),
+    ...(wheelhouse !== undefined ? { wheelhouse } : {}),
+  };
 }
 
 /** The digest the base image download must have, from whichever of the two options is set. */
@@ -337,6 +358,11 @@ export async function buildImage(
           reporter.info(`${file.local} → ${file.remote}`);
         }
       });
+    }
+
+    const wheelhouse = inputs.wheelhouse;
+    if (wheelhouse !== undefined) {
+      await clock.run('Upload wheelhouse', () => installWheelhouse(buildSession, wheelhouse, reporter));
     }
 
     for (const step of inputs.steps) {

@@ -8,6 +8,7 @@
  * after we disconnect, then powers the guest off, and reports on the serial console whether every step
  * worked (the host reads that line back from the serial log).
  */
+import { WHEELHOUSE_PARENT } from '../recipe/wheelhouse.js';
 import { quote } from '../shell/quote.js';
 
 export const SEAL_OK = 'indicovm-seal: ok';
@@ -77,6 +78,8 @@ step 'package caches'
 if command -v apt-get >/dev/null 2>&1; then apt-get clean; rm -rf /var/lib/apt/lists/*; fi
 if command -v dnf >/dev/null 2>&1; then dnf clean all >/dev/null; fi
 if command -v yum >/dev/null 2>&1; then yum clean all >/dev/null 2>&1 || true; fi
+# python-wheelhouse: the build's wheels (the image keeps what pip installed from them).
+rm -rf ${WHEELHOUSE_PARENT}
 
 step 'build-time apt setting'
 # The seed relaxed apt's Release expiry check for the build only; the image keeps the distribution's default.

@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { toWriteFiles, type CloudConfig } from '../cloudinit/cloud-config.js';
 import { renderUserData } from '../cloudinit/mime.js';
+import { ConfigurationError } from '../errors.js';
 import { writePrivateFile } from '../local-path.js';
 import { readPemInputs } from '../recipe/pem-inputs.js';
 import { renderRecipe, type RecipeOptions, type RenderedRecipe } from '../recipe/render.js';
+import { isWheelhouseUrl } from '../recipe/wheelhouse.js';
 
 export interface StockUserData {
   readonly bytes: Buffer;
@@ -37,6 +39,11 @@ export function stockImageCloudConfig(options: RecipeOptions, recipe: RenderedRe
  * Nova would refuse.
  */
 export function renderStockUserData(options: RecipeOptions): StockUserData {
+  if (options.pythonWheelhouse !== undefined && !isWheelhouseUrl(options.pythonWheelhouse)) {
+    throw new ConfigurationError(
+      `Option 'python-wheelhouse': ${JSON.stringify(options.pythonWheelhouse)} is a local path, and nothing local reaches a stock image (its user-data is all it gets, at most 64 KiB); give an https:// URL of a wheelhouse tarball that the VM can fetch.`,
+    );
+  }
   const recipeOptions = readPemInputs(options);
   const recipe = renderRecipe(recipeOptions);
   return renderUserData({ script: recipe.script, cloudConfig: stockImageCloudConfig(recipeOptions, recipe) });

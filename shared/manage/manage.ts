@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, errorMessage } from '../errors.js';
 import type { Reporter } from '../report/reporter.js';
 import { kebab } from '../options/names.js';
 import {
@@ -12,6 +12,7 @@ import type { ManageOptions } from './options.js';
 import { readHostFacts, type HostFacts } from './remote/host-facts.js';
 import { manageSummary, skippedRow, summaryRow } from './summary.js';
 import type { ArtifactUploader, TaskContext, TaskOutcome } from './task.js';
+import { wheelhouseSource } from '../recipe/wheelhouse.js';
 import { TASKS } from './tasks/index.js';
 import { checkedTls } from './tasks/load-ssl.js';
 import { RunScriptError } from './tasks/run.js';
@@ -106,6 +107,13 @@ export function checkManageOptions(options: ManageOptions, deps: ManageDeps = {}
       if (options[key] === undefined || options[key] === '') {
         problems.push(`Task '${task}' needs option '${kebab(key)}'.`);
       }
+    }
+  }
+  if (options.pythonWheelhouse !== undefined && (options.tasks ?? []).includes('upgrade')) {
+    try {
+      wheelhouseSource(options.pythonWheelhouse, process.cwd());
+    } catch (error) {
+      problems.push(errorMessage(error));
     }
   }
   const movesPorts = (options.tasks ?? []).some((task) => task === 'update-server' || task === 'config');

@@ -84,6 +84,11 @@ export function recipeContext(options: RecipeOptions): RecipeContext {
   const sslDir = safePath('ssl-dir', options.sslDir);
   if (options.pipFindLinks !== undefined) {
     safePath('pip-find-links', options.pipFindLinks);
+    if (options.pythonWheelhouse !== undefined) {
+      throw new ConfigurationError(
+        'Give python-wheelhouse or pip-find-links, not both (pip finds the wheels in one folder).',
+      );
+    }
   }
   if (options.httpPort === options.httpsPort) {
     throw new ConfigurationError(`http-port and https-port must differ (both are ${options.httpPort}).`);

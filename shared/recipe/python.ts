@@ -1,5 +1,6 @@
 import { assignments, quote } from '../shell/quote.js';
 import type { RecipeContext } from './context.js';
+import { WHEELHOUSE_DIR, WHEELHOUSE_FUNCTIONS, wheelhouseReady } from './wheelhouse.js';
 
 /**
  * Where the Python 3.12 of the Indico venv comes from, as shell text for the provisioning script:
@@ -17,9 +18,10 @@ function pipEnvironment(ctx: RecipeContext): string {
   const pipEnv: Record<string, string> = { PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
   if (o.pipIndexUrl !== undefined) pipEnv.PIP_INDEX_URL = o.pipIndexUrl;
   if (o.pipExtraIndexUrl !== undefined) pipEnv.PIP_EXTRA_INDEX_URL = o.pipExtraIndexUrl;
-  if (o.pipFindLinks !== undefined) pipEnv.PIP_FIND_LINKS = o.pipFindLinks;
+  const findLinks = o.pythonWheelhouse !== undefined ? WHEELHOUSE_DIR : o.pipFindLinks;
+  if (findLinks !== undefined) pipEnv.PIP_FIND_LINKS = findLinks;
   // A wheel folder without an index is an air-gapped site: asking the default index would only hang.
-  if (o.pipFindLinks !== undefined && o.pipIndexUrl === undefined && o.pipExtraIndexUrl === undefined) {
+  if (findLinks !== undefined && o.pipIndexUrl === undefined && o.pipExtraIndexUrl === undefined) {
     pipEnv.PIP_NO_INDEX = '1';
   }
   return assignments(pipEnv);
@@ -35,7 +37,8 @@ function uvEnvironment(ctx: RecipeContext): string {
 
 export function pythonSelection(ctx: RecipeContext): string {
   const uvEnv = uvEnvironment(ctx);
-  return `PYTHON_VERSION=${quote(ctx.options.pythonVersion)}
+  const wheelhouse = ctx.options.pythonWheelhouse;
+  return `${wheelhouse !== undefined ? `${WHEELHOUSE_FUNCTIONS}${wheelhouseReady(wheelhouse)}` : ''}PYTHON_VERSION=${quote(ctx.options.pythonVersion)}
 as_indico() {
   runuser -u "$INDICO_USER" -- env HOME="$INSTALL_DIR" ${pipEnvironment(ctx)} "$@"
 }

@@ -99,6 +99,7 @@ export const manageOptions = {
   smtpPassword: recipeOptions.smtpPassword,
   smtpUseTls: recipeOptions.smtpUseTls,
   installDir: recipeOptions.installDir,
+  pythonWheelhouse: recipeOptions.pythonWheelhouse,
   dbName: recipeOptions.dbName,
   backupDir: o.path({
     description: 'Local directory for backup tarballs and fetched logs',

@@ -71,6 +71,14 @@ export const recipeOptions = {
     absolute: true,
     noParent: true,
   }),
+  pythonWheelhouse: o.string({
+    description:
+      'Wheels for pip where PyPI cannot be reached: a folder of wheels or a tarball of one (.tar, .tar.gz, .tgz, .tar.xz) sent over SSH, or an https:// URL of such a tarball fetched by the VM; pip then installs with --no-index --find-links',
+    // http:// and other schemes would be taken for a relative path and fail later and less clearly.
+    pattern: /^(?:https:\/\/\S+|(?![A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\n]+)$/,
+    patternText:
+      'a folder or tarball of wheels on this machine, or an https:// URL of a tarball (the wheels are code the VM runs: no http://)',
+  }),
   dbName: o.string({
     description: 'PostgreSQL database for Indico',
     default: 'indico',

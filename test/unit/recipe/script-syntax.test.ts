@@ -23,6 +23,8 @@ const VARIANTS: Record<string, Record<string, string>> = {
     'pip-find-links': '/srv/wheels',
     'indico-version': '3.3.8',
   },
+  'wheelhouse URL': { 'python-wheelhouse': "https://wheels.example.org/w.tgz?a=1&b='2'" },
+  'wheelhouse sent over SSH': { 'python-wheelhouse': '/srv/wheels' },
 };
 
 describe.each(Object.entries(VARIANTS))('the provisioning script (%s)', (_name, flags) => {
