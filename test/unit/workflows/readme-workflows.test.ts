@@ -24,7 +24,10 @@ describe('workflow snippets in README.md', () => {
     const check = await createWorkflowChecker();
     for (const [index, block] of readmeWorkflows().entries()) {
       const name = `README.md workflow ${index + 1}`;
-      expect({ name, problems: [...check(block, `readme-${index + 1}.yml`), ...problemsOf(block)] }).toEqual({
+      expect({
+        name,
+        problems: [...(await check(block, `readme-${index + 1}.yml`)), ...problemsOf(block)],
+      }).toEqual({
         name,
         problems: [],
       });

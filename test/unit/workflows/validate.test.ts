@@ -32,7 +32,7 @@ describe('every workflow and action.yml validates', () => {
 });
 
 describe('the adjustments wave through only what they name', () => {
-  let check: (text: string, name: string) => string[];
+  let check: (text: string, name: string) => Promise<string[]>;
   beforeAll(async () => {
     check = await createWorkflowChecker();
   });
@@ -47,22 +47,22 @@ jobs:
       - run: ${run}
 `;
 
-  test('ubuntu-24.04, vars and the attestations scope pass', () => {
+  test('ubuntu-24.04, vars and the attestations scope pass', async () => {
     const text = workflow(
       'permissions:\n  contents: read\n  attestations: write',
       'ubuntu-24.04',
       'echo "${{ vars.ANY_NAME }}"',
     );
-    expect(check(text, 't.yml')).toEqual([]);
+    expect(await check(text, 't.yml')).toEqual([]);
   });
 
-  test('an unknown context, an unknown label and a bad attestations value still fail', () => {
-    expect(check(workflow('', 'ubuntu-24.04', 'echo "${{ varz.X }}"'), 't.yml').join('\n')).toMatch(
+  test('an unknown context, an unknown label and a bad attestations value still fail', async () => {
+    expect((await check(workflow('', 'ubuntu-24.04', 'echo "${{ varz.X }}"'), 't.yml')).join('\n')).toMatch(
       /undefined variable "varz"/,
     );
-    expect(check(workflow('', 'ubuntu-99.04', 'true'), 't.yml').join('\n')).toMatch(/ubuntu-99\.04/);
+    expect((await check(workflow('', 'ubuntu-99.04', 'true'), 't.yml')).join('\n')).toMatch(/ubuntu-99\.04/);
     expect(
-      check(workflow('permissions:\n  attestations: sign', 'ubuntu-24.04', 'true'), 't.yml'),
+      await check(workflow('permissions:\n  attestations: sign', 'ubuntu-24.04', 'true'), 't.yml'),
     ).not.toEqual([]);
   });
 
