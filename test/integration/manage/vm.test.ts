@@ -6,10 +6,16 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { generateEd25519KeyPair } from '../../../shared/cloudinit/keys.js';
+import {
+  installWheelhouse,
+  WHEELHOUSE_PARENT,
+  WHEELHOUSE_DIR,
+  wheelhouseSource,
+} from '../../../shared/recipe/wheelhouse.js';
 import { TerminalReporter } from '../../../shared/report/terminal.js';
 import { quote } from '../../../shared/shell/quote.js';
 import { connect, type SshSession } from '../../../shared/ssh/index.js';
@@ -20,7 +26,10 @@ import { freePort } from '../../support/sshd.js';
 import { selfSignedPair } from '../../support/tls.js';
 import { recipeVm, type RecipeVm } from '../../support/recipe-vm.js';
 import { REPO, runBundledAction, startBundledAction, type ActionRun } from '../../support/run-action.js';
-import { tempDir } from '../../unit/recipe/helpers.js';
+import { render, tempDir } from '../../unit/recipe/helpers.js';
+
+/** Debian's own wheels (python3-pip-whl, python3-setuptools-whl, python3-wheel-whl). */
+const DEBIAN_WHEELS = '/usr/share/python-wheels';
 
 const BUNDLE = process.env.INDICOVM_MANAGE_BUNDLE
   ? relative(REPO, resolve(process.env.INDICOVM_MANAGE_BUNDLE))
@@ -471,4 +480,222 @@ print(json.dumps([ns['SMTP_SERVER'], ns['SMTP_LOGIN'], ns['SMTP_PASSWORD'], ns['
     expect(upgrade.status).not.toBe(0);
     expect(upgrade.stdout + upgrade.stderr).toMatch(/Indico is not installed/);
   });
+});
+
+/**
+ * python-wheelhouse on the recipe VM with real wheels: Debian's own (pip, setuptools, wheel; PyPI and
+ * Indico's wheels are out of reach here). Sent as a tarball and as a folder over the verified session,
+ * then installed by the VM's pip as the Indico user with the recipe's own pip environment.
+ */
+describe('python-wheelhouse on a recipe VM', () => {
+  const wheels = readdirSync(DEBIAN_WHEELS)
+    .filter((name) => name.endsWith('.whl'))
+    .sort();
+  const reporter = { info: () => undefined, relay: () => undefined };
+
+  async function remoteWheelhouse(): Promise<string[]> {
+    const listing = await session.exec(
+      ['sh', '-c', 'cd "$1" && stat -c "%n %a %U:%G" -- *', 'sh', WHEELHOUSE_DIR],
+      { sudo: true },
+    );
+    return listing.stdout.trim().split('\n').sort();
+  }
+
+  test('a tarball, then a folder that replaces it: the wheels land flat, root-owned 0644', async () => {
+    const dir = tempDir('manage-vm-wheelhouse');
+    mkdirSync(join(dir, 'wheelhouse', 'nested'), { recursive: true });
+    for (const name of wheels)
+      copyFileSync(join(DEBIAN_WHEELS, name), join(dir, 'wheelhouse', 'nested', name));
+    const tarball = join(dir, 'wheelhouse.tar.gz');
+    expect(spawnSync('tar', ['-czf', tarball, '-C', dir, 'wheelhouse']).status).toBe(0);
+    await installWheelhouse(session, wheelhouseSource(tarball, '/'), reporter);
+    expect(await remoteWheelhouse()).toEqual(wheels.map((name) => `${name} 644 root:root`));
+
+    const folder = join(dir, 'two');
+    mkdirSync(folder);
+    for (const name of wheels.slice(0, 2)) copyFileSync(join(DEBIAN_WHEELS, name), join(folder, name));
+    await installWheelhouse(session, wheelhouseSource(folder, '/'), reporter);
+    expect(await remoteWheelhouse()).toEqual(wheels.slice(0, 2).map((name) => `${name} 644 root:root`));
+  });
+
+  test("the VM's pip installs from it as the Indico user with no index; what it lacks is not looked for elsewhere", async () => {
+    const dir = tempDir('manage-vm-wheelhouse-folder');
+    for (const name of wheels) copyFileSync(join(DEBIAN_WHEELS, name), join(dir, name));
+    await installWheelhouse(session, wheelhouseSource(dir, '/'), reporter);
+    const script = render({ 'python-wheelhouse': dir }).script;
+    const asIndico = /^as_indico\(\) \{\n.*\n\}$/m.exec(script)?.[0];
+    expect(asIndico).toContain('PIP_NO_INDEX=1');
+    const pipWheel = wheels.find((name) => name.startsWith('pip-'))!;
+    // pip runs from its own wheel (the VM has no python3-venv: install-indico is false).
+    const install = (packages: string) =>
+      session.exec(
+        [
+          'sh',
+          '-c',
+          `INSTALL_DIR=/opt/indico INDICO_USER=indico
+${asIndico}
+rm -rf "$INSTALL_DIR/.wheelhouse-check"
+as_indico python3 ${WHEELHOUSE_DIR}/${pipWheel}/pip install --target "$INSTALL_DIR/.wheelhouse-check" ${packages}
+ls "$INSTALL_DIR/.wheelhouse-check" | grep 'dist-info$'`,
+        ],
+        { sudo: true, allowFailure: true },
+      );
+    try {
+      const installed = await install('setuptools wheel');
+      expect(installed.stderr).not.toMatch(/error/i);
+      expect(installed.code).toBe(0);
+      const version = (name: string) => wheels.find((w) => w.startsWith(`${name}-`))!.split('-')[1];
+      const lines = installed.stdout.trim().split('\n');
+      // pip looked in the wheelhouse only, and installed Debian's wheels from it.
+      expect(lines).toContain(`Looking in links: ${WHEELHOUSE_DIR}`);
+      expect(lines.filter((line) => /^Looking in indexes/.test(line))).toEqual([]);
+      expect(lines.filter((line) => line.endsWith('.dist-info')).sort()).toEqual([
+        `setuptools-${version('setuptools')}.dist-info`,
+        `wheel-${version('wheel')}.dist-info`,
+      ]);
+      const missing = await install('indico');
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toContain('No matching distribution found for indico');
+      expect(missing.stdout + missing.stderr).not.toMatch(/Looking in indexes|Retrying/);
+    } finally {
+      await session.exec(['rm', '-rf', '--', '/opt/indico/.wheelhouse-check', WHEELHOUSE_PARENT], {
+        sudo: true,
+      });
+    }
+  });
+
+  test('upgrade with a wheelhouse on a VM without Indico says so and sends nothing', async () => {
+    const dir = tempDir('manage-vm-wheelhouse-upgrade');
+    for (const name of wheels) copyFileSync(join(DEBIAN_WHEELS, name), join(dir, name));
+    const run = manage('upgrade', { 'python-wheelhouse': dir });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/Indico is not installed/);
+    expect(run.stdout + run.stderr).not.toContain('python-wheelhouse: sending');
+    const left = await session.exec(['test', '-e', '/var/cache/indicovm'], { allowFailure: true });
+    expect(left.code).toBe(1);
+  });
+});
+
+/**
+ * What the sealer leaves for a clone (no first-boot stamp), booted for real: the first boot must give
+ * every consumer the same new secrets, and a boot after it must change nothing. On the shared VM, so
+ * it comes last: the secrets the other tests used are gone afterwards.
+ */
+describe('a clone of the recipe VM: first boot, then a second boot', () => {
+  /** Hashes of the stored secrets, of what each consumer holds, and the certificates. */
+  const CONSUMERS = `set -eu
+. /etc/indicovm/secrets.env
+h() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+echo "stored REDIS_PASSWORD $(h "$REDIS_PASSWORD")"
+echo "stored SECRET_KEY $(h "$SECRET_KEY")"
+echo "stored DB_PASSWORD $(h "$DB_PASSWORD")"
+python3 - <<'PY'
+import hashlib, urllib.parse
+ns = {}
+exec(open("/opt/indico/etc/indico.conf").read(), ns)
+h = lambda v: hashlib.sha256(v.encode()).hexdigest()
+pw = lambda url: urllib.parse.unquote(urllib.parse.urlsplit(url).password or "")
+print("indico.conf SECRET_KEY", h(ns["SECRET_KEY"]))
+print("indico.conf DB_PASSWORD", h(pw(ns["SQLALCHEMY_DATABASE_URI"])))
+print("indico.conf CELERY_BROKER", h(pw(ns["CELERY_BROKER"])))
+print("indico.conf REDIS_CACHE_URL", h(pw(ns["REDIS_CACHE_URL"])))
+PY
+echo "uwsgi $(sed -n 's/^env = INDICO_CONFIG=//p' /etc/uwsgi-indico.ini)"
+echo "celery $(systemctl show -p Environment --value indico-celery.service | tr ' ' '\\n' | sed -n 's/^INDICO_CONFIG=//p')"
+[ "$(REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h 127.0.0.1 ping)" = PONG ] && echo 'redis takes REDIS_PASSWORD'
+PGPASSWORD="$DB_PASSWORD" psql -h 127.0.0.1 -U indico -d indico -Atc 'select 1' >/dev/null && echo 'postgresql takes DB_PASSWORD'
+echo "installed certificate $(openssl x509 -in /etc/ssl/indico/indico.crt -noout -fingerprint -sha256 | cut -d= -f2)"
+echo "nginx serves $(openssl s_client -connect 127.0.0.1:443 -servername indico.test </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 | cut -d= -f2)"
+`;
+  /** The stack's state a boot could change: its files, the role's stored password, the stamp. */
+  const STATE = `set -eu
+find /etc/indicovm /opt/indico/etc /etc/redis /etc/nginx /etc/ssl/indico /etc/uwsgi-indico.ini \\
+  /etc/systemd/system /var/lib/indicovm -xdev -type f -print0 | sort -z | xargs -0 sha256sum
+runuser -u postgres -- psql -Atc "select rolname, rolpassword from pg_authid where rolname = 'indico'" | sha256sum
+`;
+
+  async function readLines(script: string): Promise<Map<string, string>> {
+    const result = await session.runScript(script, { sudo: true });
+    return new Map(
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const at = line.lastIndexOf(' ');
+          return [line.slice(0, at), line.slice(at + 1)] as [string, string];
+        }),
+    );
+  }
+
+  /** Reboots the VM and logs in again once it answers (the host key is the seed's, kept across boots). */
+  async function reboot(): Promise<void> {
+    await session.exec(['systemctl', 'reboot'], { sudo: true, allowFailure: true }).catch(() => undefined);
+    await session.close().catch(() => undefined);
+    const deadline = Date.now() + 480_000;
+    for (;;) {
+      await new Promise((done) => setTimeout(done, 5_000));
+      try {
+        session = await connect(
+          {
+            host: vm.host,
+            port: vm.port,
+            username: vm.username,
+            privateKey: vm.privateKey,
+            hostKeys: vm.hostKey,
+          },
+          new TerminalReporter(),
+        );
+        await session.exec(['systemctl', 'is-system-running', '--wait'], {
+          allowFailure: true,
+          timeoutMs: 300_000,
+        });
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      }
+    }
+  }
+
+  test('the first boot regenerates; indico.conf, uWSGI, Celery, Redis, PostgreSQL and nginx agree; the next boot changes nothing', async () => {
+    const before = await readLines(CONSUMERS);
+    await session.exec(['rm', '-f', '/var/lib/indicovm/firstboot.done'], { sudo: true });
+    await reboot();
+
+    const first = await readLines(CONSUMERS);
+    for (const name of ['REDIS_PASSWORD', 'SECRET_KEY', 'DB_PASSWORD']) {
+      expect(first.get(`stored ${name}`)).toMatch(/^[0-9a-f]{64}$/);
+      expect(first.get(`stored ${name}`)).not.toBe(before.get(`stored ${name}`));
+    }
+    expect({
+      secretKey: first.get('indico.conf SECRET_KEY'),
+      db: first.get('indico.conf DB_PASSWORD'),
+      broker: first.get('indico.conf CELERY_BROKER'),
+      cache: first.get('indico.conf REDIS_CACHE_URL'),
+    }).toEqual({
+      secretKey: first.get('stored SECRET_KEY'),
+      db: first.get('stored DB_PASSWORD'),
+      broker: first.get('stored REDIS_PASSWORD'),
+      cache: first.get('stored REDIS_PASSWORD'),
+    });
+    expect(first.get('uwsgi')).toBe('/opt/indico/etc/indico.conf');
+    expect(first.get('celery')).toBe('/opt/indico/etc/indico.conf');
+    expect(first.get('redis takes')).toBe('REDIS_PASSWORD');
+    expect(first.get('postgresql takes')).toBe('DB_PASSWORD');
+    expect(first.get('installed certificate')).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(first.get('nginx serves')).toBe(first.get('installed certificate'));
+    expect(first.get('installed certificate')).not.toBe(before.get('installed certificate'));
+    expect(
+      (await session.exec(['test', '-e', '/var/lib/indicovm/firstboot.done'], { allowFailure: true })).code,
+    ).toBe(0);
+
+    const stateAfterFirst = (await session.runScript(STATE, { sudo: true })).stdout;
+    await reboot();
+    expect((await session.runScript(STATE, { sudo: true })).stdout).toBe(stateAfterFirst);
+    expect(await readLines(CONSUMERS)).toEqual(first);
+    const unit = await session.exec(
+      ['systemctl', 'show', '-p', 'ConditionResult', '--value', 'indicovm-firstboot.service'],
+      {},
+    );
+    expect(unit.stdout.trim()).toBe('no');
+  }, 1_200_000);
 });
