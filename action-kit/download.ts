@@ -8,7 +8,7 @@ import {
   withDownloadRetries,
   type Downloader,
   type DownloadRequest,
-} from '../shared/build/download.js';
+} from '../shared/image/download.js';
 import { CommandError } from '../shared/errors.js';
 import type { Reporter } from '../shared/report/reporter.js';
 

@@ -6,7 +6,7 @@ import { openLedger } from '../../action-kit/cleanup.js';
 import { ToolCacheDownloader } from '../../action-kit/download.js';
 import { readActionOptions } from '../../action-kit/inputs.js';
 import { runAction, setOutputs } from '../../action-kit/run.js';
-import { buildImage, serialLogPathFor } from '../../shared/build/build-image.js';
+import { buildImage, serialLogPathFor } from '../../shared/image/build-image.js';
 import { buildImageCommand } from '../../shared/options/commands.js';
 import { STATE } from './state.js';
 

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { uploadRunArtifact } from '../../action-kit/artifact.js';
 import { cleanUpAfterAction } from '../../action-kit/cleanup.js';
 import { runAction } from '../../action-kit/run.js';
-import { buildUndoers } from '../../shared/build/build-image.js';
+import { buildUndoers } from '../../shared/image/build-image.js';
 import { errorMessage } from '../../shared/errors.js';
 import { serialLogTail } from '../../shared/qemu/serial.js';
 import { STATE } from './state.js';

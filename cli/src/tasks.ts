@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
-import { buildImage, runImage } from '../../shared/build/build-image.js';
-import { CachingDownloader, defaultDownloadCacheDir } from '../../shared/build/download.js';
+import { buildImage, runImage } from '../../shared/image/build-image.js';
+import { CachingDownloader, defaultDownloadCacheDir } from '../../shared/image/download.js';
 import { deploy } from '../../shared/deploy/deploy.js';
 import { writeUserData } from '../../shared/deploy/user-data.js';
 import { runManage } from '../../shared/manage/fleet.js';

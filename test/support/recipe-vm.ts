@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ledger } from '../../shared/cleanup/ledger.js';
-import { bootVm, waitForSsh, writeSeed } from '../../shared/build/vm.js';
+import { bootVm, waitForSsh, writeSeed } from '../../shared/image/vm.js';
 import { renderScriptCommand } from '../../shared/options/commands.js';
 import { resolveOptions } from '../../shared/options/resolve.js';
 import { chooseAccelerator } from '../../shared/qemu/accelerator.js';

@@ -8,7 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetchToFile } from '../../../shared/build/download.js';
+import { fetchToFile } from '../../../shared/image/download.js';
 import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance } from '../../../shared/openstack/glance.js';
 import { HttpClient } from '../../../shared/openstack/http.js';

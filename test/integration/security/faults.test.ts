@@ -14,8 +14,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ledger } from '../../../shared/cleanup/ledger.js';
-import { convertImages } from '../../../shared/build/convert.js';
-import { buildUndoers } from '../../../shared/build/build-image.js';
+import { convertImages } from '../../../shared/image/convert.js';
+import { buildUndoers } from '../../../shared/image/build-image.js';
 import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance } from '../../../shared/openstack/glance.js';
 import { Nova } from '../../../shared/openstack/nova.js';

@@ -9,7 +9,7 @@ import {
   stackCheckScript,
   upstreamErrorCount,
   type StackFacts,
-} from '../../../shared/build/verify-stack.js';
+} from '../../../shared/image/verify-stack.js';
 import { PATHS, recipeContext } from '../../../shared/recipe/context.js';
 import { quote } from '../../../shared/shell/quote.js';
 import { fileAt, optionsFrom, render, run, tempDir, TRICKY } from './helpers.js';

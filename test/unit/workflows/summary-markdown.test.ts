@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { buildSummary } from '../../../shared/build/manifest.js';
+import { buildSummary } from '../../../shared/image/manifest.js';
 import { deploySummary } from '../../../shared/deploy/summary.js';
 import { manageSummary, skippedRow, summaryRow } from '../../../shared/manage/summary.js';
 import { markdownSection } from '../../../shared/report/markdown.js';

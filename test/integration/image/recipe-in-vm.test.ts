@@ -38,6 +38,8 @@ const inputs = {
   'smtp-server': 'smtp.example.test',
   'smtp-login': 'indico',
   'smtp-password': SMTP_PASSWORD,
+  // Debian's own wheels (pip, setuptools, wheel): sent before the recipe; check-stack.sh installs from them.
+  'python-wheelhouse': '/usr/share/python-wheels',
 };
 
 /** The same script the action renders from the same settings. */
@@ -120,6 +122,14 @@ nginx_t=$(nginx -t 2>&1) || fail "nginx -t: $nginx_t"
 echo "$nginx_t" | grep -q '\\[warn\\]' && fail "nginx -t warns: $nginx_t"
 # The SMTP password reached indico.conf (shown as a hash: the log must not hold it).
 python3 -c "import hashlib; ns = {}; exec(open('/opt/indico/etc/indico.conf').read(), ns); print('INDICOVM_CHECK smtp-password-sha256=' + hashlib.sha256(ns['SMTP_PASSWORD'].encode()).hexdigest())"
+# python-wheelhouse: the build sent the wheels; pip (run from its own wheel) installs from them, no index.
+wheelhouse=/var/cache/indicovm/wheelhouse
+set -- "$wheelhouse"/pip-*.whl
+[ -f "$1" ] || fail "no pip wheel in $wheelhouse"
+python3 "$1/pip" install -q --no-index --find-links "$wheelhouse" --target /root/wheelhouse-check setuptools wheel ||
+  fail 'pip could not install from the wheelhouse'
+echo "INDICOVM_CHECK wheelhouse installed $(cd /root/wheelhouse-check && ls -d ./*.dist-info | sort | tr '\\n' ' ')"
+rm -rf /root/wheelhouse-check
 echo 'INDICOVM_CHECK stack ok'
 `;
 
@@ -168,6 +178,16 @@ test('recipe: indico installs an idempotent, loopback-only stack that the sealed
   expect(run.stdout).toContain('SKIPPED: Python');
   expect(run.stdout).toContain('INDICOVM_CHECK idempotent: the second run changed nothing');
   expect(run.stdout).toContain('INDICOVM_CHECK stack ok');
+  const distInfo = (name: string) =>
+    `./${readdirSync('/usr/share/python-wheels')
+      .find((w) => w.startsWith(`${name}-`))!
+      .split('-')
+      .slice(0, 2)
+      .join('-')}.dist-info`;
+  expect(run.stdout).toContain(
+    `INDICOVM_CHECK wheelhouse installed ${distInfo('setuptools')} ${distInfo('wheel')} `,
+  );
+  expect(run.stdout).toMatch(/Upload wheelhouse/);
   const buildCertificate = /INDICOVM_CHECK build-certificate=(\S+)/.exec(run.stdout)?.[1];
   expect(buildCertificate).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
 

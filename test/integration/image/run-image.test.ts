@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { READY_LINE } from '../../../shared/build/run-image.js';
+import { READY_LINE } from '../../../shared/image/run-image.js';
 import { freeLoopbackPort } from '../../../shared/qemu/ports.js';
 import { ensureBaseImage } from '../../support/base-image.js';
 import { processesMatching, waitUntil } from '../../support/processes.js';

@@ -11,7 +11,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { CachingDownloader } from '../../../shared/build/download.js';
+import { CachingDownloader } from '../../../shared/image/download.js';
 import { ConfigurationError } from '../../../shared/errors.js';
 import { RecordingReporter } from '../../support/recording-reporter.js';
 import { REPO, TSX_LOADER } from '../../support/run-action.js';
@@ -203,7 +203,7 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('ToolCacheDownloader (the action, an https base-image)', () => {
-  const DRIVER = join(REPO, 'test/integration/build/tool-cache-download.driver.ts');
+  const DRIVER = join(REPO, 'test/integration/image/tool-cache-download.driver.ts');
   const root = join(cacheRoot, 'tool-cache');
   const toolCache = join(root, 'tool-cache');
   const runnerTemp = join(root, 'runner-temp');

@@ -4,7 +4,7 @@ import {
   buildSummary,
   formatBytes,
   type ManifestInput,
-} from '../../../shared/build/manifest.js';
+} from '../../../shared/image/manifest.js';
 
 const input: ManifestInput = {
   createdAt: new Date('2026-01-02T03:04:05Z'),

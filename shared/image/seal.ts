@@ -8,7 +8,10 @@
  * after we disconnect, then powers the guest off, and reports on the serial console whether every step
  * worked (the host reads that line back from the serial log).
  */
+import { CommandError } from '../errors.js';
+import { serialLogTail } from '../qemu/serial.js';
 import { WHEELHOUSE_PARENT } from '../recipe/wheelhouse.js';
+import type { Reporter } from '../report/reporter.js';
 import { quote } from '../shell/quote.js';
 
 export const SEAL_OK = 'indicovm-seal: ok';
@@ -139,4 +142,38 @@ sync
 printf '\\n${SEAL_OK}\\n' > "$console"
 systemctl poweroff
 `;
+}
+
+/** What the serial console said about the last sealing step; a failure or no power-off throws. */
+export function checkSealResult(
+  sealed: { poweredOff: boolean; serial: string },
+  serialLog: string,
+  shutdownTimeout: number,
+  reporter: Reporter,
+): void {
+  const failed = new RegExp(`${SEAL_FAILED} ([^\\r\\n]*)`).exec(sealed.serial);
+  if (failed) {
+    throw new CommandError(
+      'seal',
+      null,
+      serialLogTail(serialLog),
+      `the last sealing step failed: ${failed[1]}`,
+    );
+  }
+  if (!sealed.poweredOff) {
+    throw new CommandError(
+      'seal',
+      null,
+      serialLogTail(serialLog),
+      `the VM did not power off within ${shutdownTimeout} s (shutdown-timeout), so sealing may be incomplete`,
+    );
+  }
+  for (const note of sealed.serial.matchAll(new RegExp(`${SEAL_NOTE} ([^\\r\\n]*)`, 'g'))) {
+    reporter.warning(`Sealing: ${note[1] ?? ''}`);
+  }
+  if (!sealed.serial.includes(SEAL_OK)) {
+    reporter.warning(
+      'The VM powered off, but its serial console did not confirm the last sealing step (the image may not log to ttyS0).',
+    );
+  }
 }

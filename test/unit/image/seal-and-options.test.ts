@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkBuildImageOptions, type BuildImageOptions } from '../../../shared/build/build-image.js';
+import { checkBuildImageOptions, type BuildImageOptions } from '../../../shared/image/build-image.js';
 import {
   finalSealScript,
   HISTORY_FILES,
@@ -12,8 +12,8 @@ import {
   SEAL_FAILED,
   SEAL_OK,
   sealScript,
-} from '../../../shared/build/seal.js';
-import { LineSink } from '../../../shared/build/vm.js';
+} from '../../../shared/image/seal.js';
+import { LineSink } from '../../../shared/image/vm.js';
 import { ConfigurationError } from '../../../shared/errors.js';
 import { buildImageCommand } from '../../../shared/options/commands.js';
 import { resolveOptions } from '../../../shared/options/resolve.js';
@@ -43,6 +43,8 @@ describe('seal scripts', () => {
       'apt-get clean',
       'rm -f /var/lib/indicovm/firstboot.done',
       '/var/lib/dhcp/*',
+      // the build's python-wheelhouse
+      '\nrm -rf /var/cache/indicovm\n',
     ]) {
       expect(script).toContain(expected);
     }

@@ -4,53 +4,44 @@
  * boot → summary. Everything it starts or creates is in a Ledger first, so a failure (or a post step
  * after a cancelled job) leaves no qemu, no temporary folder and no half-written image behind.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { onInterrupt } from '../cleanup/interrupt.js';
 import { Ledger, type CreatedResource, type Undo } from '../cleanup/ledger.js';
-import { ConfigurationError, CommandError, errorMessage } from '../errors.js';
-import type { Values } from '../options/kinds.js';
-import { buildImageCommand, runImageCommand } from '../options/commands.js';
+import { ConfigurationError, errorMessage } from '../errors.js';
 import { chooseAccelerator, type Accelerator, type HostFacts } from '../qemu/accelerator.js';
 import { createOverlay } from '../qemu/img.js';
 import { killRecordedQemu, QEMU_RESOURCE, type QemuProcess } from '../qemu/process.js';
 import { serialLogTail } from '../qemu/serial.js';
-import { readPemInputs } from '../recipe/pem-inputs.js';
-import { renderRecipe } from '../recipe/render.js';
-import {
-  installWheelhouse,
-  isWheelhouseUrl,
-  wheelhouseSource,
-  type LocalWheelhouse,
-} from '../recipe/wheelhouse.js';
-import { formatDuration, type Reporter } from '../report/reporter.js';
+import { installWheelhouse } from '../recipe/wheelhouse.js';
+import type { Reporter } from '../report/reporter.js';
 import type { SshSession } from '../ssh/index.js';
 import { resolveBaseImage, type BaseImage, type GlanceImageFetcher } from './base-image.js';
-import type { Downloader, ExpectedDigest } from './download.js';
+import {
+  checkBuildImageOptions,
+  expectedBaseDigest,
+  serialLogPathFor,
+  type BuildImageOptions,
+} from './build-options.js';
+import type { Downloader } from './download.js';
 import { glanceFetcherFromOptions, type GlanceFetcherContext } from './glance-base.js';
 import type { CloudsYamlContext } from '../openstack/clouds-yaml.js';
 import { convertImages, OUTPUT_FILE_RESOURCE } from './convert.js';
-import { buildManifest, buildSummary, type VerifyResult } from './manifest.js';
-import {
-  FINAL_SEAL_PATH,
-  FINAL_SEAL_UNIT,
-  finalSealScript,
-  SEAL_FAILED,
-  SEAL_NOTE,
-  SEAL_OK,
-  sealScript,
-} from './seal.js';
-import { bootVm, LineSink, VmNotReachableError, waitForSsh, writeSeed, type MachineSettings } from './vm.js';
+import { buildManifest, buildSummary, manifestSettings, type VerifyResult } from './manifest.js';
+import { PhaseClock } from './phase-clock.js';
+import { readProvisionInputs, runProvisionStep, uploadFiles } from './provision.js';
+import { checkSealResult, FINAL_SEAL_PATH, FINAL_SEAL_UNIT, finalSealScript, sealScript } from './seal.js';
+import { bootVm, VmNotReachableError, waitForSsh, writeSeed, type MachineSettings } from './vm.js';
 import { verifyImage, waitForCloudInit } from './verify.js';
 
 export { runImage } from './run-image.js';
 export type { Downloader, DownloadRequest } from './download.js';
 export type { GlanceImageFetcher } from './base-image.js';
 
-export type BuildImageOptions = Values<typeof buildImageCommand.options>;
-export type RunImageOptions = Values<typeof runImageCommand.options>;
+export type { BuildImageOptions, RunImageOptions } from './build-options.js';
+export { checkBuildImageOptions, serialLogPathFor } from './build-options.js';
 
 export interface BuiltImage {
   readonly format: string;
@@ -92,159 +83,14 @@ export interface BuildImageDeps {
 export { OUTPUT_FILE_RESOURCE } from './convert.js';
 export const TEMP_DIR_RESOURCE = 'temp-dir';
 
+const MIB = 1024 * 1024;
+
 /** How the post step (or a failed build) removes each kind of thing the build records. */
 export const buildUndoers: Readonly<Record<string, Undo>> = {
   [QEMU_RESOURCE]: killRecordedQemu,
   [TEMP_DIR_RESOURCE]: (resource: CreatedResource) => rm(resource.id, { recursive: true, force: true }),
   [OUTPUT_FILE_RESOURCE]: (resource: CreatedResource) => rm(resource.id, { force: true }),
 };
-
-const MIB = 1024 * 1024;
-
-/** Checks that need more than one option, before anything is downloaded or started. */
-export function checkBuildImageOptions(options: BuildImageOptions): void {
-  const base = options.baseImage;
-  if (!base) {
-    throw new ConfigurationError(
-      "Missing option 'base-image': give an https URL, a local path or glance:<name-or-id>.",
-    );
-  }
-  if (base.startsWith('glance:') && base.length === 'glance:'.length) {
-    throw new ConfigurationError(
-      "Invalid option 'base-image': glance: needs an image name or ID after the colon.",
-    );
-  }
-  for (const [option, given] of [
-    ['base-image-sha256', options.baseImageSha256],
-    ['base-image-sha512', options.baseImageSha512],
-  ] as const) {
-    if (given && !/^https?:\/\//.test(base)) {
-      throw new ConfigurationError(`Option '${option}' only applies when 'base-image' is a URL.`);
-    }
-  }
-  if (options.baseImageSha256 && options.baseImageSha512) {
-    throw new ConfigurationError(
-      "Options 'base-image-sha256' and 'base-image-sha512' are both set: give the one the image's publisher lists.",
-    );
-  }
-  if (options.recipe === 'none' && options.provisionScript.length === 0) {
-    throw new ConfigurationError(
-      "With 'recipe: none', give at least one 'provision-script' (or the image would be unchanged).",
-    );
-  }
-  if (new Set(options.formats).size !== options.formats.length) {
-    throw new ConfigurationError(`Option 'formats' lists a format twice: ${options.formats.join(', ')}.`);
-  }
-  if (options.formats.length === 0) {
-    throw new ConfigurationError(
-      "Option 'formats' is empty: give at least one of qcow2, raw, vdi, vmdk, vpc, vhdx.",
-    );
-  }
-}
-
-/** Where the build's serial console log goes (known before the build starts, for a post step). */
-export function serialLogPathFor(
-  options: Pick<BuildImageOptions, 'outputDir' | 'imageName'>,
-  cwd = process.cwd(),
-): string {
-  return join(resolve(cwd, options.outputDir), `${options.imageName}.serial.log`);
-}
-
-interface UploadFile {
-  readonly local: string;
-  readonly remote: string;
-}
-
-interface ProvisionStep {
-  readonly title: string;
-  readonly name: string;
-  readonly script: string;
-}
-
-/** Everything read from local files up front, so a missing file fails before a VM is started. */
-function readInputs(
-  options: BuildImageOptions,
-  cwd: string,
-): {
-  files: UploadFile[];
-  steps: ProvisionStep[];
-  networkConfig?: string;
-  wheelhouse?: LocalWheelhouse;
-} {
-  const files = options.files.map((entry) => {
-    const at = entry.indexOf(':/');
-    const local = resolve(cwd, entry.slice(0, at));
-    if (!existsSync(local) || !statSync(local).isFile()) {
-      throw new ConfigurationError(`Option 'files': ${local} (from "${entry}") is not a file.`);
-    }
-    return { local, remote: entry.slice(at + 1) };
-  });
-  const steps: ProvisionStep[] = [];
-  if (options.recipe === 'indico') {
-    steps.push({
-      title: 'Recipe: the Indico stack',
-      name: 'recipe indico',
-      script: renderRecipe(readPemInputs(options)).script,
-    });
-  }
-  options.provisionScript.forEach((path, index) => {
-    const full = resolve(cwd, path);
-    let script: string;
-    try {
-      script = readFileSync(full, 'utf8');
-    } catch (error) {
-      throw new ConfigurationError(
-        `Option 'provision-script': cannot read ${full} (${errorMessage(error)}).`,
-      );
-    }
-    steps.push({
-      title: `Provision script ${index + 1}: ${basename(full)}`,
-      name: `provision-script ${path}`,
-      script,
-    });
-  });
-  let networkConfig: string | undefined;
-  if (options.networkConfig) {
-    const full = resolve(cwd, options.networkConfig);
-    try {
-      networkConfig = readFileSync(full, 'utf8');
-    } catch (error) {
-      throw new ConfigurationError(`Option 'network-config': cannot read ${full} (${errorMessage(error)}).`);
-    }
-  }
-  // A URL is fetched by the recipe in the VM; a local wheelhouse is sent before the recipe runs.
-  const wheelhouse =
-    options.pythonWheelhouse !== undefined && !isWheelhouseUrl(options.pythonWheelhouse)
-      ? (wheelhouseSource(options.pythonWheelhouse, cwd) as LocalWheelhouse)
-      : undefined;
-  return {
-    files,
-    steps,
-    ...(networkConfig !== undefined ? { networkConfig } : {}),
-    ...(wheelhouse !== undefined ? { wheelhouse } : {}),
-  };
-}
-
-/** The digest the base image download must have, from whichever of the two options is set. */
-function expectedBaseDigest(options: BuildImageOptions): ExpectedDigest | undefined {
-  if (options.baseImageSha512) return { algorithm: 'sha512', hex: options.baseImageSha512.toLowerCase() };
-  if (options.baseImageSha256) return { algorithm: 'sha256', hex: options.baseImageSha256.toLowerCase() };
-  return undefined;
-}
-
-class PhaseClock {
-  readonly timings: Record<string, number> = {};
-  constructor(private readonly reporter: Reporter) {}
-
-  async run<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const started = Date.now();
-    try {
-      return await this.reporter.group(name, fn);
-    } finally {
-      this.timings[name] = (this.timings[name] ?? 0) + (Date.now() - started);
-    }
-  }
-}
 
 export async function buildImage(
   options: BuildImageOptions,
@@ -254,7 +100,7 @@ export async function buildImage(
   checkBuildImageOptions(options);
   const cwd = deps.cwd ?? process.cwd();
   const accelerator = chooseAccelerator(options.accelerator, reporter, deps.hostFacts);
-  const inputs = readInputs(options, cwd);
+  const inputs = readProvisionInputs(options, cwd);
   const outputDir = resolve(cwd, options.outputDir);
   mkdirSync(outputDir, { recursive: true });
   const serialLog = serialLogPathFor(options, cwd);
@@ -351,13 +197,7 @@ export async function buildImage(
     });
 
     if (inputs.files.length > 0) {
-      await clock.run('Upload files', async () => {
-        for (const file of inputs.files) {
-          const mode = statSync(file.local).mode & 0o777;
-          await buildSession.upload(readFileSync(file.local), file.remote, { sudo: true, mode });
-          reporter.info(`${file.local} → ${file.remote}`);
-        }
-      });
+      await clock.run('Upload files', () => uploadFiles(buildSession, inputs.files, reporter));
     }
 
     const wheelhouse = inputs.wheelhouse;
@@ -366,11 +206,11 @@ export async function buildImage(
     }
 
     for (const step of inputs.steps) {
-      await clock.run(step.title, () => runStep(buildSession, step, reporter));
+      await clock.run(step.title, () => runProvisionStep(buildSession, step, reporter));
     }
 
     const sealed = await clock.run('Seal and power off', async () => {
-      await runStep(buildSession, { title: 'seal', name: 'seal', script: sealScript() }, reporter);
+      await runProvisionStep(buildSession, { title: 'seal', name: 'seal', script: sealScript() }, reporter);
       await buildSession.upload(finalSealScript(options.sshUsername), FINAL_SEAL_PATH, {
         sudo: true,
         mode: 0o700,
@@ -464,81 +304,6 @@ async function undoEverything(ledger: Ledger, reporter: Reporter): Promise<void>
       `Could not remove ${resource.kind} ${resource.label ?? resource.id}: ${errorMessage(error)}`,
     ),
   );
-}
-
-/** Runs one script as root, streaming its output; a failure names the step. */
-async function runStep(session: SshSession, step: ProvisionStep, reporter: Reporter): Promise<void> {
-  const out = new LineSink((line) => reporter.relay(line));
-  const err = new LineSink((line) => reporter.relay(line));
-  const started = Date.now();
-  try {
-    await session.runScript(step.script, { sudo: true, onStdout: out.write, onStderr: err.write });
-  } catch (error) {
-    if (error instanceof CommandError) {
-      throw new CommandError(step.name, error.exitCode, error.outputTail, 'in the build VM');
-    }
-    throw error;
-  } finally {
-    out.flush();
-    err.flush();
-  }
-  reporter.info(`${step.name}: done in ${formatDuration(Date.now() - started)}`);
-}
-
-function checkSealResult(
-  sealed: { poweredOff: boolean; serial: string },
-  serialLog: string,
-  shutdownTimeout: number,
-  reporter: Reporter,
-): void {
-  const failed = new RegExp(`${SEAL_FAILED} ([^\\r\\n]*)`).exec(sealed.serial);
-  if (failed) {
-    throw new CommandError(
-      'seal',
-      null,
-      serialLogTail(serialLog),
-      `the last sealing step failed: ${failed[1]}`,
-    );
-  }
-  if (!sealed.poweredOff) {
-    throw new CommandError(
-      'seal',
-      null,
-      serialLogTail(serialLog),
-      `the VM did not power off within ${shutdownTimeout} s (shutdown-timeout), so sealing may be incomplete`,
-    );
-  }
-  for (const note of sealed.serial.matchAll(new RegExp(`${SEAL_NOTE} ([^\\r\\n]*)`, 'g'))) {
-    reporter.warning(`Sealing: ${note[1] ?? ''}`);
-  }
-  if (!sealed.serial.includes(SEAL_OK)) {
-    reporter.warning(
-      'The VM powered off, but its serial console did not confirm the last sealing step (the image may not log to ttyS0).',
-    );
-  }
-}
-
-/** The options that shape the image, for the manifest (no secrets: those are per instance anyway). */
-function manifestSettings(options: BuildImageOptions): Record<string, unknown> {
-  return {
-    imageName: options.imageName,
-    diskSizeMiB: options.diskSize,
-    recipe: options.recipe,
-    ...(options.recipe === 'indico'
-      ? {
-          serverHostname: options.serverHostname,
-          webServer: options.webServer,
-          installIndico: options.installIndico,
-          indicoVersion: options.indicoVersion,
-        }
-      : {}),
-    provisionScripts: options.provisionScript.map((path) => basename(path)),
-    files: options.files.map((entry) => entry.slice(entry.indexOf(':/') + 1)),
-    formats: options.formats,
-    compression: options.compression,
-    memoryMiB: options.memory,
-    cpus: options.cpus,
-  };
 }
 
 export type { BaseImage };

@@ -1,6 +1,8 @@
 /** The build's JSON manifest and summary table: pure functions of what the build measured. */
 import { formatDuration, type SummarySection } from '../report/reporter.js';
+import { basename } from 'node:path';
 import type { BaseImage } from './base-image.js';
+import type { BuildImageOptions } from './build-options.js';
 
 export interface ManifestImage {
   readonly format: string;
@@ -112,5 +114,28 @@ export function buildSummary(input: ManifestInput, imageName: string): SummarySe
         ]),
       },
     ],
+  };
+}
+
+/** The options that shape the image, for the manifest (no secrets: those are per instance anyway). */
+export function manifestSettings(options: BuildImageOptions): Record<string, unknown> {
+  return {
+    imageName: options.imageName,
+    diskSizeMiB: options.diskSize,
+    recipe: options.recipe,
+    ...(options.recipe === 'indico'
+      ? {
+          serverHostname: options.serverHostname,
+          webServer: options.webServer,
+          installIndico: options.installIndico,
+          indicoVersion: options.indicoVersion,
+        }
+      : {}),
+    provisionScripts: options.provisionScript.map((path) => basename(path)),
+    files: options.files.map((entry) => entry.slice(entry.indexOf(':/') + 1)),
+    formats: options.formats,
+    compression: options.compression,
+    memoryMiB: options.memory,
+    cpus: options.cpus,
   };
 }
