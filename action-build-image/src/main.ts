@@ -7,7 +7,9 @@ import { ToolCacheDownloader } from '../../action-kit/download.js';
 import { readActionOptions } from '../../action-kit/inputs.js';
 import { runAction, setOutputs } from '../../action-kit/run.js';
 import { buildImage, serialLogPathFor } from '../../shared/image/build-image.js';
+import { buildOutputs } from '../../shared/image/outputs.js';
 import { buildImageCommand } from '../../shared/options/commands.js';
+import { outputValues } from '../../shared/options/outputs.js';
 import { STATE } from './state.js';
 
 await runAction('action-build-image', async (reporter) => {
@@ -17,7 +19,7 @@ await runAction('action-build-image', async (reporter) => {
   core.saveState(STATE.serialLog, serialLog);
   core.saveState(STATE.serialLogArtifact, `${values.imageName}-serial-log`);
   // Set before the build: a failed build's console log is what a later step (an upload) needs most.
-  setOutputs({ 'serial-log': serialLog });
+  setOutputs(outputValues(buildOutputs, { serialLog }));
   const result = await buildImage(values, reporter, {
     ledger: openLedger(),
     downloader: new ToolCacheDownloader(),
@@ -26,15 +28,7 @@ await runAction('action-build-image', async (reporter) => {
     ...(process.env.RUNNER_TEMP ? { tempRoot: process.env.RUNNER_TEMP } : {}),
   });
   core.saveState(STATE.succeeded, 'true');
-  const first = result.images[0];
-  setOutputs({
-    'image-path': first?.path,
-    'image-format': first?.format,
-    'image-size': first?.size,
-    sha256: first?.sha256,
-    images: result.images,
-    manifest: result.manifestPath,
-  });
+  setOutputs(outputValues(buildOutputs, { serialLog, result }));
 
   const artifactName = values.artifactName ?? `${values.imageName}-image`;
   if (!values.uploadArtifact) {
@@ -50,6 +44,6 @@ await runAction('action-build-image', async (reporter) => {
   if (id === undefined) {
     return;
   }
-  setOutputs({ 'artifact-name': artifactName, 'artifact-id': id });
+  setOutputs(outputValues(buildOutputs, { serialLog, result, artifact: { name: artifactName, id } }));
   reporter.info(`Uploaded ${files.length} file(s) as artifact ${artifactName} (id ${id}).`);
 });

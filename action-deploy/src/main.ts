@@ -3,10 +3,9 @@ import { openLedger } from '../../action-kit/cleanup.js';
 import { readActionOptions } from '../../action-kit/inputs.js';
 import { runAction, setOutputs } from '../../action-kit/run.js';
 import { deploy } from '../../shared/deploy/deploy.js';
+import { deployOutputs } from '../../shared/deploy/outputs.js';
 import { deployCommand } from '../../shared/options/commands.js';
-import { metadata } from './metadata.js';
-
-type OutputName = keyof typeof metadata.outputs;
+import { outputValues } from '../../shared/options/outputs.js';
 
 await runAction('action-deploy', async (reporter) => {
   // Inputs first: a bad one fails before anything is recorded or created.
@@ -21,15 +20,5 @@ await runAction('action-deploy', async (reporter) => {
     downloadArtifact: downloadRunArtifact,
     writableRoots,
   });
-  const outputs: Record<OutputName, string | object | undefined> = {
-    'image-id': result.imageId,
-    'server-id': result.serverId,
-    'server-name': result.serverName,
-    address: result.address,
-    addresses: result.addresses,
-    'host-keys': result.hostKeys.join('\n'),
-    'user-data-path': result.userDataPath,
-    'boot-volume-id': result.bootVolumeId,
-  };
-  setOutputs(outputs);
+  setOutputs(outputValues(deployOutputs, result));
 });

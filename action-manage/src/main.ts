@@ -2,7 +2,9 @@ import { uploadRunArtifact } from '../../action-kit/artifact.js';
 import { readActionOptions } from '../../action-kit/inputs.js';
 import { runAction, setOutputs } from '../../action-kit/run.js';
 import { runManage } from '../../shared/manage/fleet.js';
+import { fleetOutputs, manageOutputs } from '../../shared/manage/outputs.js';
 import { manageCommand } from '../../shared/options/commands.js';
+import { outputValues } from '../../shared/options/outputs.js';
 
 await runAction('action-manage', async (reporter) => {
   const { values } = readActionOptions(manageCommand, reporter);
@@ -15,25 +17,7 @@ await runAction('action-manage', async (reporter) => {
         retentionDays: values.retentionDays,
       }),
     // Also after a failed task: a failed run's stdout, stderr and exit-code are what explain it.
-    onResult: (result) =>
-      setOutputs({
-        changed: result.changed,
-        stdout: result.stdout,
-        stderr: result.stderr,
-        'exit-code': result.exitCode,
-        status: result.status,
-        'backup-path': result.backupPath,
-        'backup-artifact-id': result.backupArtifactId,
-        'logs-path': result.logsPath,
-        health: result.health,
-      }),
-    onFleetResult: ({ results }) =>
-      setOutputs({
-        results,
-        'failed-hosts': results
-          .filter((host) => host.outcome !== 'ok' && host.outcome !== 'skipped')
-          .map((host) => host.host)
-          .join('\n'),
-      }),
+    onResult: (result) => setOutputs(outputValues(manageOutputs, result)),
+    onFleetResult: (result) => setOutputs(outputValues(fleetOutputs, result)),
   });
 });
