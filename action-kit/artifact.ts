@@ -1,6 +1,9 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import * as core from '@actions/core';
 import type { ArtifactClient } from '@actions/artifact';
 import { ConfigurationError, errorMessage } from '../shared/errors.js';
+import type { Reporter } from '../shared/report/reporter.js';
 
 /**
  * The artifact client and its Azure/protobuf dependencies are a third of each bundle: loaded only when
@@ -69,4 +72,17 @@ export async function uploadRunArtifact(
     ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays } : {}),
   });
   return upload.id;
+}
+
+/** Uploads every file of a folder as one artifact (see uploadRunArtifact) and says so in the log. */
+export async function uploadFolderArtifact(
+  name: string,
+  folder: string,
+  reporter: Pick<Reporter, 'info'>,
+  options: RunArtifactUpload,
+): Promise<number | undefined> {
+  const files = readdirSync(folder).map((file) => join(folder, file));
+  const id = await uploadRunArtifact(name, files, folder, options);
+  if (id !== undefined) reporter.info(`Uploaded ${files.length} file(s) as artifact ${name} (id ${id}).`);
+  return id;
 }
