@@ -1,7 +1,7 @@
 import { metadata as buildImage } from '../action-build-image/src/metadata.js';
 import { metadata as deploy } from '../action-deploy/src/metadata.js';
 import { metadata as manage } from '../action-manage/src/metadata.js';
-import { renderActionYaml, type ActionMetadata } from '../action-kit/metadata.js';
+import { renderActionYaml, type ActionMetadata } from './action-yaml.js';
 import { inputDescription } from '../shared/options/describe.js';
 import { markdownTable } from '../shared/report/markdown.js';
 import { kebab } from '../shared/options/names.js';

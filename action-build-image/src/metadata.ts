@@ -1,5 +1,5 @@
 import { buildImageCommand } from '../../shared/options/commands.js';
-import type { ActionMetadata } from '../../action-kit/metadata.js';
+import type { ActionMetadata } from '../../scripts/action-yaml.js';
 import { buildOutputs } from '../../shared/image/outputs.js';
 import { outputDescriptions } from '../../shared/options/outputs.js';
 

@@ -1,5 +1,5 @@
 import { deployCommand } from '../../shared/options/commands.js';
-import type { ActionMetadata } from '../../action-kit/metadata.js';
+import type { ActionMetadata } from '../../scripts/action-yaml.js';
 import { deployOutputs } from '../../shared/deploy/outputs.js';
 import { outputDescriptions } from '../../shared/options/outputs.js';
 

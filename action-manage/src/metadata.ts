@@ -1,5 +1,5 @@
 import { manageCommand } from '../../shared/options/commands.js';
-import type { ActionMetadata } from '../../action-kit/metadata.js';
+import type { ActionMetadata } from '../../scripts/action-yaml.js';
 import { fleetOutputs, manageOutputs } from '../../shared/manage/outputs.js';
 import { outputDescriptions } from '../../shared/options/outputs.js';
 
