@@ -6,7 +6,7 @@ import { Neutron, type FloatingIp } from '../openstack/neutron.js';
 import { attachedVolumes, pickSshAddress, type Nova, type Server } from '../openstack/nova.js';
 import type { WaitOptions } from '../wait.js';
 import type { Reporter } from '../report/reporter.js';
-import type { DeployOptions } from './deploy.js';
+import type { DeployOptions } from './options.js';
 import { readHostKeys } from './host-keys.js';
 import type { Preflight } from './preflight.js';
 import { KEPT_VOLUMES, KIND } from './undo.js';

@@ -4,8 +4,6 @@ import { basename, join, resolve } from 'node:path';
 import { onInterrupt } from '../cleanup/interrupt.js';
 import { Ledger, type CreatedResource } from '../cleanup/ledger.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
-import type { Values } from '../options/kinds.js';
-import { deployCommand } from '../options/commands.js';
 import { requireOne, requireSet, type SourceKind } from '../options/resolve.js';
 import { OpenStackSession } from '../openstack/auth.js';
 import { authSettingsFromOptions } from '../openstack/auth-settings.js';
@@ -22,13 +20,14 @@ import {
   type ArtifactDownloader,
   type ImageFile,
 } from './image-file.js';
+import type { DeployOptions } from './options.js';
 import { preflight } from './preflight.js';
 import { deploySummary } from './summary.js';
 import { deployUndoers, KIND } from './undo.js';
 import { renderStockUserData, type StockUserData, type WrittenUserData } from './user-data.js';
 import { confinedPath, writePrivateFile } from '../local-path.js';
 
-export type DeployOptions = Values<typeof deployCommand.options>;
+export type { DeployOptions };
 export type { ArtifactDownloader } from './image-file.js';
 
 export interface DeployResult {

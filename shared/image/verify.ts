@@ -15,7 +15,7 @@ import { consoleDetail } from '../qemu/serial.js';
 import { withProgress } from '../report/progress.js';
 import type { Reporter } from '../report/reporter.js';
 import { fingerprintOf, type SshSession } from '../ssh/index.js';
-import type { BuildImageOptions } from './build-image.js';
+import type { BuildImageOptions } from './build-options.js';
 import type { ManifestImage, VerifyResult } from './manifest.js';
 import { recipeContext, type RecipeContext } from '../recipe/context.js';
 import {

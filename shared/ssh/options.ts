@@ -1,6 +1,6 @@
 import type { Secret } from '../secret.js';
 import type { HostKeyPins } from './host-key.js';
-import type { SshSession } from './session.js';
+import type { Duplex } from 'node:stream';
 
 /** One SSH server and how to log in to it and recognise it. */
 export interface SshEndpoint extends HostKeyPins {
@@ -28,6 +28,12 @@ export interface RetryOptions {
   readonly maxDelayMs?: number;
 }
 
+/** An open session that forwards TCP connections (an SshSession): what `via` needs of its jump host. */
+export interface SshTunnel {
+  readonly where: string;
+  tunnel(host: string, port: number): Promise<Duplex>;
+}
+
 export interface SshConnectOptions extends SshEndpoint {
   /** One jump host: the target is reached through its direct-tcpip forwarding. */
   readonly proxy?: SshEndpoint;
@@ -35,7 +41,7 @@ export interface SshConnectOptions extends SshEndpoint {
    * A session to the jump host that several targets share (a fleet): used instead of `proxy`, and left
    * open when this session closes.
    */
-  readonly via?: SshSession;
+  readonly via?: SshTunnel;
   /** Time for one attempt, from TCP connect to a logged-in session (default 30 s). */
   readonly connectTimeoutMs?: number;
   /** Retries on connection errors only, never on authentication or host key failures. */
