@@ -33,7 +33,7 @@ import { buildManifest, buildSummary, manifestSettings, type VerifyResult } from
 import { PhaseClock } from './phase-clock.js';
 import { readProvisionInputs, runProvisionStep, uploadFiles } from './provision.js';
 import { checkSealResult, FINAL_SEAL_PATH, FINAL_SEAL_UNIT, finalSealScript, sealScript } from './seal.js';
-import { bootVm, VmNotReachableError, waitForSsh, writeSeed, type MachineSettings } from './vm.js';
+import { bootVm, machineSettings, VmNotReachableError, waitForSsh, writeSeed } from './vm.js';
 import { verifyImage, waitForCloudInit } from './verify.js';
 
 export { runImage } from './run-image.js';
@@ -119,13 +119,7 @@ export async function buildImage(
   };
   const doneWithInterrupt = onInterrupt(removeWhatIsRecorded);
 
-  const machine: MachineSettings = {
-    binary: options.qemuBinary,
-    accelerator,
-    memory: options.memory,
-    cpus: options.cpus,
-    extraArgs: options.qemuArgs,
-  };
+  const machine = machineSettings(options, accelerator);
   const clock = new PhaseClock(reporter);
   let qemu: QemuProcess | undefined;
   let session: SshSession | undefined;
@@ -175,16 +169,7 @@ export async function buildImage(
     });
     reporter.mask(seed.password.reveal());
 
-    const buildVm = {
-      name: 'build',
-      workDir,
-      disk: overlay,
-      diskFormat: 'qcow2',
-      seed,
-      seedFile,
-      serialLog,
-      machine,
-    };
+    const buildVm = { name: 'build', workDir, disk: overlay, seed, seedFile, serialLog, machine };
     session = await clock.run('Boot and SSH', async () => {
       qemu = await bootVm(buildVm, ledger, reporter, { guestPorts: [22] });
       return waitForSsh(qemu, seed, serialLog, options.sshTimeout * 1000, reporter);

@@ -12,7 +12,7 @@ import { killRecordedQemu, QEMU_RESOURCE } from '../qemu/process.js';
 import { loopbackPortIsFree } from '../qemu/ports.js';
 import type { Reporter } from '../report/reporter.js';
 import { commandLine } from '../shell/quote.js';
-import { bootVm, waitForSsh, writeSeed } from './vm.js';
+import { bootVm, machineSettings, waitForSsh, writeSeed } from './vm.js';
 import { waitForCloudInit } from './verify.js';
 
 type RunImageOptions = Values<typeof runImageCommand.options>;
@@ -87,23 +87,9 @@ export async function runImage(
     const knownHosts = join(workDir, 'known_hosts');
     writeFileSync(knownHosts, `[127.0.0.1]:${options.forwardSshPort} ${seed.hostKey.publicKey}\n`);
     const serialLog = join(workDir, 'serial.log');
+    const machine = machineSettings(options, accelerator);
     const qemu = await bootVm(
-      {
-        name: 'run',
-        workDir,
-        disk: overlay,
-        diskFormat: 'qcow2',
-        seed,
-        seedFile,
-        serialLog,
-        machine: {
-          binary: options.qemuBinary,
-          accelerator,
-          memory: options.memory,
-          cpus: options.cpus,
-          extraArgs: options.qemuArgs,
-        },
-      },
+      { name: 'run', workDir, disk: overlay, seed, seedFile, serialLog, machine },
       ledger,
       reporter,
       { fixed: forwards },

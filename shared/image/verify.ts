@@ -105,16 +105,7 @@ export async function verifyImage(request: VerifyRequest): Promise<StackVerifyRe
   const serialLog = join(request.outputDir, `${options.imageName}.verify.serial.log`);
   const guestPorts = request.recipeRan ? [22, options.httpsPort] : [22];
   const qemu = await bootVm(
-    {
-      name: 'verify',
-      workDir,
-      disk: overlay,
-      diskFormat: 'qcow2',
-      seed,
-      seedFile,
-      serialLog,
-      machine: request.machine,
-    },
+    { name: 'verify', workDir, disk: overlay, seed, seedFile, serialLog, machine: request.machine },
     request.ledger,
     reporter,
     { guestPorts },

@@ -20,13 +20,37 @@ export interface MachineSettings {
   readonly extraArgs: readonly string[];
 }
 
-export interface BootRequest {
+/** The qemu settings a build, its verify boot and run-image take from their options. */
+export function machineSettings(
+  options: {
+    readonly qemuBinary: string;
+    readonly memory: number;
+    readonly cpus: number;
+    readonly qemuArgs: readonly string[];
+  },
+  accelerator: Accelerator,
+): MachineSettings {
+  return {
+    binary: options.qemuBinary,
+    accelerator,
+    memory: options.memory,
+    cpus: options.cpus,
+    extraArgs: options.qemuArgs,
+  };
+}
+
+/** A seed written next to the disk: what writeSeed returns, and what a boot needs of it. */
+export interface WrittenSeed {
+  readonly seed: NoCloudSeed;
+  readonly seedFile: string;
+}
+
+export interface BootRequest extends WrittenSeed {
   readonly name: string;
   readonly workDir: string;
   readonly disk: string;
-  readonly diskFormat: string;
-  readonly seed: NoCloudSeed;
-  readonly seedFile: string;
+  /** qcow2 unless said otherwise: every boot here is of an overlay. */
+  readonly diskFormat?: string;
   readonly serialLog: string;
   readonly machine: MachineSettings;
 }
@@ -35,7 +59,7 @@ export function writeSeed(
   workDir: string,
   fileName: string,
   options: Parameters<typeof renderNoCloudSeed>[0],
-): { seed: NoCloudSeed; seedFile: string } {
+): WrittenSeed {
   const seed = renderNoCloudSeed(options);
   const seedFile = join(workDir, fileName);
   // It holds the host private key and the password hash.
@@ -58,7 +82,7 @@ export async function bootVm(
         memory: request.machine.memory,
         cpus: request.machine.cpus,
         disk: request.disk,
-        diskFormat: request.diskFormat,
+        diskFormat: request.diskFormat ?? 'qcow2',
         seed: request.seedFile,
         serialLog: request.serialLog,
         pidFile: join(request.workDir, `${request.name}.pid`),
