@@ -11,7 +11,13 @@ import {
 import type { ManageOptions } from './options.js';
 import { readHostFacts, type HostFacts } from './remote/host-facts.js';
 import { manageSummary, skippedRow, summaryRow } from './summary.js';
-import type { ArtifactUploader, TaskContext, TaskOutcome } from './task.js';
+import {
+  productsOf,
+  type ArtifactUploader,
+  type TaskContext,
+  type TaskOutcome,
+  type TaskProducts,
+} from './task.js';
 import { wheelhouseSource } from '../recipe/wheelhouse.js';
 import { TASKS } from './tasks/index.js';
 import { checkedTls } from './tasks/load-ssl.js';
@@ -23,25 +29,9 @@ export type { ManageOptions } from './options.js';
  * `manage`: one verified SSH connection, the tasks run on it in the order given. Each task reads what
  * is on the VM, changes only what differs (so a second run changes nothing) and says what it changed.
  */
-export interface ManageResult {
+export interface ManageResult extends TaskProducts {
   /** Per task, the files and services it changed; tasks that changed nothing are left out. */
   readonly changed: Record<string, readonly string[]>;
-  /** Standard output of the run task (also when it failed). */
-  readonly stdout?: string;
-  /** Standard error of the run task (also when it failed). */
-  readonly stderr?: string;
-  /** Exit code of the run task's script. */
-  readonly exitCode?: number;
-  /** Per component: is-active, is-enabled, and the same per unit. */
-  readonly status?: Record<string, unknown>;
-  /** Local path of the backup tarball. */
-  readonly backupPath?: string;
-  /** ID of the workflow artifact holding the backup tarball (upload-backup). */
-  readonly backupArtifactId?: number;
-  /** Local path of the fetched journal. */
-  readonly logsPath?: string;
-  /** The HTTPS probe of BASE_URL. */
-  readonly health?: Record<string, unknown>;
 }
 
 export interface ManageDeps {
@@ -187,9 +177,8 @@ export async function manage(
   const changed: Record<string, string[]> = {};
   const rows: string[][] = [];
   let result: Omit<ManageResult, 'changed'> = {};
-  const merge = (outcome: Partial<TaskOutcome>): void => {
-    const picked = OUTPUT_KEYS.flatMap((key) => (outcome[key] !== undefined ? [[key, outcome[key]]] : []));
-    result = { ...result, ...Object.fromEntries(picked) };
+  const merge = (outcome: TaskProducts): void => {
+    result = { ...result, ...productsOf(outcome) };
   };
   try {
     for (const [index, task] of tasks.entries()) {
@@ -220,15 +209,3 @@ export async function manage(
   }
   return { changed, ...result };
 }
-
-/** The task outcomes that become results (and action outputs), in ManageResult's names. */
-const OUTPUT_KEYS = [
-  'stdout',
-  'stderr',
-  'exitCode',
-  'status',
-  'backupPath',
-  'backupArtifactId',
-  'logsPath',
-  'health',
-] as const satisfies readonly (keyof TaskOutcome & keyof ManageResult)[];

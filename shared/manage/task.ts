@@ -31,19 +31,49 @@ export type ArtifactUploader = (
   rootDir: string,
 ) => Promise<number | undefined>;
 
-export interface TaskOutcome {
+export interface TaskOutcome extends TaskProducts {
   /** Files and services changed; empty when the task found everything as asked. */
   readonly changed: readonly string[];
   /** One line for the summary table. */
   readonly note: string;
+}
+
+/** What a task may produce besides its changes; a run's result gathers them (the outputs of manage). */
+export interface TaskProducts {
+  /** Standard output of the run task (also when it failed). */
   readonly stdout?: string;
+  /** Standard error of the run task (also when it failed). */
   readonly stderr?: string;
+  /** Exit code of the run task's script. */
   readonly exitCode?: number;
+  /** Per component: is-active, is-enabled, and the same per unit. */
   readonly status?: Record<string, unknown>;
+  /** Local path of the backup tarball. */
   readonly backupPath?: string;
+  /** ID of the workflow artifact holding the backup tarball (upload-backup). */
   readonly backupArtifactId?: number;
+  /** Local path of the fetched journal. */
   readonly logsPath?: string;
+  /** The HTTPS probe of BASE_URL. */
   readonly health?: Record<string, unknown>;
+}
+
+export const TASK_PRODUCTS = [
+  'stdout',
+  'stderr',
+  'exitCode',
+  'status',
+  'backupPath',
+  'backupArtifactId',
+  'logsPath',
+  'health',
+] as const satisfies readonly (keyof TaskProducts)[];
+
+/** The products an outcome has, without the rest of it. */
+export function productsOf(outcome: TaskProducts): TaskProducts {
+  return Object.fromEntries(
+    TASK_PRODUCTS.flatMap((key) => (outcome[key] !== undefined ? [[key, outcome[key]]] : [])),
+  ) as TaskProducts;
 }
 
 export type Task = (ctx: TaskContext) => Promise<TaskOutcome>;
