@@ -1,6 +1,6 @@
 import { downloadRunArtifact } from '../../action-kit/artifact.js';
 import { openLedger } from '../../action-kit/cleanup.js';
-import { runCommandAction, writableRoots } from '../../action-kit/run.js';
+import { runCommandAction, writableRoots } from '../../action-kit/command.js';
 import { deploy } from '../../shared/deploy/deploy.js';
 import { deployOutputs } from '../../shared/deploy/outputs.js';
 import { deployCommand } from '../../shared/options/commands.js';

@@ -1,5 +1,6 @@
 import { uploadRunArtifact } from '../../action-kit/artifact.js';
-import { runCommandAction, setOutputs } from '../../action-kit/run.js';
+import { runCommandAction } from '../../action-kit/command.js';
+import { setOutputs } from '../../action-kit/run.js';
 import { runManage } from '../../shared/manage/fleet.js';
 import { fleetOutputs, manageOutputs } from '../../shared/manage/outputs.js';
 import { manageCommand } from '../../shared/options/commands.js';
