@@ -3,12 +3,6 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigurationError } from '../../../shared/errors.js';
-import { checkManageOptions } from '../../../shared/manage/manage.js';
-import { manageCommand } from '../../../shared/options/commands.js';
-import { resolveOptions } from '../../../shared/options/resolve.js';
-import { parseEnvFile, hostFactsFrom, unitsOf } from '../../../shared/manage/remote/host-facts.js';
-import { componentState, parseUnitStates } from '../../../shared/manage/status.js';
-import { runScriptText } from '../../../shared/manage/tasks/run.js';
 import { checkTls, splitPemCertificates } from '../../../shared/manage/tls-check.js';
 import { tempDir } from '../recipe/helpers.js';
 
@@ -150,77 +144,5 @@ describe('certificate, key and chain checks', () => {
     expect(() => checkTls('nope', pki.leafKey, undefined)).toThrow(/ssl-cert/);
     expect(() => checkTls(pki.leaf, 'nope', undefined)).toThrow(/ssl-key is not a readable/);
     expect(() => checkTls(pki.leaf, pki.leafKey, 'nope')).toThrow(/ssl-chain/);
-  });
-});
-
-describe('status parsing', () => {
-  test('per unit and per component, a component as healthy as its worst unit', () => {
-    const states = parseUnitStates(
-      'redis-server.service active enabled\nindico-celery.service active enabled\nindico-celery-beat.service failed enabled\nnginx inactive disabled\n',
-    );
-    expect(states.get('nginx')).toEqual({ active: 'inactive', enabled: 'disabled' });
-    const celery = componentState(['indico-celery.service', 'indico-celery-beat.service'], states);
-    expect(celery.active).toBe('failed');
-    expect(celery.enabled).toBe('enabled');
-    expect(componentState(['missing.service'], states).active).toBe('unknown');
-  });
-
-  test('an empty is-enabled answer (no such unit) reads as unknown', () => {
-    expect(parseUnitStates('x.service inactive \n').get('x.service')).toEqual({
-      active: 'inactive',
-      enabled: 'unknown',
-    });
-  });
-
-  test('components map to the unit names the recipe wrote into host.env', () => {
-    const facts = hostFactsFrom(
-      parseEnvFile(
-        'REDIS_SERVICE=redis\nWEB_SERVICE=httpd\nPG_SERVICE=postgresql\nREDIS_DROP_IN=/etc/redis/indico.conf\n',
-      ),
-    );
-    expect(unitsOf('redis', facts)).toEqual(['redis']);
-    expect(unitsOf('web', facts)).toEqual(['httpd']);
-    expect(facts.vhostPath).toBe('/etc/httpd/conf.d/indico.conf');
-    expect(unitsOf('celery', facts)).toEqual(['indico-celery.service', 'indico-celery-beat.service']);
-  });
-});
-
-describe('run script', () => {
-  test('stops at the first failing command and sees the env values exactly', () => {
-    const value = `a'b"c $(id) \\ \n x`;
-    const text = runScriptText('printf "%s|" "$V"\nfalse\necho unreachable\n', { V: value });
-    const dir = tempDir('manage-run');
-    writeFileSync(join(dir, 'run.sh'), text);
-    const result = spawnSync('bash', [join(dir, 'run.sh')], { encoding: 'utf8' });
-    expect(result.status).toBe(1);
-    expect(result.stdout).toBe(`${value}|`);
-  });
-});
-
-describe('options checked before connecting', () => {
-  test('every missing requirement is listed at once, with the option names users type', () => {
-    const options = resolveOptions(manageCommand, {
-      explicit: {
-        host: '192.0.2.1',
-        'ssh-key': 'k',
-        'host-keys': 'ssh-ed25519 AAAA',
-        tasks: 'config,run',
-        'http-port': '8443',
-        'https-port': '8443',
-      },
-      explicitKind: 'input',
-      env: {},
-    }).values;
-    let message = '';
-    try {
-      checkManageOptions(options);
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigurationError);
-      message = (error as Error).message;
-    }
-    expect(message).toContain("Task 'config' needs option 'ssl-cert'.");
-    expect(message).toContain("Task 'config' needs option 'redis-password'.");
-    expect(message).toContain("Task 'run' needs option 'script'.");
-    expect(message).toContain('http-port and https-port must differ');
   });
 });

@@ -3,7 +3,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkBuildImageOptions, type BuildImageOptions } from '../../../shared/image/build-image.js';
 import {
   finalSealScript,
   HISTORY_FILES,
@@ -13,14 +12,6 @@ import {
   SEAL_OK,
   sealScript,
 } from '../../../shared/image/seal.js';
-import { LineSink } from '../../../shared/image/vm.js';
-import { ConfigurationError } from '../../../shared/errors.js';
-import { buildImageCommand } from '../../../shared/options/commands.js';
-import { resolveOptions } from '../../../shared/options/resolve.js';
-
-function options(explicit: Record<string, string>): BuildImageOptions {
-  return resolveOptions(buildImageCommand, { explicit, explicitKind: 'flag', env: {} }).values;
-}
 
 /** `sh -n`: the real shell parses the script without running it. */
 function shellSyntaxError(script: string): string {
@@ -90,43 +81,4 @@ describe('seal scripts', () => {
     expect(script).toContain(SEAL_FAILED);
     expect(script.trim().endsWith('systemctl poweroff')).toBe(true);
   });
-});
-
-describe('checkBuildImageOptions', () => {
-  const base = { 'base-image': '/images/base.qcow2' };
-
-  test('accepts a plain build', () => {
-    expect(() => checkBuildImageOptions(options(base))).not.toThrow();
-  });
-
-  test.each([
-    [{}, "Missing option 'base-image'"],
-    [{ 'base-image': 'glance:' }, 'needs an image name or ID'],
-    [{ ...base, 'base-image-sha256': 'a'.repeat(64) }, "'base-image-sha256' only applies when"],
-    [{ ...base, 'base-image-sha512': 'a'.repeat(128) }, "'base-image-sha512' only applies when"],
-    [
-      {
-        'base-image': 'https://example.org/a.qcow2',
-        'base-image-sha256': 'a'.repeat(64),
-        'base-image-sha512': 'b'.repeat(128),
-      },
-      'are both set',
-    ],
-    [{ ...base, 'base-image-sha512': 'a'.repeat(64) }, '128 hexadecimal digits'],
-    [{ ...base, recipe: 'none' }, "give at least one 'provision-script'"],
-    [{ ...base, formats: 'qcow2,raw,qcow2' }, 'lists a format twice'],
-  ])('refuses %j', (explicit, message) => {
-    expect(() => checkBuildImageOptions(options(explicit))).toThrow(ConfigurationError);
-    expect(() => checkBuildImageOptions(options(explicit))).toThrow(message);
-  });
-});
-
-test('LineSink joins chunks into whole lines', () => {
-  const lines: string[] = [];
-  const sink = new LineSink((line) => lines.push(line));
-  sink.write('one\ntw');
-  sink.write('o\r\nthr');
-  expect(lines).toEqual(['one', 'two']);
-  sink.flush();
-  expect(lines).toEqual(['one', 'two', 'thr']);
 });
