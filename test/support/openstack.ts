@@ -175,3 +175,16 @@ export function passwordAuth(facts: CloudFacts, user: CloudUser) {
     regionName: facts.region,
   };
 }
+
+/** The demo user's password login as action inputs (or CLI flags), under their public names. */
+export function authInputs(facts: CloudFacts, user: CloudUser = facts.users.demo): Record<string, string> {
+  return {
+    'auth-url': facts.authUrl,
+    'os-username': user.username,
+    'os-password': user.password,
+    'project-name': user.projectName,
+    'user-domain-name': user.userDomainName,
+    'project-domain-name': user.projectDomainName,
+    'region-name': facts.region,
+  };
+}

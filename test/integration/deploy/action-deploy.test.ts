@@ -13,7 +13,13 @@ import { Neutron } from '../../../shared/openstack/neutron.js';
 import { attachedVolumes, Nova } from '../../../shared/openstack/nova.js';
 import { Cinder } from '../../../shared/openstack/cinder.js';
 import { deployUndoers, KEPT_VOLUMES, KIND } from '../../../shared/deploy/undo.js';
-import { ensureOpenStack, passwordAuth, type CloudFacts, type CloudUser } from '../../support/openstack.js';
+import {
+  authInputs,
+  type CloudFacts,
+  type CloudUser,
+  ensureOpenStack,
+  passwordAuth,
+} from '../../support/openstack.js';
 import { REPO, runBundledAction, runPostStep, type ActionRun } from '../../support/run-action.js';
 import { tallyFault } from '../../security/tally.js';
 import { processesMatching } from '../../support/processes.js';
@@ -41,25 +47,11 @@ function settingsOf(user: CloudUser) {
   return passwordAuth(facts, user);
 }
 
-/** The demo user's credentials as action inputs. */
-function authInputs(): Record<string, string> {
-  const user = facts.users.demo;
-  return {
-    'auth-url': facts.authUrl,
-    username: user.username,
-    password: user.password,
-    'project-name': user.projectName,
-    'user-domain-name': user.userDomainName,
-    'project-domain-name': user.projectDomainName,
-    'region-name': facts.region,
-  };
-}
-
 function runDeploy(inputs: Record<string, string>, workspace?: string): ActionRun {
   return runBundledAction(
     MAIN,
     {
-      ...authInputs(),
+      ...authInputs(facts),
       flavor: 'm1.tiny',
       network: 'auto',
       'wait-timeout': '120s',
@@ -72,7 +64,7 @@ function runDeploy(inputs: Record<string, string>, workspace?: string): ActionRu
 }
 
 function runPost(main: ActionRun, inputs: Record<string, string>): ActionRun {
-  return runPostStep(POST, main, { ...authInputs(), ...inputs }, { timeoutMs: RUN_TIMEOUT_MS });
+  return runPostStep(POST, main, { ...authInputs(facts), ...inputs }, { timeoutMs: RUN_TIMEOUT_MS });
 }
 
 function explain(run: ActionRun): string {
@@ -454,7 +446,7 @@ describe('a failed boot', () => {
         { kind: 'floating-ip', id: ip.id },
       ]),
     );
-    const post = runBundledAction(POST, authInputs(), {
+    const post = runBundledAction(POST, authInputs(facts), {
       env: { 'STATE_ledger-file': ledger },
       timeoutMs: RUN_TIMEOUT_MS,
     });

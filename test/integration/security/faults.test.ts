@@ -21,11 +21,12 @@ import { Glance } from '../../../shared/openstack/glance.js';
 import { Nova } from '../../../shared/openstack/nova.js';
 import { tallyFault } from '../../security/tally.js';
 import {
+  authInputs,
+  type CloudFacts,
   ensureOpenStack,
   killService,
   passwordAuth,
   restartStopped,
-  type CloudFacts,
 } from '../../support/openstack.js';
 import { processesMatching, waitUntil } from '../../support/processes.js';
 import { RecordingReporter, silentReporter } from '../../support/recording-reporter.js';
@@ -79,20 +80,6 @@ afterAll(async () => {
   }
 }, 300_000);
 
-/** The demo user's credentials as action inputs. */
-function authInputs(): Record<string, string> {
-  const user = facts.users.demo;
-  return {
-    'auth-url': facts.authUrl,
-    username: user.username,
-    password: user.password,
-    'project-name': user.projectName,
-    'user-domain-name': user.userDomainName,
-    'project-domain-name': user.projectDomainName,
-    'region-name': facts.region,
-  };
-}
-
 /** A raw image of IMAGE_MIB MiB, sparse but for a random first MiB that makes its bytes this run's own. */
 function bigImage(name: string): string {
   const file = join(dir, name);
@@ -133,7 +120,7 @@ async function deployOrphans(name: string, workspace: string): Promise<string[]>
 /** Starts a deploy that uploads a fresh image, and waits until Glance says the upload is under way. */
 async function deployUntilUploading(name: string): Promise<RunningAction> {
   const running = startBundledAction(DEPLOY, {
-    ...authInputs(),
+    ...authInputs(facts),
     'image-path': bigImage(`${name}.raw`),
     'image-name': name,
     'server-name': name,
@@ -171,7 +158,7 @@ describe('OpenStack', () => {
     expect(run.status).not.toBe(0);
     expect(run.stdout).toMatch(/::error::action-deploy failed: .*\/v2\/images\/[0-9a-f-]+\/file/);
 
-    const post = runPostStep(DEPLOY_POST, run, authInputs(), { timeoutMs: RUN_TIMEOUT_MS });
+    const post = runPostStep(DEPLOY_POST, run, authInputs(facts), { timeoutMs: RUN_TIMEOUT_MS });
     expect(post.status).toBe(0);
     const orphans = await deployOrphans(name, run.workspace);
     tallyFault(SUITE, 'Glance killed mid-upload', orphans);
@@ -187,7 +174,7 @@ describe('OpenStack', () => {
     expect(run.signal ?? run.status).not.toBe(0);
     expect(run.outputs['server-id']).toBeUndefined();
 
-    const post = runPostStep(DEPLOY_POST, run, authInputs(), { timeoutMs: RUN_TIMEOUT_MS });
+    const post = runPostStep(DEPLOY_POST, run, authInputs(facts), { timeoutMs: RUN_TIMEOUT_MS });
     expect(post.status).toBe(0);
     expect(post.stdout).toMatch(/Removed [1-9]\d* of [1-9]\d* resource\(s\)\./);
     const orphans = await deployOrphans(name, run.workspace);

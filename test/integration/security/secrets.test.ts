@@ -28,7 +28,7 @@ import {
   type Leak,
 } from '../../security/leak-scan.js';
 import { tally } from '../../security/tally.js';
-import { ensureOpenStack, passwordAuth, type CloudFacts } from '../../support/openstack.js';
+import { authInputs, type CloudFacts, ensureOpenStack, passwordAuth } from '../../support/openstack.js';
 import { REPO, runBundledAction, runPostStep, type ActionRun } from '../../support/run-action.js';
 import { selfSignedPair } from '../../support/tls.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
@@ -121,19 +121,6 @@ afterAll(async () => {
   );
 }, 300_000);
 
-function authInputs(): Record<string, string> {
-  const user = facts.users.demo;
-  return {
-    'auth-url': facts.authUrl,
-    username: user.username,
-    password: user.password,
-    'project-name': user.projectName,
-    'user-domain-name': user.userDomainName,
-    'project-domain-name': user.projectDomainName,
-    'region-name': facts.region,
-  };
-}
-
 describe('action-deploy', () => {
   it('stock image with every recipe secret: outputs, summary, state and workspace hold none of them', async () => {
     const file = join(dir, 'stock.qcow2');
@@ -158,7 +145,7 @@ describe('action-deploy', () => {
     const run = runBundledAction(
       DEPLOY,
       {
-        ...authInputs(),
+        ...authInputs(facts),
         flavor: 'm1.tiny',
         network: 'auto',
         'wait-timeout': '120s',
@@ -183,7 +170,12 @@ describe('action-deploy', () => {
     audit('deploy stock', run, secrets, Object.values(recipe), [userData]);
 
     // The post step of the same job, with the state the main step saved.
-    const post = runPostStep(DEPLOY_POST, run, { ...authInputs(), ...recipe }, { timeoutMs: RUN_TIMEOUT_MS });
+    const post = runPostStep(
+      DEPLOY_POST,
+      run,
+      { ...authInputs(facts), ...recipe },
+      { timeoutMs: RUN_TIMEOUT_MS },
+    );
     expect(post.status).toBe(0);
     audit('deploy post', post, secrets, Object.values(recipe), [userData]);
   });
@@ -193,8 +185,8 @@ describe('action-deploy', () => {
     const run = runBundledAction(
       DEPLOY,
       {
-        ...authInputs(),
-        password: wrong,
+        ...authInputs(facts),
+        'os-password': wrong,
         flavor: 'm1.tiny',
         'source-image': 'cirros',
         'server-name': `sec-${id}-never`,
@@ -208,7 +200,7 @@ describe('action-deploy', () => {
 
   it('a wrong application credential secret fails without showing it', () => {
     const wrong = distinctiveSecret('appcred');
-    const inputs = authInputs();
+    const inputs = authInputs(facts);
     const run = runBundledAction(
       DEPLOY,
       {
