@@ -86,3 +86,15 @@ test('the check finds a circle when there is one', () => {
   ]);
   expect(cycles(graph)).toEqual([['a.ts', 'b.ts', 'c.ts']]);
 });
+
+test('the libraries of shared/ never import a command folder (image, deploy, manage)', () => {
+  const commands = ['shared/image/', 'shared/deploy/', 'shared/manage/'];
+  const upward = [...importGraph()].flatMap(([file, targets]) =>
+    file.startsWith('shared/') && !commands.some((folder) => file.startsWith(folder))
+      ? targets
+          .filter((target) => commands.some((folder) => target.startsWith(folder)))
+          .map((t) => `${file} → ${t}`)
+      : [],
+  );
+  expect(upward).toEqual([]);
+});
