@@ -29,7 +29,10 @@ export class RecordingReporter implements Reporter {
   mask(value: string): void {
     this.masked.push(value);
   }
-  summary(_section: SummarySection): void {}
+  readonly summaries: SummarySection[] = [];
+  summary(section: SummarySection): void {
+    this.summaries.push(section);
+  }
   readonly liveProgress: boolean = false;
   progress(text: string): void {
     this.messages.push({ level: 'progress', text });
