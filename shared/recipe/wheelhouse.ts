@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { ConfigurationError } from '../errors.js';
+import { CommandError, ConfigurationError } from '../errors.js';
 import type { Reporter } from '../report/reporter.js';
 import { quote } from '../shell/quote.js';
 import type { SshSession } from '../ssh/session.js';
@@ -92,9 +92,12 @@ fetch_wheelhouse() {
 import shutil, sys, urllib.request
 url, target = sys.argv[1], sys.argv[2]
 if not url.lower().startswith("https://"):
-    sys.exit("python-wheelhouse: only https:// URLs are fetched")
-with urllib.request.urlopen(url, timeout=60) as response, open(target, "wb") as out:
-    shutil.copyfileobj(response, out, 1 << 20)
+    sys.exit("indicovm: error: python-wheelhouse: only https:// URLs are fetched")
+try:
+    with urllib.request.urlopen(url, timeout=60) as response, open(target, "wb") as out:
+        shutil.copyfileobj(response, out, 1 << 20)
+except Exception as error:  # one line for the log, not a traceback
+    sys.exit("indicovm: error: python-wheelhouse: %s: %s" % (url, error))
 INDICOVM_FETCH
   then
     rm -f "$wh_file"
@@ -141,34 +144,34 @@ unpack_wheelhouse "$1"
  * URL is fetched by the VM. Replaces what an earlier run left there.
  */
 export async function installWheelhouse(
-  session: Pick<SshSession, 'upload' | 'exec'>,
+  session: Pick<SshSession, 'upload' | 'exec' | 'where'>,
   source: WheelhouseSource,
   reporter: Pick<Reporter, 'info' | 'relay'>,
 ): Promise<void> {
-  const sent = `/var/tmp/.indicovm-wheelhouse-${randomBytes(8).toString('hex')}`;
+  // The scripts' own messages say what went wrong; the script text is no name for the command.
+  const unpack = async (script: string, argument: string): Promise<void> => {
+    const result = await session.exec(['sh', '-c', script, 'sh', argument], {
+      sudo: true,
+      allowFailure: true,
+      onStdout: (text) => reporter.relay(text.replace(/\n$/, '')),
+    });
+    if (result.code !== 0) {
+      throw new CommandError(
+        `python-wheelhouse on ${session.where}`,
+        result.code,
+        result.stderr.trim().slice(-4000),
+      );
+    }
+  };
   if (source.kind === 'url') {
-    await session.exec(
-      [
-        'sh',
-        '-c',
-        `${WHEELHOUSE_FUNCTIONS}\nrm -rf ${WHEELHOUSE_DIR}\nfetch_wheelhouse "$1"`,
-        'sh',
-        source.url,
-      ],
-      {
-        sudo: true,
-        onStdout: (text) => reporter.relay(text.replace(/\n$/, '')),
-      },
-    );
+    await unpack(`${WHEELHOUSE_FUNCTIONS}\nrm -rf ${WHEELHOUSE_DIR}\nfetch_wheelhouse "$1"`, source.url);
     return;
   }
   const archive = await wheelhouseArchive(source);
   reporter.info(`python-wheelhouse: sending ${source.path} (${(archive.length / 1024 ** 2).toFixed(1)} MiB)`);
+  const sent = `/var/tmp/.indicovm-wheelhouse-${randomBytes(8).toString('hex')}`;
   await session.upload(archive, sent, { sudo: true, mode: 0o600 });
-  await session.exec(['sh', '-c', UNPACK_SENT, 'sh', sent], {
-    sudo: true,
-    onStdout: (text) => reporter.relay(text.replace(/\n$/, '')),
-  });
+  await unpack(UNPACK_SENT, sent);
 }
 
 /** Removes the wheelhouse (after upgrade; the sealer removes the build's). */

@@ -1,6 +1,8 @@
-import { describe, expect, test } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { renderStockUserData } from '../../../shared/deploy/user-data.js';
 import {
@@ -10,6 +12,7 @@ import {
   wheelhouseSource,
 } from '../../../shared/recipe/wheelhouse.js';
 import { quote } from '../../../shared/shell/quote.js';
+import { selfSignedPair } from '../../support/tls.js';
 import { optionsFrom, render, run, tempDir, writeTemp } from './helpers.js';
 
 /** Debian's own wheels (python3-pip-whl, python3-setuptools-whl, python3-wheel-whl). */
@@ -225,3 +228,76 @@ describe('unpack_wheelhouse', () => {
 function randomName(): string {
   return Math.random().toString(36).slice(2);
 }
+
+/**
+ * fetch_wheelhouse for real: the VM's python3 fetching over https from a server on loopback, with the
+ * server's certificate as the only trusted one (SSL_CERT_FILE), in the same private namespace.
+ */
+describe('fetch_wheelhouse', () => {
+  const dir = tempDir('wheelhouse-fetch');
+  const { cert, key } = selfSignedPair(dir, '127.0.0.1', { subjectAltName: 'IP:127.0.0.1' });
+  const certFile = writeTemp(dir, 'ca.crt', cert);
+  const archive = join(dir, 'wheels.tar.gz');
+  tarball(archive, [['wheelhouse/good-1.0-py3-none-any.whl', 'wheel']]);
+  let server: Server;
+  let base = '';
+  beforeAll(async () => {
+    server = createServer({ cert, key }, (request, response) => {
+      if (request.url === '/wheels.tar.gz') response.end(readFileSync(archive));
+      else response.writeHead(404).end();
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.close();
+  });
+
+  /** Runs fetch_wheelhouse URL as unpack() runs unpack_wheelhouse, without blocking the server. */
+  function fetchIn(url: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const probe = `${WHEELHOUSE_FUNCTIONS}
+mount -t tmpfs none /var/cache
+mount -t tmpfs none /var/tmp
+fetch_wheelhouse "$1"; status=$?
+ls -A /var/tmp | sed 's/^/left /'
+[ ! -d ${WHEELHOUSE_DIR} ] || ls ${WHEELHOUSE_DIR} | sed 's/^/file /'
+exit "$status"
+`;
+    return new Promise((done, fail) => {
+      const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', probe, 'sh', url], {
+        env: { ...process.env, SSL_CERT_FILE: certFile },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', fail);
+      child.on('close', (status) => done({ status, stdout, stderr }));
+    });
+  }
+
+  test('an https URL: downloaded, unpacked, nothing left behind', async () => {
+    const result = await fetchIn(`${base}/wheels.tar.gz`);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout.split('\n').filter((line) => /^(file|left) /.test(line))).toEqual([
+      'file good-1.0-py3-none-any.whl',
+    ]);
+  });
+
+  test('a URL the server does not have: one line saying why, then which URL', async () => {
+    const result = await fetchIn(`${base}/missing.tar.gz`);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      `indicovm: error: python-wheelhouse: ${base}/missing.tar.gz: HTTP Error 404: Not Found\n` +
+        `indicovm: error: python-wheelhouse: cannot download ${base}/missing.tar.gz\n`,
+    );
+    expect(result.stdout).not.toMatch(/^(file|left) /m);
+  });
+
+  test('http:// is not fetched, even when asked directly', async () => {
+    const result = await fetchIn(`http://127.0.0.1:9/wheels.tar.gz`);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('indicovm: error: python-wheelhouse: only https:// URLs are fetched\n');
+  });
+});
