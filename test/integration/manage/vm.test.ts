@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { generateEd25519KeyPair } from '../../../shared/cloudinit/keys.js';
 import {
@@ -518,6 +520,39 @@ describe('python-wheelhouse on a recipe VM', () => {
     expect(await remoteWheelhouse()).toEqual(wheels.slice(0, 2).map((name) => `${name} 644 root:root`));
   });
 
+  test('an https URL is fetched by the VM itself, trusting the site CA it was given; a missing one is an error', async () => {
+    const dir = tempDir('manage-vm-wheelhouse-url');
+    mkdirSync(join(dir, 'wheelhouse'));
+    for (const name of wheels) copyFileSync(join(DEBIAN_WHEELS, name), join(dir, 'wheelhouse', name));
+    const tarball = join(dir, 'wheelhouse.tar.gz');
+    expect(spawnSync('tar', ['-czf', tarball, '-C', dir, 'wheelhouse']).status).toBe(0);
+    // The guest reaches this machine's loopback as 10.0.2.2 (qemu's user network).
+    const { cert, key } = selfSignedPair(dir, '10.0.2.2', { subjectAltName: 'IP:10.0.2.2' });
+    const requested: string[] = [];
+    const server = createHttpsServer({ cert, key }, (request, response) => {
+      requested.push(request.url ?? '');
+      if (request.url === '/wheelhouse.tar.gz') response.end(readFileSync(tarball));
+      else response.writeHead(404).end();
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const base = `https://10.0.2.2:${(server.address() as AddressInfo).port}`;
+    const caPath = '/usr/local/share/ca-certificates/indicovm-test-wheelhouse.crt';
+    await session.upload(cert, caPath, { sudo: true });
+    await session.exec(['update-ca-certificates'], { sudo: true });
+    try {
+      await installWheelhouse(session, wheelhouseSource(`${base}/wheelhouse.tar.gz`, '/'), reporter);
+      expect(await remoteWheelhouse()).toEqual(wheels.map((name) => `${name} 644 root:root`));
+      await expect(
+        installWheelhouse(session, wheelhouseSource(`${base}/missing.tar.gz`, '/'), reporter),
+      ).rejects.toThrow(/python-wheelhouse: cannot download https:\/\/10\.0\.2\.2:\d+\/missing\.tar\.gz/);
+      expect(requested).toEqual(['/wheelhouse.tar.gz', '/missing.tar.gz']);
+    } finally {
+      server.close();
+      await session.exec(['rm', '-rf', '--', caPath, WHEELHOUSE_PARENT], { sudo: true });
+      await session.exec(['update-ca-certificates', '--fresh'], { sudo: true });
+    }
+  });
+
   test("the VM's pip installs from it as the Indico user with no index; what it lacks is not looked for elsewhere", async () => {
     const dir = tempDir('manage-vm-wheelhouse-folder');
     for (const name of wheels) copyFileSync(join(DEBIAN_WHEELS, name), join(dir, name));
@@ -599,11 +634,19 @@ print("indico.conf SECRET_KEY", h(ns["SECRET_KEY"]))
 print("indico.conf DB_PASSWORD", h(pw(ns["SQLALCHEMY_DATABASE_URI"])))
 print("indico.conf CELERY_BROKER", h(pw(ns["CELERY_BROKER"])))
 print("indico.conf REDIS_CACHE_URL", h(pw(ns["REDIS_CACHE_URL"])))
+# Redis and PostgreSQL take what indico.conf (so uWSGI and Celery) holds: AUTH over RESP, psql.
+import os, socket, subprocess
+secret = pw(ns["CELERY_BROKER"]).encode()
+with socket.create_connection(("127.0.0.1", 6379)) as redis:
+    redis.sendall(b"*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n" % (len(secret), secret))
+    if redis.recv(64).startswith(b"+OK"):
+        print("redis takes indico.conf's password")
+env = dict(os.environ, PGPASSWORD=pw(ns["SQLALCHEMY_DATABASE_URI"]))
+if subprocess.run(["psql", "-h", "127.0.0.1", "-U", "indico", "-d", "indico", "-Atc", "select 1"], env=env, capture_output=True).returncode == 0:
+    print("postgresql takes indico.conf's password")
 PY
 echo "uwsgi $(sed -n 's/^env = INDICO_CONFIG=//p' /etc/uwsgi-indico.ini)"
 echo "celery $(systemctl show -p Environment --value indico-celery.service | tr ' ' '\\n' | sed -n 's/^INDICO_CONFIG=//p')"
-[ "$(REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h 127.0.0.1 ping)" = PONG ] && echo 'redis takes REDIS_PASSWORD'
-PGPASSWORD="$DB_PASSWORD" psql -h 127.0.0.1 -U indico -d indico -Atc 'select 1' >/dev/null && echo 'postgresql takes DB_PASSWORD'
 echo "installed certificate $(openssl x509 -in /etc/ssl/indico/indico.crt -noout -fingerprint -sha256 | cut -d= -f2)"
 echo "nginx serves $(openssl s_client -connect 127.0.0.1:443 -servername indico.test </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 | cut -d= -f2)"
 `;
@@ -662,25 +705,25 @@ runuser -u postgres -- psql -Atc "select rolname, rolpassword from pg_authid whe
     await reboot();
 
     const first = await readLines(CONSUMERS);
-    for (const name of ['REDIS_PASSWORD', 'SECRET_KEY', 'DB_PASSWORD']) {
+    for (const name of ['SECRET_KEY', 'DB_PASSWORD']) {
       expect(first.get(`stored ${name}`)).toMatch(/^[0-9a-f]{64}$/);
       expect(first.get(`stored ${name}`)).not.toBe(before.get(`stored ${name}`));
+      expect(first.get(`indico.conf ${name}`)).toBe(first.get(`stored ${name}`));
     }
-    expect({
-      secretKey: first.get('indico.conf SECRET_KEY'),
-      db: first.get('indico.conf DB_PASSWORD'),
-      broker: first.get('indico.conf CELERY_BROKER'),
-      cache: first.get('indico.conf REDIS_CACHE_URL'),
-    }).toEqual({
-      secretKey: first.get('stored SECRET_KEY'),
-      db: first.get('stored DB_PASSWORD'),
-      broker: first.get('stored REDIS_PASSWORD'),
-      cache: first.get('stored REDIS_PASSWORD'),
-    });
+    // The Redis password: regenerated when it was generated; one set with update-redis (earlier in
+    // this file) is the user's, written into the templates, and a clone keeps it like a given option.
+    const redisWasGenerated = before.get('stored REDIS_PASSWORD') === before.get('indico.conf CELERY_BROKER');
+    expect(first.get('indico.conf CELERY_BROKER')).toBe(
+      redisWasGenerated ? first.get('stored REDIS_PASSWORD') : before.get('indico.conf CELERY_BROKER'),
+    );
+    if (redisWasGenerated) {
+      expect(first.get('stored REDIS_PASSWORD')).not.toBe(before.get('stored REDIS_PASSWORD'));
+    }
+    expect(first.get('indico.conf REDIS_CACHE_URL')).toBe(first.get('indico.conf CELERY_BROKER'));
     expect(first.get('uwsgi')).toBe('/opt/indico/etc/indico.conf');
     expect(first.get('celery')).toBe('/opt/indico/etc/indico.conf');
-    expect(first.get('redis takes')).toBe('REDIS_PASSWORD');
-    expect(first.get('postgresql takes')).toBe('DB_PASSWORD');
+    expect(first.get("redis takes indico.conf's")).toBe('password');
+    expect(first.get("postgresql takes indico.conf's")).toBe('password');
     expect(first.get('installed certificate')).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     expect(first.get('nginx serves')).toBe(first.get('installed certificate'));
     expect(first.get('installed certificate')).not.toBe(before.get('installed certificate'));
