@@ -638,7 +638,7 @@ print("indico.conf REDIS_CACHE_URL", h(pw(ns["REDIS_CACHE_URL"])))
 import os, socket, subprocess
 secret = pw(ns["CELERY_BROKER"]).encode()
 with socket.create_connection(("127.0.0.1", 6379)) as redis:
-    redis.sendall(b"*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n" % (len(secret), secret))
+    redis.sendall(b"*2\\r\\n$4\\r\\nAUTH\\r\\n$%d\\r\\n%s\\r\\n" % (len(secret), secret))
     if redis.recv(64).startswith(b"+OK"):
         print("redis takes indico.conf's password")
 env = dict(os.environ, PGPASSWORD=pw(ns["SQLALCHEMY_DATABASE_URI"]))
