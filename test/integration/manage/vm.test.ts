@@ -648,7 +648,9 @@ PY
 echo "uwsgi $(sed -n 's/^env = INDICO_CONFIG=//p' /etc/uwsgi-indico.ini)"
 echo "celery $(systemctl show -p Environment --value indico-celery.service | tr ' ' '\\n' | sed -n 's/^INDICO_CONFIG=//p')"
 echo "installed certificate $(openssl x509 -in /etc/ssl/indico/indico.crt -noout -fingerprint -sha256 | cut -d= -f2)"
-echo "nginx serves $(openssl s_client -connect 127.0.0.1:443 -servername indico.test </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 | cut -d= -f2)"
+# update-server (earlier in this file) may have moved HTTPS off 443: BASE_URL says where it is.
+port=$(python3 -c 'import urllib.parse; ns = {}; exec(open("/opt/indico/etc/indico.conf").read(), ns); print(urllib.parse.urlsplit(ns["BASE_URL"]).port or 443)')
+echo "nginx serves $(openssl s_client -connect "127.0.0.1:$port" -servername indico.test </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 | cut -d= -f2)"
 `;
   /** The stack's state a boot could change: its files, the role's stored password, the stamp. */
   const STATE = `set -eu
