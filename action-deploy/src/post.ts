@@ -1,8 +1,8 @@
 import { cleanUpAfterAction } from '../../action-kit/cleanup.js';
 import { readActionOptions } from '../../action-kit/inputs.js';
 import { runAction } from '../../action-kit/run.js';
-import { deployUndoers, lazySession } from '../../shared/deploy/undo.js';
-import { OpenStackSession } from '../../shared/openstack/auth.js';
+import { openOpenStack } from '../../shared/deploy/cloud.js';
+import { deployUndoers, lazyCloud } from '../../shared/deploy/undo.js';
 import { authSettingsFromOptions } from '../../shared/openstack/auth-settings.js';
 import { deployCommand } from '../../shared/options/commands.js';
 import type { Reporter } from '../../shared/report/reporter.js';
@@ -27,9 +27,9 @@ await runAction('action-deploy (post)', async (reporter) => {
     reporter.info('keep-on-failure is set: leaving whatever the main step created.');
     return;
   }
-  const session = lazySession(async () => {
+  const cloud = lazyCloud(async () => {
     const { values, sources } = inputs ?? readActionOptions(deployCommand, reporter);
-    return OpenStackSession.open(authSettingsFromOptions(values, sources), { reporter });
+    return openOpenStack(authSettingsFromOptions(values, sources), { reporter });
   });
-  await cleanUpAfterAction(reporter, deployUndoers(session));
+  await cleanUpAfterAction(reporter, deployUndoers(cloud));
 });

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { CreatedResource } from '../cleanup/ledger.js';
 import { errorMessage } from '../errors.js';
-import type { OpenStackSession } from '../openstack/auth.js';
-import { Neutron, type FloatingIp } from '../openstack/neutron.js';
-import { attachedVolumes, pickSshAddress, type Nova, type Server } from '../openstack/nova.js';
+import type { FloatingIp } from '../openstack/neutron.js';
+import { attachedVolumes, pickSshAddress, type Server } from '../openstack/nova.js';
+import type { DeployCloud } from './cloud.js';
 import type { WaitOptions } from '../wait.js';
 import type { Reporter } from '../report/reporter.js';
 import type { DeployOptions } from './options.js';
@@ -56,7 +56,8 @@ export interface BootInput {
  * Key pair, server, floating IP, then (with replace) the old servers of the same name: each recorded
  * the moment it exists, and the old servers deleted only once the new one is ACTIVE.
  */
-export async function bootServer(session: OpenStackSession, nova: Nova, input: BootInput): Promise<Booted> {
+export async function bootServer(cloud: DeployCloud, input: BootInput): Promise<Booted> {
+  const { nova, neutron } = cloud;
   const { options, checked, record, reporter, wait } = input;
   const serverName = options.serverName!;
   let keyName = options.keyName;
@@ -114,8 +115,8 @@ export async function bootServer(session: OpenStackSession, nova: Nova, input: B
   reporter.info(`Server ${serverName} (${server.id}) is ACTIVE after ${Math.round(bootMs / 1000)} s`);
 
   let floatingIp: FloatingIp | undefined;
-  if (checked.floatingNetwork) {
-    floatingIp = await new Neutron(session).attachFloatingIp(server.id, checked.floatingNetwork.id, (ip) =>
+  if (checked.floatingNetwork && neutron) {
+    floatingIp = await neutron.attachFloatingIp(server.id, checked.floatingNetwork.id, (ip) =>
       record({ kind: KIND.floatingIp, id: ip.id, label: `floating IP ${ip.floating_ip_address}` }),
     );
     reporter.info(`Attached floating IP ${floatingIp.floating_ip_address}`);

@@ -5,13 +5,12 @@ import { onInterrupt } from '../cleanup/interrupt.js';
 import { Ledger, type CreatedResource } from '../cleanup/ledger.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import { requireOne, requireSet, type SourceKind } from '../options/resolve.js';
-import { OpenStackSession } from '../openstack/auth.js';
 import { authSettingsFromOptions } from '../openstack/auth-settings.js';
 import type { CloudsYamlContext } from '../openstack/clouds-yaml.js';
-import { Glance, type GlanceImage } from '../openstack/glance.js';
-import { Nova } from '../openstack/nova.js';
+import type { GlanceImage } from '../openstack/glance.js';
 import type { Reporter } from '../report/reporter.js';
 import { bootServer } from './boot.js';
+import { openOpenStack, type DeployCloud, type OpenCloud } from './cloud.js';
 import { placeImage, rotateImages, type PlacedImage } from './image-step.js';
 import {
   checkImageFile,
@@ -49,6 +48,8 @@ export interface DeployDeps {
   /** Fetches a workflow artifact (actions only); without it, image-artifact is a configuration error. */
   readonly downloadArtifact?: ArtifactDownloader;
   readonly cloudsYaml?: CloudsYamlContext;
+  /** Logs in to the cloud; OpenStack by default, an in-memory cloud in the unit tests. */
+  readonly openCloud?: OpenCloud;
   /** How often to poll Glance, Nova and the console log; tests shorten it. */
   readonly pollMs?: number;
   /**
@@ -151,10 +152,10 @@ export async function deploy(
   };
   const pollMs = deps.pollMs ?? 2000;
   const wait = { timeoutMs: options.waitTimeout * 1000, pollMs };
-  let session: OpenStackSession | undefined;
+  let cloud: DeployCloud | undefined;
   let succeeded = false;
   const doneWithInterrupt = onInterrupt(async () => {
-    await cleanUpAfterFailure(ledger, created, options.keepOnFailure, session, reporter, pollMs);
+    await cleanUpAfterFailure(ledger, created, options.keepOnFailure, cloud, reporter, pollMs);
     if (scratchDir) await rm(scratchDir, { recursive: true, force: true });
   });
   try {
@@ -168,13 +169,12 @@ export async function deploy(
       );
     }
 
-    session = await OpenStackSession.open(authSettingsFromOptions(options, deps.sources), {
+    cloud = await (deps.openCloud ?? openOpenStack)(authSettingsFromOptions(options, deps.sources), {
       reporter,
       cloudsYaml: deps.cloudsYaml,
     });
-    const glance = new Glance(session);
-    const nova = new Nova(session);
-    const checked = await preflight(session, nova, glance, {
+    const { glance } = cloud;
+    const checked = await preflight(cloud, {
       flavor: options.flavor!,
       network: options.network,
       sourceImage: options.sourceImage,
@@ -210,7 +210,7 @@ export async function deploy(
     const image = placed?.image ?? checked.sourceImage!;
     if (options.bootVolumeSize !== undefined) checkBootVolumeFits(image, options.bootVolumeSize);
 
-    const booted = await bootServer(session, nova, {
+    const booted = await bootServer(cloud, {
       options,
       checked,
       imageId: image.id,
@@ -223,7 +223,7 @@ export async function deploy(
     const rotated =
       placed && options.keepImages > 0
         ? await rotateImages(glance, placed.image.name ?? '', options.keepImages, {
-            projectId: session.projectId,
+            projectId: cloud.projectId,
             protect: [placed.image.id],
             reporter,
           })
@@ -257,7 +257,7 @@ export async function deploy(
       // The user keeps these: the post step must leave them alone.
       created.forEach((resource) => ledger.release(resource.kind, resource.id));
     } else if (created.length > 0) {
-      await cleanUpAfterFailure(ledger, created, options.keepOnFailure, session, reporter, pollMs);
+      await cleanUpAfterFailure(ledger, created, options.keepOnFailure, cloud, reporter, pollMs);
     }
     if (scratchDir) {
       await rm(scratchDir, { recursive: true, force: true });
@@ -293,7 +293,7 @@ async function cleanUpAfterFailure(
   ledger: Ledger,
   created: readonly CreatedResource[],
   keep: boolean,
-  session: OpenStackSession | undefined,
+  cloud: DeployCloud | undefined,
   reporter: Reporter,
   pollMs: number,
 ): Promise<void> {
@@ -303,12 +303,12 @@ async function cleanUpAfterFailure(
     created.forEach((resource) => ledger.release(resource.kind, resource.id));
     return;
   }
-  const open = async (): Promise<OpenStackSession> => {
+  const open = async (): Promise<DeployCloud> => {
     // Only a run that logged in can have created anything in the cloud.
-    if (!session) {
+    if (!cloud) {
       throw new Error('not logged in to OpenStack');
     }
-    return session;
+    return cloud;
   };
   await reporter.group(`Removing what this failed run created (${created.length})`, async () => {
     const undone = await ledger.undoAll(

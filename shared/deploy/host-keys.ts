@@ -1,6 +1,6 @@
 import { ConflictingHostKeys, parseConsoleHostKeys } from '../openstack/console-host-keys.js';
-import type { Nova } from '../openstack/nova.js';
 import { errorMessage } from '../errors.js';
+import type { DeployNova } from './cloud.js';
 import type { Reporter } from '../report/reporter.js';
 import { waitFor, WaitTimeoutError } from '../wait.js';
 
@@ -11,7 +11,7 @@ import { waitFor, WaitTimeoutError } from '../wait.js';
  * keys that output 'host-keys' would pin cannot be told apart from forged ones.
  */
 export async function readHostKeys(
-  nova: Nova,
+  nova: Pick<DeployNova, 'consoleOutput'>,
   serverId: string,
   options: { timeoutMs: number; pollMs: number; reporter: Reporter },
 ): Promise<string[]> {

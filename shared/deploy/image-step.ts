@@ -3,7 +3,6 @@ import { pipeline } from 'node:stream/promises';
 import type { CreatedResource } from '../cleanup/ledger.js';
 import { DigestStream, type Digests } from '../openstack/digests.js';
 import {
-  Glance,
   sortByCreation,
   type CreateImageSpec,
   type GlanceImage,
@@ -13,6 +12,7 @@ import type { WaitOptions } from '../wait.js';
 import type { Reporter } from '../report/reporter.js';
 import { detectDiskFormat } from './disk-format.js';
 import type { ImageFile } from './image-file.js';
+import type { DeployGlance } from './cloud.js';
 import { KIND } from './undo.js';
 
 export interface ImageSettings {
@@ -69,7 +69,7 @@ async function hashFile(path: string): Promise<Digests> {
  * hashing it on the way, and checks Glance's size, checksum and os_hash_value against it.
  */
 export async function placeImage(
-  glance: Glance,
+  glance: DeployGlance,
   file: ImageFile,
   settings: ImageSettings,
   context: { record: (resource: CreatedResource) => void; reporter: Reporter; wait: Partial<WaitOptions> },
@@ -138,7 +138,7 @@ export function rotationPrefix(name: string): { prefix: string; exact: boolean }
  * image just uploaded or booted is never a candidate.
  */
 export async function rotateImages(
-  glance: Glance,
+  glance: DeployGlance,
   name: string,
   keep: number,
   context: { projectId: string | undefined; protect: readonly string[]; reporter: Reporter },

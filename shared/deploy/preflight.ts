@@ -1,10 +1,8 @@
 import { ConfigurationError } from '../errors.js';
-import type { OpenStackSession } from '../openstack/auth.js';
-import { Cinder } from '../openstack/cinder.js';
-import type { Glance, GlanceImage } from '../openstack/glance.js';
-import { OpenStackHttpError } from '../openstack/http.js';
-import { Neutron, type NeutronNetwork } from '../openstack/neutron.js';
-import type { Flavor, NetworkRequest, Nova, Server } from '../openstack/nova.js';
+import type { GlanceImage } from '../openstack/glance.js';
+import type { NeutronNetwork } from '../openstack/neutron.js';
+import type { Flavor, NetworkRequest, Server } from '../openstack/nova.js';
+import type { DeployCloud } from './cloud.js';
 
 export interface Preflight {
   readonly flavor: Flavor;
@@ -25,33 +23,12 @@ export interface PreflightInput {
   readonly bootVolumeSize?: number;
 }
 
-async function checkKeypair(session: OpenStackSession, name: string): Promise<void> {
-  try {
-    await session.request('compute', {
-      method: 'GET',
-      path: `/os-keypairs/${encodeURIComponent(name)}`,
-      response: 'json',
-    });
-  } catch (error) {
-    if (error instanceof OpenStackHttpError && error.status === 404) {
-      throw new ConfigurationError(
-        `Option 'key-name': key pair '${name}' does not exist in this project; register it, or give 'public-key' instead.`,
-      );
-    }
-    throw error;
-  }
-}
-
 /**
  * Everything that can be found wrong before anything is created: an unknown flavor, network, key pair,
  * source image or external network fails here, and nothing has to be cleaned up.
  */
-export async function preflight(
-  session: OpenStackSession,
-  nova: Nova,
-  glance: Glance,
-  input: PreflightInput,
-): Promise<Preflight> {
+export async function preflight(cloud: DeployCloud, input: PreflightInput): Promise<Preflight> {
+  const { nova, glance, neutron } = cloud;
   const flavor = await nova.resolveFlavor(input.flavor);
   if (flavor.disk === 0 && input.bootVolumeSize === undefined) {
     // Nova refuses it with "Only volume-backed servers are allowed for flavors with zero disk", but
@@ -61,14 +38,18 @@ export async function preflight(
         "set 'boot-volume-size' (GiB) to boot from a new volume made from the image.",
     );
   }
-  if (input.bootVolumeSize !== undefined && !Cinder.available(session)) {
+  if (input.bootVolumeSize !== undefined && !cloud.cinder) {
     throw new ConfigurationError(
-      `Option 'boot-volume-size' needs block storage, but this cloud has no ${session.auth.interface} block-storage (Cinder) endpoint in its catalog: leave it empty and pick a flavor with a disk.`,
+      `Option 'boot-volume-size' needs block storage, but this cloud has no ${cloud.endpointInterface} block-storage (Cinder) endpoint in its catalog: leave it empty and pick a flavor with a disk.`,
     );
   }
   const networks = await nova.resolveNetworks(input.network);
   if (input.keyName) {
-    await checkKeypair(session, input.keyName);
+    if (!(await nova.keypairExists(input.keyName))) {
+      throw new ConfigurationError(
+        `Option 'key-name': key pair '${input.keyName}' does not exist in this project; register it, or give 'public-key' instead.`,
+      );
+    }
   }
   let sourceImage: GlanceImage | undefined;
   if (input.sourceImage) {
@@ -81,12 +62,12 @@ export async function preflight(
   }
   let floatingNetwork: NeutronNetwork | undefined;
   if (input.floatingIpNetwork) {
-    if (!Neutron.available(session)) {
+    if (!neutron) {
       throw new ConfigurationError(
         `Option 'floating-ip-network' is set, but this cloud has no network (Neutron) endpoint in its catalog, so there are no floating IPs: leave it empty and use the server's fixed address.`,
       );
     }
-    floatingNetwork = await new Neutron(session).findNetwork(input.floatingIpNetwork);
+    floatingNetwork = await neutron.findNetwork(input.floatingIpNetwork);
   }
   const sameName = await nova.findServersByName(input.serverName);
   return { flavor, networks, sourceImage, floatingNetwork, sameName };

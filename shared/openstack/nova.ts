@@ -394,6 +394,19 @@ export class Nova {
     return { name: created.keypair.name, fingerprint: created.keypair.fingerprint };
   }
 
+  /** Whether the project has a key pair of this name. */
+  async keypairExists(name: string): Promise<boolean> {
+    try {
+      await this.#request('GET', `/os-keypairs/${encodeURIComponent(name)}`);
+      return true;
+    } catch (error) {
+      if (error instanceof OpenStackHttpError && error.status === 404) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
   async deleteKeypair(name: string): Promise<void> {
     await this.#request('DELETE', `/os-keypairs/${encodeURIComponent(name)}`, { expect: [202, 204, 404] });
   }

@@ -12,6 +12,7 @@ import { Glance, type GlanceImage } from '../../../shared/openstack/glance.js';
 import { Neutron } from '../../../shared/openstack/neutron.js';
 import { attachedVolumes, Nova } from '../../../shared/openstack/nova.js';
 import { Cinder } from '../../../shared/openstack/cinder.js';
+import { openStackCloud } from '../../../shared/deploy/cloud.js';
 import { deployUndoers, KEPT_VOLUMES, KIND } from '../../../shared/deploy/undo.js';
 import {
   authInputs,
@@ -381,7 +382,7 @@ describe('boot from a volume (real Cinder)', () => {
     ]);
     expect(run.summary).toContain('kept when the server is deleted');
     // What a failed run (or its post step) does with the server it recorded.
-    const undo = deployUndoers(async () => demo, { pollMs: 500, timeoutMs: 120_000 });
+    const undo = deployUndoers(async () => openStackCloud(demo), { pollMs: 500, timeoutMs: 120_000 });
     await undo[KIND.server]!({ kind: KIND.server, id: serverId, detail: { [KEPT_VOLUMES]: 1 } });
     expect(await new Nova(demo).findServer(serverId)).toBeUndefined();
     expect(await volume(volumeId)).toBeUndefined();
