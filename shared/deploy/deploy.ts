@@ -4,10 +4,9 @@ import { basename, join, resolve } from 'node:path';
 import { onInterrupt } from '../cleanup/interrupt.js';
 import { Ledger, type CreatedResource } from '../cleanup/ledger.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
-import { requireOne, requireSet, type SourceKind } from '../options/resolve.js';
+import type { SourceKind } from '../options/resolve.js';
 import { authSettingsFromOptions } from '../openstack/auth-settings.js';
 import type { CloudsYamlContext } from '../openstack/clouds-yaml.js';
-import type { GlanceImage } from '../openstack/glance.js';
 import type { Reporter } from '../report/reporter.js';
 import { bootServer } from './boot.js';
 import { openOpenStack, type DeployCloud, type OpenCloud } from './cloud.js';
@@ -19,7 +18,7 @@ import {
   type ArtifactDownloader,
   type ImageFile,
 } from './image-file.js';
-import type { DeployOptions } from './options.js';
+import { checkBootVolumeFits, checkDeployOptions, type DeployOptions } from './options.js';
 import { preflight } from './preflight.js';
 import { deploySummary } from './summary.js';
 import { deployUndoers, KIND } from './undo.js';
@@ -27,6 +26,7 @@ import { renderStockUserData, type StockUserData, type WrittenUserData } from '.
 import { confinedPath, writePrivateFile } from '../local-path.js';
 
 export type { DeployOptions };
+export { checkDeployOptions };
 export type { ArtifactDownloader } from './image-file.js';
 
 export interface DeployResult {
@@ -57,51 +57,6 @@ export interface DeployDeps {
    * CLI, on the user's own machine, leaves it unset.
    */
   readonly writableRoots?: readonly string[];
-}
-
-export function checkDeployOptions(options: DeployOptions): void {
-  requireOne(options, ['imagePath', 'imageArtifact', 'sourceImage'], 'What to boot');
-  requireSet(options, 'flavor', 'the Nova flavor to boot with');
-  requireSet(options, 'serverName', 'the name of the Nova server');
-  if (!options.cloud && !options.authUrl) {
-    throw new ConfigurationError(
-      "No OpenStack credentials: set 'cloud' (a clouds.yaml entry) or 'auth-url' with a user or an application credential (or the OS_* environment).",
-    );
-  }
-  if (options.keyName && options.publicKey) {
-    throw new ConfigurationError(
-      "Set only one of 'key-name' (an existing key pair) and 'public-key' (register a new one).",
-    );
-  }
-  const special = options.network.filter((n) => n === 'auto' || n === 'none');
-  if (special.length > 0 && options.network.length > 1) {
-    throw new ConfigurationError(`Option 'network': '${special[0]}' cannot be combined with other networks.`);
-  }
-  if (options.volumeType !== undefined && options.bootVolumeSize === undefined) {
-    throw new ConfigurationError(
-      "Option 'volume-type' applies to the boot volume: set 'boot-volume-size' (GiB) to boot from one.",
-    );
-  }
-  if (options.floatingIpNetwork && options.network.includes('none')) {
-    throw new ConfigurationError(
-      "Option 'floating-ip-network' needs a network port on the server, but 'network' is none.",
-    );
-  }
-}
-
-const GIB = 1024 ** 3;
-
-/**
- * Cinder fails a volume smaller than the image only once Nova has asked for it, and the server goes to
- * ERROR with a message about the volume: say it here, naming the option.
- */
-function checkBootVolumeFits(image: GlanceImage, sizeGiB: number): void {
-  const needed = Math.max(Math.ceil((image.virtual_size ?? image.size ?? 0) / GIB), image.min_disk ?? 0);
-  if (needed > sizeGiB) {
-    throw new ConfigurationError(
-      `Option 'boot-volume-size': the image needs ${needed} GiB (its virtual size or min_disk), more than the ${sizeGiB} GiB asked for.`,
-    );
-  }
 }
 
 async function imageFileFrom(
