@@ -50,7 +50,7 @@ export function glanceFetcherFromOptions(
     reporter.info(`Downloading Glance image ${image.name ?? ''} (${image.id}, ${image.size ?? '?'} bytes)`);
     const { digests } = await glance.download(image.id, file);
     reporter.info(
-      `Glance image ${image.id}: ${digests.size} bytes, checksum and ${image.os_hash_algo ?? 'hash'} verified`,
+      `Glance image ${image.id}: ${digests.size} bytes, ${image.os_hash_value ? image.os_hash_algo : 'MD5 checksum'} verified`,
     );
     return file;
   };

@@ -1,23 +1,32 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, getHashes, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 
+/**
+ * What was hashed of an image's bytes. SHA-512 always: it is Glance's default os_hash_algo and what
+ * reuse-image looks images up by. Anything else (MD5 for a Glance that reports only `checksum`, or an
+ * operator-chosen hashing_algorithm) only when a check needs it, from a second read of the file.
+ */
 export interface Digests {
-  readonly md5: string;
-  readonly sha256: string;
-  readonly sha512: string;
   readonly size: number;
+  readonly sha512: string;
+  /** Other digests by Glance's algorithm name (md5, sha256, sha3_512, …). */
+  readonly more?: Readonly<Record<string, string>>;
+}
+
+/** Node's name of a hashlib algorithm Glance may be configured with; undefined when Node lacks it. */
+export function nodeHashName(glanceName: string): string | undefined {
+  const name = glanceName.toLowerCase().replace(/^sha3_/, 'sha3-');
+  return getHashes().includes(name) ? name : undefined;
 }
 
 /**
- * A pass-through stream that hashes what flows through it with MD5, SHA-256 and SHA-512 at once, so
- * an image is read a single time however it is used (upload, download) and memory stays flat.
+ * A pass-through stream that hashes what flows through it with SHA-512, so an image is read a single
+ * time however it is used (upload, download) and memory stays flat. One digest, not three: on two
+ * cores every digest on the send path is CPU the upload and the receiving service compete for.
  */
 export class DigestStream extends Transform {
-  readonly #hashes: Record<'md5' | 'sha256' | 'sha512', Hash> = {
-    md5: createHash('md5'),
-    sha256: createHash('sha256'),
-    sha512: createHash('sha512'),
-  };
+  readonly #sha512: Hash = createHash('sha512');
   #size = 0;
   #result: Digests | undefined;
 
@@ -26,9 +35,7 @@ export class DigestStream extends Transform {
       callback(new Error('data arrived after the digests were taken'));
       return;
     }
-    this.#hashes.md5.update(chunk);
-    this.#hashes.sha256.update(chunk);
-    this.#hashes.sha512.update(chunk);
+    this.#sha512.update(chunk);
     this.#size += chunk.length;
     callback(null, chunk);
   }
@@ -49,26 +56,25 @@ export class DigestStream extends Transform {
    * source's end, so the sender compares the size instead of waiting for a flush that may never come.
    */
   takeDigests(): Digests {
-    this.#result ??= {
-      md5: this.#hashes.md5.digest('hex'),
-      sha256: this.#hashes.sha256.digest('hex'),
-      sha512: this.#hashes.sha512.digest('hex'),
-      size: this.#size,
-    };
+    this.#result ??= { size: this.#size, sha512: this.#sha512.digest('hex') };
     return this.#result;
   }
 }
 
-/** The digest Glance's os_hash_algo names, if it is one of ours. */
-export function digestFor(digests: Digests, algorithm: string | undefined): string | undefined {
-  switch (algorithm?.toLowerCase()) {
-    case 'md5':
-      return digests.md5;
-    case 'sha256':
-      return digests.sha256;
-    case 'sha512':
-      return digests.sha512;
-    default:
-      return undefined;
+/** Hashes a file with the given algorithms (Glance's names) in one read. */
+export async function hashFile(
+  path: string,
+  glanceNames: readonly string[],
+): Promise<Record<string, string>> {
+  const hashes = glanceNames.map((name) => [name, createHash(nodeHashName(name) ?? name)] as const);
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    for (const [, hash] of hashes) hash.update(chunk);
   }
+  return Object.fromEntries(hashes.map(([name, hash]) => [name, hash.digest('hex')]));
+}
+
+/** The digest of the algorithm Glance names (os_hash_algo, or md5 for `checksum`), if it was taken. */
+export function digestFor(digests: Digests, algorithm: string | undefined): string | undefined {
+  const name = algorithm?.toLowerCase();
+  return name === 'sha512' ? digests.sha512 : name === undefined ? undefined : digests.more?.[name];
 }

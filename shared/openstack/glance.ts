@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { CommandError, ConfigurationError } from '../errors.js';
 import { withProgress } from '../report/progress.js';
 import type { OpenStackSession } from './auth.js';
-import { digestFor, DigestStream, type Digests } from './digests.js';
+import { digestFor, DigestStream, hashFile, nodeHashName, type Digests } from './digests.js';
 import { header, OpenStackHttpError } from './http.js';
 import { reportStatus, waitFor, type WaitOptions } from '../wait.js';
 import { isUuid } from './ids.js';
@@ -346,8 +346,9 @@ export class Glance {
     options.onCreated?.(image);
     const { digests, method } = await this.upload(image, file, { ...options, importMethods });
     const active = await this.waitActive(image.id, options);
-    verifyDigests(active, digests);
-    return { image: active, digests, method };
+    const checked = await digestsToCheck(active, digests, file);
+    verifyDigests(active, checked);
+    return { image: active, digests: checked, method };
   }
 
   /** Streams an image's bytes to a file and checks them against Glance's checksum and hash. */
@@ -376,8 +377,9 @@ export class Glance {
         `the transfer broke off: ${(error as Error).message}`,
       );
     }
-    const digests = hasher.digests as Digests;
+    let digests = hasher.digests as Digests;
     try {
+      digests = await digestsToCheck(image, digests, file);
       verifyDigests(image, digests);
     } catch (error) {
       await rm(file, { force: true });
@@ -409,8 +411,9 @@ export function matches(image: GlanceImage, digests: Digests): string[] {
   if (typeof image.size === 'number' && image.size !== digests.size) {
     problems.push(`size ${image.size} instead of ${digests.size}`);
   }
-  if (image.checksum && image.checksum !== digests.md5) {
-    problems.push(`MD5 checksum ${image.checksum} instead of ${digests.md5}`);
+  const md5 = digests.more?.md5;
+  if (image.checksum && md5 !== undefined && image.checksum !== md5) {
+    problems.push(`MD5 checksum ${image.checksum} instead of ${md5}`);
   }
   const ours = digestFor(digests, image.os_hash_algo ?? undefined);
   if (image.os_hash_value && ours !== undefined && image.os_hash_value !== ours) {
@@ -419,22 +422,54 @@ export function matches(image: GlanceImage, digests: Digests): string[] {
   return problems;
 }
 
+/**
+ * The digests a check of this image needs that were not taken on the way: os_hash_algo when Glance is
+ * configured with another one than SHA-512, MD5 when Glance reports only the legacy `checksum`.
+ */
+export function digestsStillNeeded(image: GlanceImage, digests: Digests): string[] {
+  const algorithm = image.os_hash_algo?.toLowerCase();
+  const needed: string[] = [];
+  if (
+    image.os_hash_value &&
+    algorithm &&
+    digestFor(digests, algorithm) === undefined &&
+    nodeHashName(algorithm)
+  ) {
+    needed.push(algorithm);
+  }
+  const hashChecked =
+    image.os_hash_value && (needed.length > 0 || digestFor(digests, algorithm) !== undefined);
+  if (!hashChecked && image.checksum && digests.more?.md5 === undefined) {
+    needed.push('md5');
+  }
+  return needed;
+}
+
+/** The digests with what the check of this image still needs, from one more read of the file. */
+export async function digestsToCheck(image: GlanceImage, digests: Digests, file: string): Promise<Digests> {
+  const needed = digestsStillNeeded(image, digests);
+  return needed.length === 0
+    ? digests
+    : { ...digests, more: { ...digests.more, ...(await hashFile(file, needed)) } };
+}
+
 export function verifyDigests(image: GlanceImage, digests: Digests): void {
+  const fail = (reason: string): never => {
+    throw new CommandError(`check of image ${image.id}`, null, '', reason);
+  };
   const problems = matches(image, digests);
   if (problems.length > 0) {
-    throw new CommandError(
-      `check of image ${image.id}`,
-      null,
-      '',
-      `Glance holds different bytes: ${problems.join('; ')}`,
-    );
+    fail(`Glance holds different bytes: ${problems.join('; ')}`);
   }
   if (!image.checksum && !image.os_hash_value) {
-    throw new CommandError(
-      `check of image ${image.id}`,
-      null,
-      '',
-      'Glance reports neither checksum nor os_hash_value',
+    fail('Glance reports neither checksum nor os_hash_value');
+  }
+  const compared =
+    (image.checksum && digests.more?.md5 !== undefined) ||
+    (image.os_hash_value && digestFor(digests, image.os_hash_algo ?? undefined) !== undefined);
+  if (!compared) {
+    fail(
+      `none of Glance's digests could be compared (os_hash_algo ${image.os_hash_algo ?? 'none'} is not one this Node has)`,
     );
   }
 }

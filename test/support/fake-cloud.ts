@@ -104,13 +104,22 @@ export class FakeCloud {
       this.#call('glance', 'upload', spec.name);
       const bytes = await readFile(file);
       const digests = digestsOf(bytes);
-      const active = { ...queued, status: 'active', size: bytes.length, checksum: digests.md5 };
+      const active = {
+        ...queued,
+        status: 'active',
+        size: bytes.length,
+        checksum: createHash('md5').update(bytes).digest('hex'),
+        os_hash_algo: 'sha512',
+        os_hash_value: digests.sha512,
+      };
       this.images.set(id, active);
       return { image: active, digests, method: 'direct' as const };
     },
     findByHash: async (digests) => {
       this.#call('glance', 'findByHash');
-      return [...this.images.values()].find((i) => i.checksum === digests.md5 && i.status === 'active');
+      return [...this.images.values()].find(
+        (i) => i.os_hash_value === digests.sha512 && i.status === 'active',
+      );
     },
     listByPrefix: async (prefix) => {
       this.#call('glance', 'listByPrefix', prefix);
@@ -289,6 +298,5 @@ function attached(server: Server | undefined): { id: string; delete_on_terminati
 }
 
 function digestsOf(bytes: Buffer): Digests {
-  const hex = (algorithm: string) => createHash(algorithm).update(bytes).digest('hex');
-  return { md5: hex('md5'), sha256: hex('sha256'), sha512: hex('sha512'), size: bytes.length };
+  return { sha512: createHash('sha512').update(bytes).digest('hex'), size: bytes.length };
 }

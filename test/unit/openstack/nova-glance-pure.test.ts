@@ -2,8 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DigestStream } from '../../../shared/openstack/digests.js';
 import {
+  digestsStillNeeded,
+  digestsToCheck,
   imagesBeyondKeep,
   matches,
   sortByCreation,
@@ -60,7 +65,7 @@ describe('pickSshAddress', () => {
 });
 
 describe('DigestStream', () => {
-  it('computes md5, sha256 and sha512 in one pass, passing the bytes through unchanged', async () => {
+  it('computes SHA-512 in one pass, passing the bytes through unchanged', async () => {
     const data = randomBytes(3 * 1024 * 1024 + 17);
     const hasher = new DigestStream();
     const out: Buffer[] = [];
@@ -73,8 +78,6 @@ describe('DigestStream', () => {
     await pipeline(Readable.from([data.subarray(0, 1000), data.subarray(1000)]), hasher, sink);
     expect(Buffer.concat(out).equals(data)).toBe(true);
     expect(hasher.digests).toEqual({
-      md5: createHash('md5').update(data).digest('hex'),
-      sha256: createHash('sha256').update(data).digest('hex'),
       sha512: createHash('sha512').update(data).digest('hex'),
       size: data.length,
     });
@@ -105,8 +108,6 @@ describe('DigestStream', () => {
     hasher.destroy();
     expect(hasher.digests).toBeUndefined();
     expect(hasher.takeDigests()).toEqual({
-      md5: createHash('md5').update(data).digest('hex'),
-      sha256: createHash('sha256').update(data).digest('hex'),
       sha512: createHash('sha512').update(data).digest('hex'),
       size: data.length,
     });
@@ -115,7 +116,7 @@ describe('DigestStream', () => {
 });
 
 describe('image checks', () => {
-  const digests = { md5: 'aa', sha256: 'bb', sha512: 'cc', size: 10 };
+  const digests = { sha512: 'cc', size: 10, more: { md5: 'aa', sha256: 'bb' } };
   const image = (extra: Partial<GlanceImage>): GlanceImage => ({
     id: 'i1',
     name: 'x',
@@ -141,6 +142,47 @@ describe('image checks', () => {
   });
   it('refuses an image without any checksum', () => {
     expect(() => verifyDigests(image({}), digests)).toThrow(/neither checksum nor os_hash_value/);
+  });
+  it('refuses an image none of whose digests could be compared', () => {
+    const taken = { sha512: 'cc', size: 10 };
+    expect(() =>
+      verifyDigests(image({ os_hash_algo: 'whirlpool-9', os_hash_value: 'ff', size: 10 }), taken),
+    ).toThrow(/none of Glance's digests could be compared \(os_hash_algo whirlpool-9/);
+    expect(() => verifyDigests(image({ checksum: 'aa', size: 10 }), taken)).toThrow(/could be compared/);
+  });
+  it('asks for a second read only when Glance reports something other than SHA-512', () => {
+    const taken = { sha512: 'cc', size: 10 };
+    expect(
+      digestsStillNeeded(image({ checksum: 'aa', os_hash_algo: 'sha512', os_hash_value: 'cc' }), taken),
+    ).toEqual([]);
+    expect(
+      digestsStillNeeded(image({ checksum: 'aa', os_hash_algo: 'SHA256', os_hash_value: 'bb' }), taken),
+    ).toEqual(['sha256']);
+    expect(
+      digestsStillNeeded(image({ checksum: 'aa', os_hash_algo: 'sha3_512', os_hash_value: 'bb' }), taken),
+    ).toEqual(['sha3_512']);
+    // A Glance before os_hash_value (Queens and older) reports only the MD5 checksum.
+    expect(digestsStillNeeded(image({ checksum: 'aa' }), taken)).toEqual(['md5']);
+    expect(
+      digestsStillNeeded(image({ checksum: 'aa', os_hash_algo: 'whirlpool-9', os_hash_value: 'x' }), taken),
+    ).toEqual(['md5']);
+  });
+  it('takes the missing digests from the file and checks them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'digests-'));
+    const file = join(dir, 'image.raw');
+    const data = randomBytes(100_000);
+    writeFileSync(file, data);
+    const hex = (algorithm: string) => createHash(algorithm).update(data).digest('hex');
+    const taken = { sha512: hex('sha512'), size: data.length };
+    const legacy = image({ checksum: hex('md5'), size: data.length });
+    const checked = await digestsToCheck(legacy, taken, file);
+    expect(checked.more).toEqual({ md5: hex('md5') });
+    expect(() => verifyDigests(legacy, checked)).not.toThrow();
+    const sha3 = image({ os_hash_algo: 'sha3_512', os_hash_value: hex('sha3-512'), size: data.length });
+    expect((await digestsToCheck(sha3, taken, file)).more).toEqual({ sha3_512: hex('sha3-512') });
+    const other = image({ checksum: 'f'.repeat(32), size: data.length });
+    expect(() => verifyDigests(other, checked)).toThrow(/MD5 checksum f+ instead of/);
+    rmSync(dir, { recursive: true, force: true });
   });
   it('keeps the newest N for rotation', () => {
     const images = sortByCreation([

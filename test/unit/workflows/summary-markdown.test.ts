@@ -235,7 +235,7 @@ describe('job summaries render as real Markdown tables', () => {
       placed: {
         image: { id: 'img-1', name: 'indico-42', status: 'active', created_at: '2026-11-25T10:00:00Z' },
         uploaded: true,
-        digests: { md5: 'd'.repeat(32), sha256: 'e'.repeat(64), sha512: 'f'.repeat(128), size: 1024 ** 3 },
+        digests: { sha512: 'f'.repeat(128), size: 1024 ** 3 },
         diskFormat: 'qcow2',
         method: 'direct',
         durationMs: 4200,
