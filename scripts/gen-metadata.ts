@@ -1,4 +1,5 @@
-// Writes every action.yml and docs/inputs-and-outputs.md from the option catalog.
+// Writes every action.yml and docs/inputs-and-outputs.md from the option catalog, and the recipe's
+// embedded shell from shared/recipe/sh/*.sh.
 // `npm run gen -- --check` only compares and exits 1 when a file is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expectedFiles } from './metadata.js';

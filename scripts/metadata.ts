@@ -2,6 +2,7 @@ import { metadata as buildImage } from '../action-build-image/src/metadata.js';
 import { metadata as deploy } from '../action-deploy/src/metadata.js';
 import { metadata as manage } from '../action-manage/src/metadata.js';
 import { renderActionYaml, type ActionMetadata } from './action-yaml.js';
+import { EMBEDDED_SHELL, embeddedShell } from './embed-shell.js';
 import { inputDescription } from '../shared/options/describe.js';
 import { markdownTable } from '../shared/report/markdown.js';
 import { kebab } from '../shared/options/names.js';
@@ -33,13 +34,14 @@ function renderReference(): string {
   );
 }
 
-/** The generated files: each action.yml and the inputs-and-outputs reference. */
+/** The generated files: each action.yml, the inputs-and-outputs reference and the recipe's embedded shell. */
 export function expectedFiles(): Map<string, string> {
   const files = new Map<string, string>();
   for (const meta of ACTIONS) {
     files.set(`${meta.folder}/action.yml`, renderActionYaml(meta));
   }
   files.set(REFERENCE, renderReference());
+  files.set(EMBEDDED_SHELL, embeddedShell());
   return files;
 }
 

@@ -1,5 +1,6 @@
-import { assignments, quote } from '../shell/quote.js';
+import { assignments } from '../shell/quote.js';
 import type { RecipeContext } from './context.js';
+import { shellFile } from './sh-file.js';
 import { WHEELHOUSE_DIR, WHEELHOUSE_FUNCTIONS, wheelhouseReady } from './wheelhouse.js';
 
 /**
@@ -9,7 +10,8 @@ import { WHEELHOUSE_DIR, WHEELHOUSE_FUNCTIONS, wheelhouseReady } from './wheelho
  * uv itself comes from pip (so the pip index options reach it); the interpreter it downloads comes
  * from UV_PYTHON_INSTALL_MIRROR when python-install-mirror is given.
  *
- * Needs INSTALL_DIR and INDICO_USER set and the library's note/die; defines as_indico and sets PYTHON.
+ * Needs INSTALL_DIR, INDICO_USER and pythonVariables set and the library's note/die; defines as_indico
+ * and sets PYTHON.
  */
 
 /** pip reads its index, extra index and find-links from the environment: one place for every pip call. */
@@ -27,43 +29,21 @@ function pipEnvironment(ctx: RecipeContext): string {
   return assignments(pipEnv);
 }
 
-function uvEnvironment(ctx: RecipeContext): string {
-  const uvEnv: Record<string, string> = {};
-  if (ctx.options.pythonInstallMirror !== undefined) {
-    uvEnv.UV_PYTHON_INSTALL_MIRROR = ctx.options.pythonInstallMirror;
-  }
-  return assignments(uvEnv);
+/** The preamble's variables of the Python step: the install's only when Indico is installed. */
+export function pythonVariables(ctx: RecipeContext): [string, string][] {
+  const o = ctx.options;
+  const variables: [string, string][] = [['PYTHON_VERSION', o.pythonVersion]];
+  if (!o.installIndico) return variables;
+  const requirement = `indico${/^[0-9]/.test(o.indicoVersion) ? '==' : ''}${o.indicoVersion.replace(/\s+/g, '')}`;
+  variables.push(['INDICO_REQUIREMENT', requirement], ['PYTHON_INSTALL_MIRROR', o.pythonInstallMirror ?? '']);
+  return variables;
 }
 
+/** The wheelhouse, as_indico with the pip options, and python-select.sh, which sets PYTHON. */
 export function pythonSelection(ctx: RecipeContext): string {
-  const uvEnv = uvEnvironment(ctx);
   const wheelhouse = ctx.options.pythonWheelhouse;
-  return `${wheelhouse !== undefined ? `${WHEELHOUSE_FUNCTIONS}${wheelhouseReady(wheelhouse)}` : ''}PYTHON_VERSION=${quote(ctx.options.pythonVersion)}
-as_indico() {
+  return `${wheelhouse !== undefined ? `${WHEELHOUSE_FUNCTIONS}${wheelhouseReady(wheelhouse)}` : ''}as_indico() {
   runuser -u "$INDICO_USER" -- env HOME="$INSTALL_DIR" ${pipEnvironment(ctx)} "$@"
 }
-python_ok() {
-  "$1" -c 'import sys; v = sys.version_info[:3]; sys.exit(not ((3, 12, 2) <= v < (3, 13)))' 2>/dev/null
-}
-PYTHON=
-case "$PYTHON_VERSION" in
-  3.12)
-    for candidate in python3.12 python3; do
-      found=$(command -v "$candidate" 2>/dev/null) || continue
-      if python_ok "$found"; then PYTHON=$found; break; fi
-    done
-    ;;
-esac
-if [ -z "$PYTHON" ]; then
-  if [ ! -x "$INSTALL_DIR/.uv/bin/uv" ]; then
-    as_indico python3 -m venv "$INSTALL_DIR/.uv"
-    as_indico "$INSTALL_DIR/.uv/bin/pip" install -q uv
-  fi
-  # only-managed: a distribution's python3.12 that Indico refuses (3.12.0/3.12.1) must not be "found".
-  as_indico env UV_PYTHON_INSTALL_DIR="$INSTALL_DIR/.python" UV_PYTHON_PREFERENCE=only-managed ${uvEnv ? `${uvEnv} ` : ''}"$INSTALL_DIR/.uv/bin/uv" python install "$PYTHON_VERSION"
-  PYTHON=$(as_indico env UV_PYTHON_INSTALL_DIR="$INSTALL_DIR/.python" UV_PYTHON_PREFERENCE=only-managed "$INSTALL_DIR/.uv/bin/uv" python find "$PYTHON_VERSION")
-fi
-python_ok "$PYTHON" || die "$PYTHON is not a Python Indico 3.3 accepts (>=3.12.2,<3.13)"
-note "Python: $PYTHON ($("$PYTHON" -V 2>&1))"
-`;
+${shellFile('python-select.sh')}`;
 }

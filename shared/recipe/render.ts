@@ -34,7 +34,7 @@
  * env INDICOVM_OS_RELEASE overrides the os-release path (default /etc/os-release).
  */
 import type { Secret } from '../secret.js';
-import { PATHS, recipeContext, type RecipeContext, type RecipeOptions } from './context.js';
+import { PATHS, recipeContext, UNITS, type RecipeContext, type RecipeOptions } from './context.js';
 import { firstbootScript } from './firstboot.js';
 import { indicoConfTemplate, redisDropInTemplate } from './indico-config.js';
 import { provisioningScript, SELINUX_MODULE, type RecipeFile, type RecipeFiles } from './script.js';
@@ -93,9 +93,9 @@ function recipeFiles(ctx: RecipeContext): RecipeFiles {
     },
     uwsgiIni: { path: PATHS.uwsgiIni, mode: 0o644, content: uwsgiIni(ctx) },
     units: [
-      unit('indico-uwsgi.service', uwsgiUnit(ctx)),
-      unit('indico-celery.service', celeryWorkerUnit(ctx)),
-      unit('indico-celery-beat.service', celeryBeatUnit(ctx)),
+      unit(UNITS.uwsgi, uwsgiUnit(ctx)),
+      unit(UNITS.celery, celeryWorkerUnit(ctx)),
+      unit(UNITS.celeryBeat, celeryBeatUnit(ctx)),
     ],
     firstbootScript: { path: PATHS.firstbootScript, mode: 0o755, content: firstbootScript(ctx) },
     firstbootUnit: { path: PATHS.firstbootUnit, mode: 0o644, content: firstbootUnit() },

@@ -1,4 +1,5 @@
 import type { RecipeContext } from './context.js';
+import { shellFile } from './sh-file.js';
 
 /**
  * The web server in front of uWSGI, as Indico's production guides configure it: an HTTP server that
@@ -90,27 +91,8 @@ server {
 `;
 }
 
-/**
- * nginx 1.25.1 deprecated `listen … http2` for an `http2 on;` directive, which older nginx (Debian 12,
- * Ubuntu, EL 9) does not know. The vhost is rendered in the form every supported nginx reads; at run
- * time the script rewrites it to the new form when the installed nginx has the directive (Debian 13),
- * so `nginx -t` stays free of warnings on both.
- *   nginx_has_http2_directive        true when the installed nginx is 1.25.1 or newer
- *   nginx_http2_filter yes|no        stdin → stdout, the vhost in the form for that answer
- */
-export const NGINX_HTTP2_SHELL = `nginx_has_http2_directive() {
-  nginx_version=$(nginx -v 2>&1 | sed -n 's|^nginx version: [^/]*/\\([0-9][0-9.]*\\).*|\\1|p')
-  [ -n "$nginx_version" ] && printf '%s\\n%s\\n' 1.25.1 "$nginx_version" | sort -V -C
-}
-nginx_http2_filter() {
-  if [ "$1" = yes ]; then
-    sed -e '/^  listen  *\\[::\\]:[0-9][0-9]* ssl http2;$/a\\
-  http2 on;' -e 's/^\\(  listen  *[^ ]* ssl\\) http2;$/\\1;/'
-  else
-    cat
-  fi
-}
-`;
+/** nginx_has_http2_directive and nginx_http2_filter (nginx-http2.sh says why and how). */
+export const NGINX_HTTP2_SHELL = shellFile('nginx-http2.sh');
 
 /** Apache needs `Listen` only for ports its stock configuration does not already listen on. */
 function listenLines(ctx: RecipeContext): string {

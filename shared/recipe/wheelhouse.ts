@@ -14,6 +14,7 @@ import { CommandError, ConfigurationError } from '../errors.js';
 import type { Reporter } from '../report/reporter.js';
 import { quote } from '../shell/quote.js';
 import type { SshSession } from '../ssh/session.js';
+import { shellFile, variableLines } from './sh-file.js';
 
 export const WHEELHOUSE_PARENT = '/var/cache/indicovm';
 export const WHEELHOUSE_DIR = `${WHEELHOUSE_PARENT}/wheelhouse`;
@@ -54,66 +55,18 @@ export function wheelhouseSource(value: string, cwd: string): WheelhouseSource {
   return fail('is neither a folder nor a tarball');
 }
 
-/**
- * Shell functions (POSIX sh, run as root) that turn an archive into the flat wheelhouse. The archive
- * is unpacked by `nobody` in a scratch directory, so a hostile member name or symlink reaches nothing
- * of root's; then only regular files pip can use are copied out, root-owned and world-readable (pip
- * runs as the Indico user).
- */
-export const WHEELHOUSE_FUNCTIONS = `# unpack_wheelhouse ARCHIVE: the distributions in ARCHIVE, flat in ${WHEELHOUSE_DIR}.
-unpack_wheelhouse() {
-  wh_work=$(mktemp -d /var/tmp/indicovm-wheelhouse.XXXXXX) || return 1
-  chmod 0711 "$wh_work"
-  mkdir "$wh_work/x"
-  install -m 0644 -o nobody -- "$1" "$wh_work/archive"
-  chown nobody "$wh_work/x"
-  if ! runuser -u nobody -- tar -xf "$wh_work/archive" -C "$wh_work/x" --no-same-owner --no-same-permissions; then
-    rm -rf "$wh_work"
-    printf 'indicovm: error: python-wheelhouse: cannot unpack the archive\\n' >&2
-    return 1
-  fi
-  mkdir -p ${WHEELHOUSE_DIR}
-  chmod 0755 ${WHEELHOUSE_PARENT} ${WHEELHOUSE_DIR}
-  find "$wh_work/x" -type f \\( -name '*.whl' -o -name '*.tar.gz' -o -name '*.zip' \\) \\
-    -exec install -m 0644 -o root -g root -t ${WHEELHOUSE_DIR} {} +
-  rm -rf "$wh_work"
-  wh_count=$(find ${WHEELHOUSE_DIR} -maxdepth 1 -type f -name '*.whl' | wc -l)
-  if [ "$wh_count" -eq 0 ]; then
-    printf 'indicovm: error: python-wheelhouse: the archive holds no .whl file\\n' >&2
-    return 1
-  fi
-  printf '    wheelhouse: %s wheels in %s\\n' "$wh_count" ${WHEELHOUSE_DIR}
-}
-
-# fetch_wheelhouse URL: downloads a wheelhouse tarball over https (python3: every cloud image has it).
-fetch_wheelhouse() {
-  wh_file=$(mktemp /var/tmp/indicovm-wheelhouse-download.XXXXXX) || return 1
-  if ! python3 - "$1" "$wh_file" <<'INDICOVM_FETCH'
-import shutil, sys, urllib.request
-url, target = sys.argv[1], sys.argv[2]
-if not url.lower().startswith("https://"):
-    sys.exit("indicovm: error: python-wheelhouse: only https:// URLs are fetched")
-try:
-    with urllib.request.urlopen(url, timeout=60) as response, open(target, "wb") as out:
-        shutil.copyfileobj(response, out, 1 << 20)
-except Exception as error:  # one line for the log, not a traceback
-    sys.exit("indicovm: error: python-wheelhouse: %s: %s" % (url, error))
-INDICOVM_FETCH
-  then
-    rm -f "$wh_file"
-    printf 'indicovm: error: python-wheelhouse: cannot download %s\\n' "$1" >&2
-    return 1
-  fi
-  unpack_wheelhouse "$wh_file" || { rm -f "$wh_file"; return 1; }
-  rm -f "$wh_file"
-}
-`;
+/** wheelhouse.sh with the two folders it reads, for the provisioning script and the scripts sent over SSH. */
+export const WHEELHOUSE_FUNCTIONS =
+  variableLines([
+    ['WHEELHOUSE_PARENT', WHEELHOUSE_PARENT],
+    ['WHEELHOUSE_DIR', WHEELHOUSE_DIR],
+  ]) + shellFile('wheelhouse.sh');
 
 /** The shell that makes WHEELHOUSE_DIR hold the wheelhouse: fetched for a URL, checked otherwise. */
 export function wheelhouseReady(value: string): string {
   if (isWheelhouseUrl(value)) return `fetch_wheelhouse ${quote(value)} || exit 1\n`;
   // Sent over SSH before this script runs (or, for a rendered script, put there by the reader).
-  return `[ -n "$(find ${WHEELHOUSE_DIR} -maxdepth 1 -name '*.whl' 2>/dev/null)" ] || die "python-wheelhouse: no wheels in ${WHEELHOUSE_DIR}"\n`;
+  return `[ -n "$(find "$WHEELHOUSE_DIR" -maxdepth 1 -name '*.whl' 2>/dev/null)" ] || die "python-wheelhouse: no wheels in $WHEELHOUSE_DIR"\n`;
 }
 
 export type LocalWheelhouse = Exclude<WheelhouseSource, { kind: 'url' }>;
@@ -135,7 +88,7 @@ export async function wheelhouseArchive(source: LocalWheelhouse): Promise<Buffer
 /** The remote end of sendWheelhouse: $1 the archive just uploaded (removed whatever happens). */
 const UNPACK_SENT = `${WHEELHOUSE_FUNCTIONS}
 trap 'rm -f -- "$1"' EXIT
-rm -rf ${WHEELHOUSE_DIR}
+rm -rf "$WHEELHOUSE_DIR"
 unpack_wheelhouse "$1"
 `;
 
@@ -164,7 +117,7 @@ export async function installWheelhouse(
     }
   };
   if (source.kind === 'url') {
-    await unpack(`${WHEELHOUSE_FUNCTIONS}\nrm -rf ${WHEELHOUSE_DIR}\nfetch_wheelhouse "$1"`, source.url);
+    await unpack(`${WHEELHOUSE_FUNCTIONS}\nrm -rf "$WHEELHOUSE_DIR"\nfetch_wheelhouse "$1"`, source.url);
     return;
   }
   const archive = await wheelhouseArchive(source);

@@ -2,7 +2,8 @@ import { describe, expect, test } from '@jest/globals';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { recipeContext } from '../../../shared/recipe/context.js';
-import { pythonSelection } from '../../../shared/recipe/python.js';
+import { pythonSelection, pythonVariables } from '../../../shared/recipe/python.js';
+import { variableLines } from '../../../shared/recipe/sh-file.js';
 import { LIBRARY } from '../../../shared/recipe/script-library.js';
 import { optionsFrom, run, tempDir } from './helpers.js';
 
@@ -99,7 +100,8 @@ function select(
   const script = join(root, 'select.sh');
   writeFileSync(
     script,
-    `set -eu\nINSTALL_DIR='${installDir}'\nINDICO_USER=indico\n${LIBRARY}\n${pythonSelection(ctx)}` +
+    `set -eu\nINSTALL_DIR='${installDir}'\nINDICO_USER=indico\n${variableLines(pythonVariables(ctx))}` +
+      `${LIBRARY}\n${pythonSelection(ctx)}` +
       `printf 'CHOSEN=%s\\n' "$PYTHON"\n`,
   );
   const calls = join(root, 'calls.log');

@@ -64,7 +64,7 @@ describe('steps', () => {
   test('are numbered 1..N with one heading each', () => {
     const { script } = render();
     const total = Number(/^TOTAL_STEPS=(\d+)$/m.exec(script)?.[1]);
-    const headings = script.match(/^step '[^']+'$/gm) ?? [];
+    const headings = script.match(/^step (?:'[^']+'|"[^"]+")$/gm) ?? [];
     expect(headings.length).toBe(total);
     expect(headings).toContain("step 'PostgreSQL'");
     expect(headings).toContain("step 'Per-instance secrets'");
@@ -87,7 +87,7 @@ describe('steps', () => {
     ]) {
       expect(skipped).toContain(`step '${heading}'`);
     }
-    expect(skipped).toContain('systemctl enable --quiet indicovm-firstboot.service indico-uwsgi.service');
+    expect(skipped).toContain('systemctl enable --quiet "$FIRSTBOOT_UNIT" "$UWSGI_UNIT"');
 
     const full = render().script;
     expect(full).toMatch(/as_indico "\$VENV\/bin\/pip" install -q "\$INDICO_REQUIREMENT"/);

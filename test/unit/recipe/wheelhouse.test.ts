@@ -99,7 +99,8 @@ describe('python-wheelhouse in the provisioning script', () => {
     expect(fetch).toBeLessThan(fetched.indexOf('as_indico "$VENV/bin/pip" install'));
     const sent = render({ 'python-wheelhouse': '/srv/wheels' }).script;
     expect(sent).not.toMatch(/^fetch_wheelhouse /m);
-    expect(sent).toContain(`die "python-wheelhouse: no wheels in ${WHEELHOUSE_DIR}"`);
+    expect(sent).toContain(`\nWHEELHOUSE_DIR=${WHEELHOUSE_DIR}\n`);
+    expect(sent).toContain('die "python-wheelhouse: no wheels in $WHEELHOUSE_DIR"');
   });
 
   test('without install-indico there is no pip, so nothing of the wheelhouse', () => {
