@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as core from '@actions/core';
+import { workflow } from './workflow-commands.js';
 import type { ArtifactClient } from '@actions/artifact';
 import { ConfigurationError, errorMessage } from '../shared/errors.js';
 import type { Reporter } from '../shared/report/reporter.js';
@@ -59,7 +59,7 @@ export async function uploadRunArtifact(
   options: RunArtifactUpload,
 ): Promise<number | undefined> {
   if (!process.env.ACTIONS_RUNTIME_TOKEN) {
-    core.notice(
+    workflow.notice(
       `Artifact ${name} (${options.what}) was not uploaded: this runner gives no ACTIONS_RUNTIME_TOKEN ` +
         `(not a GitHub Actions job, or a local runner). The files are in ${rootDir}.`,
     );

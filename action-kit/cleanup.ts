@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import { workflow } from './workflow-commands.js';
 import { Ledger, type Undo } from '../shared/cleanup/ledger.js';
 import { errorMessage } from '../shared/errors.js';
 import type { Reporter } from '../shared/report/reporter.js';
@@ -9,7 +9,7 @@ export const LEDGER_STATE = 'ledger-file';
 export function openLedger(): Ledger {
   const dir = process.env.RUNNER_TEMP ?? process.env.TMPDIR ?? '/tmp';
   const ledger = new Ledger(`${dir}/indicovm-ledger-${process.env.GITHUB_ACTION ?? process.pid}.json`);
-  core.saveState(LEDGER_STATE, ledger.file);
+  workflow.saveState(LEDGER_STATE, ledger.file);
   return ledger;
 }
 
@@ -21,7 +21,7 @@ export async function cleanUpAfterAction(
   reporter: Reporter,
   undoers: Readonly<Record<string, Undo>>,
 ): Promise<void> {
-  const file = core.getState(LEDGER_STATE);
+  const file = workflow.getState(LEDGER_STATE);
   if (!file) {
     reporter.info('Nothing to clean up: the main step created nothing.');
     return;

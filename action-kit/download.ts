@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tc from '@actions/tool-cache';
 import {
   CachingDownloader,
   keepIfExpected,
@@ -16,10 +15,17 @@ const TOOL = 'indicovm-base-image';
 const FILE = 'base.img';
 
 /**
+ * Loaded when a download runs: tool-cache brings @actions/core, its HTTP client and undici, which a
+ * build that has its base image elsewhere (a file, Glance) would otherwise parse at every start.
+ */
+const toolCache = () => import('@actions/tool-cache');
+
+/**
  * tool-cache's download, which retries 5xx itself; its HTTP error becomes a CommandError carrying the
  * status, so withDownloadRetries does not ask again after a 404 (a wrong URL) either.
  */
 async function downloadTool(url: string): Promise<string> {
+  const tc = await toolCache();
   try {
     return await tc.downloadTool(url);
   } catch (error) {
@@ -57,6 +63,7 @@ export class ToolCacheDownloader implements Downloader {
       .slice(0, 16);
     // tool-cache wants a semver; a prerelease tag carries the key.
     const version = `0.0.0-h${key}`;
+    const tc = await toolCache();
     const cached = tc.find(TOOL, version);
     if (cached) {
       reporter.info(`Using the tool cache's copy of ${request.url}.`);

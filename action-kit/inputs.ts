@@ -7,7 +7,7 @@ import { resolveOptions, type Resolved } from '../shared/options/resolve.js';
 import type { Reporter } from '../shared/report/reporter.js';
 import { encodingsOf } from '../shared/secret.js';
 
-/** What core.getInput does, without its trimming of multi-line values' inner lines. */
+/** What @actions/core's getInput does, without its trimming of multi-line values' inner lines. */
 function rawInput(name: string): string {
   return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
 }

@@ -1,11 +1,11 @@
-import * as core from '@actions/core';
+import { workflow } from './workflow-commands.js';
 import { randomBytes } from 'node:crypto';
 import { markdownSection } from '../shared/report/markdown.js';
 import type { Reporter, SummarySection } from '../shared/report/reporter.js';
 import { onSecret, redact } from '../shared/secret.js';
 
 /**
- * The core's Reporter on the runner: workflow commands for the log, the job summary file for summaries.
+ * The Reporter on the runner: workflow commands for the log, the job summary file for summaries.
  * Every secret the process makes is handed to the runner's masker the moment it is made, and every
  * message is also redacted here, for the forms the runner cannot match (a secret split across lines).
  *
@@ -30,22 +30,22 @@ export class ActionsReporter implements Reporter {
 
   debug(message: string): void {
     this.endRelay();
-    core.debug(this.redact(message));
+    workflow.debug(this.redact(message));
   }
 
   info(message: string): void {
     this.endRelay();
-    core.info(this.redact(message));
+    workflow.info(this.redact(message));
   }
 
   warning(message: string): void {
     this.endRelay();
-    core.warning(this.redact(message));
+    workflow.warning(this.redact(message));
   }
 
   error(message: string): void {
     this.endRelay();
-    core.error(this.redact(message));
+    workflow.error(this.redact(message));
   }
 
   /** The runner's log is not a terminal: progress comes as a line every few seconds. */
@@ -58,22 +58,22 @@ export class ActionsReporter implements Reporter {
   relay(text: string): void {
     if (this.#relayToken === undefined) {
       this.#relayToken = randomBytes(16).toString('hex');
-      core.info(`::stop-commands::${this.#relayToken}`);
+      workflow.info(`::stop-commands::${this.#relayToken}`);
     }
-    core.info(this.redact(text));
+    workflow.info(this.redact(text));
   }
 
   /** Lets the runner read commands again; a no-op when nothing is being relayed. */
   endRelay(): void {
     if (this.#relayToken !== undefined) {
-      core.info(`::${this.#relayToken}::`);
+      workflow.info(`::${this.#relayToken}::`);
       this.#relayToken = undefined;
     }
   }
 
   group<T>(title: string, fn: () => Promise<T>): Promise<T> {
     this.endRelay();
-    return core.group(this.redact(title), async () => {
+    return workflow.group(this.redact(title), async () => {
       try {
         return await fn();
       } finally {
@@ -89,7 +89,7 @@ export class ActionsReporter implements Reporter {
     for (const line of value.split(/\r?\n/)) {
       if (line.trim().length >= 3 && !this.#masked.has(line)) {
         this.#masked.add(line);
-        core.setSecret(line);
+        workflow.setSecret(line);
       }
     }
   }
@@ -104,8 +104,8 @@ export class ActionsReporter implements Reporter {
     if (this.#sections.length === 0 || !process.env.GITHUB_STEP_SUMMARY) {
       return;
     }
-    core.summary.addRaw(this.#sections.join('\n'), true);
+    const markdown = this.#sections.join('\n');
     this.#sections = [];
-    await core.summary.write();
+    await workflow.appendSummary(markdown);
   }
 }

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import { workflow } from './workflow-commands.js';
 import { ConfigurationError, errorMessage } from '../shared/errors.js';
 import { ActionsReporter } from './reporter.js';
 
@@ -14,17 +14,17 @@ export async function runAction(
   try {
     await main(reporter);
   } catch (error) {
-    if (core.isDebug() && error instanceof Error && error.stack) {
+    if (workflow.isDebug() && error instanceof Error && error.stack) {
       reporter.debug(error.stack);
     }
     const kind = error instanceof ConfigurationError ? 'invalid settings' : 'failed';
-    // core.setFailed, but through the reporter, so a relay block still open is closed first.
+    // What @actions/core's setFailed does, but through the reporter, so a relay block still open is closed first.
     reporter.error(`${name} ${kind}: ${errorMessage(error)}`);
-    process.exitCode = core.ExitCode.Failure;
+    process.exitCode = 1;
   } finally {
     await reporter
       .flushSummary()
-      .catch((error: unknown) => core.warning(`Could not write the job summary: ${errorMessage(error)}`));
+      .catch((error: unknown) => workflow.warning(`Could not write the job summary: ${errorMessage(error)}`));
   }
 }
 
@@ -34,7 +34,7 @@ export function setOutputs(
 ): void {
   for (const [name, value] of Object.entries(outputs)) {
     if (value !== undefined) {
-      core.setOutput(name, typeof value === 'object' ? JSON.stringify(value) : String(value));
+      workflow.setOutput(name, typeof value === 'object' ? JSON.stringify(value) : String(value));
     }
   }
 }

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import { workflow } from '../../action-kit/workflow-commands.js';
 import { openLedger } from '../../action-kit/cleanup.js';
 import { ToolCacheDownloader } from '../../action-kit/download.js';
 import { uploadFolderArtifact } from '../../action-kit/artifact.js';
@@ -21,8 +21,8 @@ export async function buildStep(
 ): Promise<BuildRun> {
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const serialLog = serialLogPathFor(values, workspace);
-  core.saveState(STATE.serialLog, serialLog);
-  core.saveState(STATE.serialLogArtifact, `${values.imageName}-serial-log`);
+  workflow.saveState(STATE.serialLog, serialLog);
+  workflow.saveState(STATE.serialLogArtifact, `${values.imageName}-serial-log`);
   // Set before the build: a failed build's console log is what a later step (an upload) needs most.
   setOutputs(outputValues(buildOutputs, { serialLog }));
   const result = await buildImage(values, reporter, {
@@ -32,7 +32,7 @@ export async function buildStep(
     cwd: workspace,
     ...(process.env.RUNNER_TEMP ? { tempRoot: process.env.RUNNER_TEMP } : {}),
   });
-  core.saveState(STATE.succeeded, 'true');
+  workflow.saveState(STATE.succeeded, 'true');
   // The image outputs stand even when the upload below fails.
   setOutputs(outputValues(buildOutputs, { serialLog, result }));
   if (!values.uploadArtifact) return { serialLog, result };

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import { workflow } from '../../action-kit/workflow-commands.js';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { uploadRunArtifact } from '../../action-kit/artifact.js';
@@ -12,13 +12,13 @@ import { STATE } from './state.js';
 await runAction('action-build-image (post)', async (reporter) => {
   // Kills a qemu the main step left running (cancelled job, crash) and removes its temporary folder.
   await cleanUpAfterAction(reporter, buildUndoers);
-  const serialLog = core.getState(STATE.serialLog);
-  if (core.getState(STATE.succeeded) !== 'true' && serialLog && existsSync(serialLog)) {
+  const serialLog = workflow.getState(STATE.serialLog);
+  if (workflow.getState(STATE.succeeded) !== 'true' && serialLog && existsSync(serialLog)) {
     await reporter.group('Serial console of the build VM (last lines)', async () => {
       reporter.relay(serialLogTail(serialLog, 80));
     });
     // The tail is in the log; the whole console goes into an artifact, where the runner gives one.
-    const artifact = core.getState(STATE.serialLogArtifact);
+    const artifact = workflow.getState(STATE.serialLogArtifact);
     if (artifact) {
       try {
         const id = await uploadRunArtifact(artifact, [serialLog], dirname(serialLog), {

@@ -1,4 +1,4 @@
-/** What the main step hands its post step (core.saveState / core.getState): one name for each. */
+/** What the main step hands its post step (saveState / getState): one name for each. */
 export const STATE = {
   /** Path of the build VM's serial console log. */
   serialLog: 'serial-log',
