@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigurationError } from '../errors.js';
-import { imageInfo } from '../qemu/img.js';
+import { imageInfo, type ImageInfo } from '../qemu/img.js';
 import type { Reporter } from '../report/reporter.js';
 import { checkDigest, sha256File, type Downloader, type ExpectedDigest } from './download.js';
 
@@ -24,6 +24,8 @@ export interface BaseImageDeps {
   readonly workDir: string;
   /** Relative local paths are resolved against this folder (the workspace in an action). */
   readonly cwd?: string;
+  /** Reads the file's format and size (default: qemu-img info). */
+  readonly imageInfo?: (path: string) => Promise<ImageInfo>;
 }
 
 const BASE_FORMATS = new Set(['qcow2', 'raw', 'vmdk', 'vdi', 'vpc', 'vhdx']);
@@ -60,7 +62,7 @@ export async function resolveBaseImage(
       );
     }
   }
-  const info = await imageInfo(path);
+  const info = await (deps.imageInfo ?? imageInfo)(path);
   if (!BASE_FORMATS.has(info.format)) {
     throw new ConfigurationError(
       `Option 'base-image': ${source} is a ${info.format} image; use one of ${[...BASE_FORMATS].join(', ')}.`,

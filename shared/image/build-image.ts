@@ -12,8 +12,7 @@ import { onInterrupt } from '../cleanup/interrupt.js';
 import { Ledger, type CreatedResource, type Undo } from '../cleanup/ledger.js';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import { chooseAccelerator, type Accelerator, type HostFacts } from '../qemu/accelerator.js';
-import { createOverlay } from '../qemu/img.js';
-import { killRecordedQemu, QEMU_RESOURCE, type QemuProcess } from '../qemu/process.js';
+import { QEMU_RESOURCE } from '../qemu/process.js';
 import { serialLogTail } from '../qemu/serial.js';
 import { installWheelhouse } from '../recipe/wheelhouse.js';
 import type { Reporter } from '../report/reporter.js';
@@ -28,17 +27,20 @@ import {
 import type { Downloader } from './download.js';
 import { glanceFetcherFromOptions, type GlanceFetcherContext } from './glance-base.js';
 import type { CloudsYamlContext } from '../openstack/clouds-yaml.js';
-import { convertImages, OUTPUT_FILE_RESOURCE } from './convert.js';
+import { OUTPUT_FILE_RESOURCE } from './convert.js';
 import { buildManifest, buildSummary, manifestSettings, type VerifyResult } from './manifest.js';
 import { PhaseClock } from './phase-clock.js';
 import { readProvisionInputs, runProvisionStep, uploadFiles } from './provision.js';
 import { checkSealResult, FINAL_SEAL_PATH, FINAL_SEAL_UNIT, finalSealScript, sealScript } from './seal.js';
-import { bootVm, machineSettings, VmNotReachableError, waitForSsh, writeSeed } from './vm.js';
-import { verifyImage, waitForCloudInit } from './verify.js';
+import { qemuVmHost } from './qemu-vm-host.js';
+import { waitForCloudInit } from './verify.js';
+import type { BootedVm, VmHost } from './vm-host.js';
+import { machineSettings, VmNotReachableError } from './vm.js';
 
 export { runImage } from './run-image.js';
 export type { Downloader, DownloadRequest } from './download.js';
 export type { GlanceImageFetcher } from './base-image.js';
+export type { BootedVm, VmHost } from './vm-host.js';
 
 export type { BuildImageOptions, RunImageOptions } from './build-options.js';
 export { checkBuildImageOptions, serialLogPathFor } from './build-options.js';
@@ -78,6 +80,8 @@ export interface BuildImageDeps {
   readonly tempRoot?: string;
   /** Relative paths in the options are resolved against it (default: the current directory). */
   readonly cwd?: string;
+  /** Disks, VMs and SSH into them (default: qemu on this host). */
+  readonly vmHost?: VmHost;
 }
 
 export { OUTPUT_FILE_RESOURCE } from './convert.js';
@@ -87,7 +91,7 @@ const MIB = 1024 * 1024;
 
 /** How the post step (or a failed build) removes each kind of thing the build records. */
 export const buildUndoers: Readonly<Record<string, Undo>> = {
-  [QEMU_RESOURCE]: killRecordedQemu,
+  ...qemuVmHost.undoers,
   [TEMP_DIR_RESOURCE]: (resource: CreatedResource) => rm(resource.id, { recursive: true, force: true }),
   [OUTPUT_FILE_RESOURCE]: (resource: CreatedResource) => rm(resource.id, { force: true }),
 };
@@ -99,6 +103,7 @@ export async function buildImage(
 ): Promise<BuildImageResult> {
   checkBuildImageOptions(options);
   const cwd = deps.cwd ?? process.cwd();
+  const vmHost = deps.vmHost ?? qemuVmHost;
   const accelerator = chooseAccelerator(options.accelerator, reporter, deps.hostFacts);
   const inputs = readProvisionInputs(options, cwd);
   const outputDir = resolve(cwd, options.outputDir);
@@ -111,8 +116,14 @@ export async function buildImage(
   const ownLedger = deps.ledger === undefined;
   const ledger = deps.ledger ?? new Ledger(`${workDir}.ledger.json`);
   ledger.record({ kind: TEMP_DIR_RESOURCE, id: workDir, label: 'build folder' });
+  const undoers = { ...buildUndoers, ...vmHost.undoers };
+  // What is still recorded: after success only the temporary folder, after a failure everything.
   const removeWhatIsRecorded = async (): Promise<void> => {
-    await undoEverything(ledger, reporter);
+    await ledger.undoAll(undoers, (resource, error) =>
+      reporter.warning(
+        `Could not remove ${resource.kind} ${resource.label ?? resource.id}: ${errorMessage(error)}`,
+      ),
+    );
     if (ownLedger) {
       rmSync(ledger.file, { force: true });
     }
@@ -121,7 +132,7 @@ export async function buildImage(
 
   const machine = machineSettings(options, accelerator);
   const clock = new PhaseClock(reporter);
-  let qemu: QemuProcess | undefined;
+  let vm: BootedVm | undefined;
   let session: SshSession | undefined;
   try {
     const base = await clock.run('Base image', async () => {
@@ -138,6 +149,7 @@ export async function buildImage(
             }),
           workDir,
           cwd,
+          imageInfo: (path) => vmHost.imageInfo(path),
         },
         reporter,
       );
@@ -156,8 +168,8 @@ export async function buildImage(
       );
     }
     const { seed, seedFile } = await clock.run('Overlay and seed', async () => {
-      await createOverlay(base.path, base.format, overlay, diskBytes);
-      return writeSeed(workDir, options.seedName, {
+      await vmHost.createOverlay(base.path, base.format, overlay, diskBytes);
+      return vmHost.writeSeed(workDir, options.seedName, {
         hostname:
           options.imageName
             .replace(/[^A-Za-z0-9-]/g, '-')
@@ -171,8 +183,8 @@ export async function buildImage(
 
     const buildVm = { name: 'build', workDir, disk: overlay, seed, seedFile, serialLog, machine };
     session = await clock.run('Boot and SSH', async () => {
-      qemu = await bootVm(buildVm, ledger, reporter, { guestPorts: [22] });
-      return waitForSsh(qemu, seed, serialLog, options.sshTimeout * 1000, reporter);
+      vm = await vmHost.boot(buildVm, ledger, reporter);
+      return vm.connectSsh(options.sshTimeout * 1000, reporter);
     });
     const buildSession = session;
 
@@ -206,25 +218,25 @@ export async function buildImage(
       );
       await buildSession.close();
       session = undefined;
-      const vm = qemu!;
-      const poweredOff = await vm.waitForExit(options.shutdownTimeout * 1000);
+      const booted = vm!;
+      const poweredOff = await booted.waitForExit(options.shutdownTimeout * 1000);
       if (!poweredOff) {
-        await vm.stop(reporter);
+        await booted.stop(reporter);
       } else {
-        ledger.release(QEMU_RESOURCE, String(vm.pid));
+        ledger.release(QEMU_RESOURCE, String(booted.pid));
       }
       return { poweredOff, serial: readFileSync(serialLog, 'utf8') };
     });
     checkSealResult(sealed, serialLog, options.shutdownTimeout, reporter);
 
     const images = await clock.run('Convert', () =>
-      convertImages(overlay, options, outputDir, ledger, reporter),
+      vmHost.convertImages(overlay, options, outputDir, ledger, reporter),
     );
 
     let verify: VerifyResult | undefined;
     if (options.verify) {
       verify = await clock.run('Verify boot', () =>
-        verifyImage({
+        vmHost.verifyImage({
           image: images[0]!,
           workDir,
           outputDir,
@@ -280,15 +292,6 @@ export async function buildImage(
     await session?.close().catch(() => undefined);
     await removeWhatIsRecorded();
   }
-}
-
-/** Undoes what is still recorded: after success only the temporary folder, after a failure everything. */
-async function undoEverything(ledger: Ledger, reporter: Reporter): Promise<void> {
-  await ledger.undoAll(buildUndoers, (resource, error) =>
-    reporter.warning(
-      `Could not remove ${resource.kind} ${resource.label ?? resource.id}: ${errorMessage(error)}`,
-    ),
-  );
 }
 
 export type { BaseImage };

@@ -1,13 +1,24 @@
 // An in-memory SshSession for unit tests of the orchestrators through their `connect` port: files
 // uploaded are kept in a map, `bash FILE` runs the uploaded script in the real bash on this machine
 // (in a scratch folder, as the session's user would), `rm -f -- FILE` removes it. Any other command
-// is an error, so a test sees exactly what the code under test asked the "VM" to do.
+// is an error unless the test's `answer` knows it, so a test sees exactly what the code under test
+// asked the "VM" to do.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CommandError } from '../../shared/errors.js';
 import type { ExecOptions, ExecResult } from '../../shared/ssh/exec.js';
-import type { SshSession } from '../../shared/ssh/index.js';
+import type { ScriptOptions, SshSession } from '../../shared/ssh/index.js';
+
+/** A test's own commands: the result of argv, or undefined for the ones the fake knows itself. */
+export type FakeAnswer = (argv: readonly string[], options: ExecOptions) => ExecResult | undefined;
+
+export interface FakeSshOptions {
+  readonly answer?: FakeAnswer;
+  /** Gets `upload PATH`, `exec ARGV…` and `close`, in order: to interleave with a test's other events. */
+  readonly log?: string[];
+}
 
 export class FakeSshSession {
   readonly where: string;
@@ -18,19 +29,34 @@ export class FakeSshSession {
   /** The next `n` exec calls fail with this error (a dropped connection, say). */
   failNext: { error: Error; times: number } | undefined;
 
-  constructor(where = 'fake@vm') {
+  readonly #answer: FakeAnswer | undefined;
+  readonly #log: string[] | undefined;
+
+  constructor(where = 'fake@vm', options: FakeSshOptions = {}) {
     this.where = where;
+    this.#answer = options.answer;
+    this.#log = options.log;
   }
 
   async upload(content: Buffer | string, remotePath: string): Promise<void> {
+    this.#log?.push(`upload ${remotePath}`);
     this.files.set(remotePath, content.toString());
   }
 
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     this.commands.push([...argv]);
+    this.#log?.push(`exec ${argv.join(' ')}`);
     if (this.failNext && this.failNext.times > 0) {
       this.failNext.times -= 1;
       throw this.failNext.error;
+    }
+    const answered = this.#answer?.(argv, options);
+    if (answered !== undefined) {
+      // As the real session: a non-zero status is an error unless the caller allows it.
+      if (answered.code !== 0 && !options.allowFailure) {
+        throw new CommandError(argv.join(' '), answered.code, `${answered.stdout}${answered.stderr}`);
+      }
+      return answered;
     }
     if (argv[0] === 'bash' && argv.length === 2 && this.files.has(argv[1]!)) {
       const dir = mkdtempSync(join(tmpdir(), 'indicovm-fake-vm-'));
@@ -47,11 +73,18 @@ export class FakeSshSession {
     throw new Error(`the fake VM does not know ${JSON.stringify(argv)}`);
   }
 
+  /** As the real session: the script on the stdin of `sh -s`, so an `answer` sees it in options.stdin. */
+  runScript(script: string, options: ScriptOptions = {}): Promise<ExecResult> {
+    const { args = [], ...rest } = options;
+    return this.exec(['sh', '-s', '--', ...args], { ...rest, stdin: script });
+  }
+
   async reconnect(): Promise<void> {
     this.reconnects += 1;
   }
 
   async close(): Promise<void> {
+    this.#log?.push('close');
     this.closed += 1;
   }
 
