@@ -37,7 +37,13 @@ import type { Secret } from '../secret.js';
 import { PATHS, recipeContext, UNITS, type RecipeContext, type RecipeOptions } from './context.js';
 import { firstbootScript } from './firstboot.js';
 import { indicoConfTemplate, redisDropInTemplate } from './indico-config.js';
-import { provisioningScript, SELINUX_MODULE, type RecipeFile, type RecipeFiles } from './script.js';
+import {
+  configurationFiles,
+  provisioningScript,
+  SELINUX_MODULE,
+  type RecipeFile,
+  type RecipeFiles,
+} from './script.js';
 import { celeryBeatUnit, celeryWorkerUnit, firstbootUnit, uwsgiIni, uwsgiUnit } from './services.js';
 import { apacheVhost, FFDHE2048, nginxVhost } from './web-server.js';
 
@@ -115,12 +121,7 @@ export function renderRecipe(options: RecipeOptions): RenderedRecipe {
     files.dhParams,
     ...(files.givenCert ? [files.givenCert] : []),
     ...(files.givenKey ? [files.givenKey] : []),
-    files.indicoConfTemplate,
-    files.redisTemplate,
-    files.uwsgiIni,
-    ...files.units,
-    files.firstbootScript,
-    files.firstbootUnit,
+    ...configurationFiles(files),
     files.selinuxModule,
   ];
   return { script: provisioningScript(ctx, files), files: list };

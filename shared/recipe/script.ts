@@ -124,8 +124,9 @@ function postgresql(ctx: RecipeContext): string {
   return shellFile('postgresql.sh', { 'given-password': givenPassword });
 }
 
-function configuration(files: RecipeFiles): string {
-  const rendered = [
+/** The files the configuration step writes: Indico's, Redis's, uWSGI's, the units and the first boot. */
+export function configurationFiles(files: RecipeFiles): RecipeFile[] {
+  return [
     files.indicoConfTemplate,
     files.redisTemplate,
     files.uwsgiIni,
@@ -133,7 +134,14 @@ function configuration(files: RecipeFiles): string {
     files.firstbootScript,
     files.firstbootUnit,
   ];
-  return shellFile('configuration.sh', { files: rendered.map((file) => put(file)).join('') });
+}
+
+function configuration(files: RecipeFiles): string {
+  return shellFile('configuration.sh', {
+    files: configurationFiles(files)
+      .map((file) => put(file))
+      .join(''),
+  });
 }
 
 function tls(files: RecipeFiles): string {

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { CommandError } from '../errors.js';
 import type { Reporter } from '../report/reporter.js';
@@ -69,30 +70,22 @@ async function establish(
   const keepaliveIntervalMs = options.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS;
   const where = endpointName(options);
   const via = options.via;
-  if (via) {
-    const opened = await withRetries(`${where} through ${via.where}`, options.retry, reporter, async () =>
-      openClient({
-        endpoint: options,
-        policy: policies.target,
-        readyTimeoutMs,
-        keepaliveIntervalMs,
-        reporter,
-        sock: await via.tunnel(options.host, options.port ?? 22),
-      }),
-    );
-    return { client: opened.client, hostKey: opened.hostKey };
-  }
   const proxyEndpoint = options.proxy;
   const proxyPolicy = policies.proxy;
-  if (!proxyEndpoint || !proxyPolicy) {
-    const opened = await withRetries(where, options.retry, reporter, () =>
-      openClient({
-        endpoint: options,
-        policy: policies.target,
-        readyTimeoutMs,
-        keepaliveIntervalMs,
-        reporter,
-      }),
+  const openTarget = (sock?: Duplex) =>
+    openClient({
+      endpoint: options,
+      policy: policies.target,
+      readyTimeoutMs,
+      keepaliveIntervalMs,
+      reporter,
+      sock,
+    });
+  if (via || !proxyEndpoint || !proxyPolicy) {
+    // Directly, or through a tunnel another session holds open (a shared jump host).
+    const label = via ? `${where} through ${via.where}` : where;
+    const opened = await withRetries(label, options.retry, reporter, async () =>
+      openTarget(via ? await via.tunnel(options.host, options.port ?? 22) : undefined),
     );
     return { client: opened.client, hostKey: opened.hostKey };
   }
@@ -108,14 +101,7 @@ async function establish(
     });
     try {
       const stream = await tunnelThrough(proxy.client, proxyWhere, options.host, options.port ?? 22);
-      const target: OpenedClient = await openClient({
-        endpoint: options,
-        policy: policies.target,
-        readyTimeoutMs,
-        keepaliveIntervalMs,
-        reporter,
-        sock: stream,
-      });
+      const target: OpenedClient = await openTarget(stream);
       // Losing the jump host loses the target too.
       proxy.client.on('close', () => target.client.end());
       return {
