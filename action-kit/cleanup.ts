@@ -2,6 +2,8 @@ import { workflow } from './workflow-commands.js';
 import { Ledger, type Undo } from '../shared/cleanup/ledger.js';
 import { errorMessage } from '../shared/errors.js';
 import type { Reporter } from '../shared/report/reporter.js';
+import type { ActionsReporter } from './reporter.js';
+import { runAction } from './run.js';
 
 export const LEDGER_STATE = 'ledger-file';
 
@@ -38,5 +40,21 @@ export async function cleanUpAfterAction(
       ),
     );
     reporter.info(`Removed ${undone} of ${ledger.resources.length + undone} resource(s).`);
+  });
+}
+
+/**
+ * An action's post step: undo what the main step recorded with the undoers `undoers` gives (undefined:
+ * leave everything, it has said why), then whatever else the step does after a failure (`after`).
+ */
+export async function runCleanupAction(
+  name: string,
+  undoers: (reporter: ActionsReporter) => Readonly<Record<string, Undo>> | undefined,
+  after?: (reporter: ActionsReporter) => Promise<void>,
+): Promise<void> {
+  await runAction(name, async (reporter) => {
+    const chosen = undoers(reporter);
+    if (chosen) await cleanUpAfterAction(reporter, chosen);
+    await after?.(reporter);
   });
 }

@@ -1,35 +1,4 @@
-import { cleanUpAfterAction } from '../../action-kit/cleanup.js';
-import { readActionOptions } from '../../action-kit/inputs.js';
-import { runAction } from '../../action-kit/run.js';
-import { openOpenStack } from '../../shared/deploy/cloud.js';
-import { deployUndoers, lazyCloud } from '../../shared/deploy/undo.js';
-import { authSettingsFromOptions } from '../../shared/openstack/auth-settings.js';
-import { deployCommand } from '../../shared/options/commands.js';
-import type { Reporter } from '../../shared/report/reporter.js';
+import { runCleanupAction } from '../../action-kit/cleanup.js';
+import { undoersFromInputs } from './undo-from-inputs.js';
 
-/** The same inputs as the main step; undefined when they do not resolve (the main step said why). */
-function readInputs(reporter: Reporter) {
-  try {
-    return readActionOptions(deployCommand, reporter);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Removes what the main step created and did not hand on: after a failure it already tried, after a
- * cancelled job it could not. The credentials come from the same inputs (post steps see them), never
- * from the step state, and the cloud is only logged in to when there is something to remove.
- */
-await runAction('action-deploy (post)', async (reporter) => {
-  const inputs = readInputs(reporter);
-  if (inputs?.values.keepOnFailure) {
-    reporter.info('keep-on-failure is set: leaving whatever the main step created.');
-    return;
-  }
-  const cloud = lazyCloud(async () => {
-    const { values, sources } = inputs ?? readActionOptions(deployCommand, reporter);
-    return openOpenStack(authSettingsFromOptions(values, sources), { reporter });
-  });
-  await cleanUpAfterAction(reporter, deployUndoers(cloud));
-});
+await runCleanupAction('action-deploy (post)', undoersFromInputs);
