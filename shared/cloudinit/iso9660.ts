@@ -1,3 +1,8 @@
+/*
+ * Over 300 lines: an ISO 9660 image with Rock Ridge and Joliet is one byte layout; the volume
+ * descriptors, path tables and directory records refer to each other's sectors, so they are written
+ * by one function from one plan.
+ */
 import { ConfigurationError } from '../errors.js';
 
 /**

@@ -1,6 +1,9 @@
 /**
  * Fetching a base image over https: retried, checked against an expected SHA-256 or SHA-512, cached.
  * The action plugs in a tool-cache based Downloader, the CLI this plain one with a cache folder.
+ *
+ * Just over 300 lines: the digest check, the retrying fetch and the revalidating cache are one download
+ * path; the cache needs the fetch's validators and the fetch the check.
  */
 import { createHash } from 'node:crypto';
 import {

@@ -5,6 +5,9 @@
  * (unless fail-fast), and the run fails at the end naming the hosts that failed. With serial: N the
  * hosts go N at a time, each checked healthy before the next batch starts, and the first failure
  * stops the roll-out, as Ansible's serial with max_fail_percentage 0.
+ *
+ * Over 300 lines: the fleet's hosts (parsed from hosts/hosts-file with their own host keys), the
+ * parallel and rolling runs over them, and their summary, which share the per-host result type.
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';

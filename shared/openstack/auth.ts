@@ -1,3 +1,9 @@
+/**
+ * Keystone v3 and the session every service client uses: the auth settings gathered from options,
+ * clouds.yaml and OS_* variables, the token (password, application credential or token auth), the
+ * catalog and its endpoint choice, and requests that log in again once when a token stops being valid.
+ * Over 300 lines because the token's life and the requests that use it share one state.
+ */
 import { ConfigurationError } from '../errors.js';
 import type { Reporter } from '../report/reporter.js';
 import { Secret } from '../secret.js';

@@ -1,3 +1,9 @@
+/**
+ * Glance v2: images by name or ID, create, upload (direct or staged and imported), wait for active,
+ * download, delete, and the check that Glance holds exactly the bytes sent. Over 300 lines because it is
+ * the whole of one service's API as this project uses it; the digest checks at the end are pure
+ * functions kept beside the client whose answers they read.
+ */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { basename } from 'node:path';

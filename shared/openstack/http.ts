@@ -1,3 +1,10 @@
+/**
+ * The one HTTP client every OpenStack call goes through: TLS (CA file, pinning the server name),
+ * proxies, per-attempt deadlines, retries with backoff honouring Retry-After, streamed bodies and the
+ * services' error messages. Its size is one reason: these interlock in one request loop (a retry must
+ * rebuild the body, a deadline must know the body's size, a proxy changes the agent), and split apart
+ * each piece would need the others' state.
+ */
 import { readFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';

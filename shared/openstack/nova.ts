@@ -1,3 +1,8 @@
+/*
+ * Over 300 lines: the whole of Nova's API as this project uses it (flavors, networks, servers with
+ * their boot volumes and user-data, key pairs, the console log), with the microversion negotiation every
+ * call depends on; the helpers above the class are pure and tested on their own.
+ */
 import { CommandError, ConfigurationError } from '../errors.js';
 import type { OpenStackSession } from './auth.js';
 import { OpenStackHttpError, type HttpMethod } from './http.js';

@@ -1,3 +1,7 @@
+/*
+ * Over 300 lines: one small function per option kind (string, secret, port, list, url, path, size…),
+ * each with its own error text; they share the OptionSpec shape above and are read as a catalog.
+ */
 import { z } from 'zod';
 import { Secret } from '../secret.js';
 import { DNS_NAME, isHostname } from '../host-name.js';

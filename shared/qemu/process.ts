@@ -1,6 +1,9 @@
 /**
  * One qemu process: started detached with a pidfile and a monitor socket, recorded in the Ledger as soon
  * as it runs (so a post step or a finally can kill it after a crash), and stopped in escalating steps.
+ *
+ * Over 300 lines: starting one qemu, knowing it runs (pidfile, monitor) and stopping it in escalating
+ * steps, including from a post step that only has the ledger's record, are one process's life.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';

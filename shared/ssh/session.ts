@@ -1,6 +1,10 @@
 /**
  * A logged-in SSH session to one machine: commands, scripts, files and tunnels. It is what the image
  * build (provisioning) and action-manage talk to a VM through.
+ *
+ * Over 300 lines: SshSession is the one object commands, scripts, uploads, downloads and tunnels go
+ * through, each a thin method over exec.ts, sftp and forward.ts that needs the session's connection
+ * state (reconnects, the jump host, closing); establish() opens that connection.
  */
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
