@@ -1,18 +1,10 @@
+import type { VhostEdits } from './vhost.js';
+
 /**
  * Edits of the recipe's Apache vhost: the `Listen` lines it adds for non-default ports, the two
  * <VirtualHost *:port> blocks (the one with `SSLEngine on` is the HTTPS one), ServerName, the
  * redirects to BASE_URL, the Host check and the TLS files.
  */
-
-export interface ApacheEdits {
-  /** As the Host header carries it (IPv6 in brackets). */
-  readonly serverName?: string;
-  readonly httpPort?: number;
-  readonly httpsPort?: number;
-  readonly baseUrl?: string;
-  readonly certPath?: string;
-  readonly keyPath?: string;
-}
 
 const directive = (name: string): RegExp => new RegExp(`^(\\s*${name}\\s+)(\\S+)(.*)$`, 'i');
 const SSL_CERT = directive('SSLCertificateFile');
@@ -36,7 +28,7 @@ function blocks(lines: readonly string[]): { index: number[]; tls: boolean[] } {
   return { index, tls };
 }
 
-export function editApacheVhost(text: string, edits: ApacheEdits): string {
+export function editApacheVhost(text: string, edits: VhostEdits): string {
   const lines = text.split('\n');
   const { index, tls } = blocks(lines);
   const out: string[] = [];

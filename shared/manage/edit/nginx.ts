@@ -1,20 +1,11 @@
+import type { VhostEdits } from './vhost.js';
+
 /**
  * Edits of the recipe's nginx vhost (/etc/nginx/conf.d/indico.conf), line by line: the directives
  * that carry the server name, the ports, BASE_URL and the TLS files are rewritten in place and
  * everything else is left alone. Values are host names, ports and config-safe paths (checked by the
  * option kinds), so none needs quoting in nginx syntax.
  */
-
-export interface NginxEdits {
-  /** As nginx's $host carries it (IPv6 in brackets). */
-  readonly serverName?: string;
-  readonly httpPort?: number;
-  readonly httpsPort?: number;
-  /** The redirect target (`return 301 <baseUrl>$request_uri`). */
-  readonly baseUrl?: string;
-  readonly certPath?: string;
-  readonly keyPath?: string;
-}
 
 const LISTEN = /^(\s*listen\s+)((?:\[[0-9A-Fa-f:.]*\]|[0-9.]+|\*)(?::))?(\d+)((?:\s+[^;\s]+)*\s*;.*)$/;
 const SERVER_NAME = /^(\s*server_name\s+)[^;]*(;.*)$/;
@@ -23,7 +14,7 @@ const directive = (name: string): RegExp => new RegExp(`^(\\s*${name}\\s+)[^;\\s
 const SSL_CERT = directive('ssl_certificate');
 const SSL_KEY = directive('ssl_certificate_key');
 
-export function editNginxVhost(text: string, edits: NginxEdits): string {
+export function editNginxVhost(text: string, edits: VhostEdits): string {
   return text
     .split('\n')
     .map((line) => {

@@ -6,68 +6,68 @@ import { redisString } from '../../recipe/escape.js';
  * here instead: every directive we set must read back, by Redis's own splitting rules, as the value.
  */
 
+const isSpace = (c: number | undefined): boolean => c !== undefined && /\s/.test(String.fromCharCode(c));
+const hex = (c: number | undefined): number => (c === undefined ? NaN : parseInt(String.fromCharCode(c), 16));
+const C_ESCAPES: Readonly<Record<string, number>> = { n: 10, r: 13, t: 9, b: 8, a: 7 };
+
+/** What a backslash at bytes[i] stands for in a quoted word, and how many bytes it takes; none: a plain byte. */
+type Escape = (bytes: Buffer, i: number) => readonly [byte: number, length: number] | undefined;
+
+const doubleQuoteEscape: Escape = (bytes, i) => {
+  if (bytes[i + 1] === 0x78 /* x */ && !isNaN(hex(bytes[i + 2])) && !isNaN(hex(bytes[i + 3])))
+    return [hex(bytes[i + 2]) * 16 + hex(bytes[i + 3]), 4];
+  const next = bytes[i + 1];
+  return next === undefined ? undefined : [C_ESCAPES[String.fromCharCode(next)] ?? next, 2];
+};
+const singleQuoteEscape: Escape = (bytes, i) => (bytes[i + 1] === 0x27 ? [0x27, 2] : undefined);
+
+/** The quoted word opening at bytes[start] and the index after it; none when it is unterminated or runs on. */
+function quotedWord(
+  bytes: Buffer,
+  start: number,
+  escape: Escape,
+): { word: number[]; end: number } | undefined {
+  const quote = bytes[start];
+  const word: number[] = [];
+  let i = start + 1;
+  while (i < bytes.length) {
+    const c = bytes[i]!;
+    const escaped = c === 0x5c ? escape(bytes, i) : undefined;
+    if (escaped) {
+      word.push(escaped[0]);
+      i += escaped[1];
+    } else if (c === quote) {
+      // Like Redis: a closing quote must end the word.
+      return i + 1 < bytes.length && !isSpace(bytes[i + 1]) ? undefined : { word, end: i + 1 };
+    } else {
+      word.push(c);
+      i++;
+    }
+  }
+  return undefined;
+}
+
 /** Redis's sdssplitargs for one line: words, "double-quoted" with \\, \", \n, \r, \t, \a, \b, \xHH, and 'single-quoted'. */
 export function splitRedisArgs(line: string): string[] | undefined {
   const args: string[] = [];
   const bytes = Buffer.from(line, 'utf8');
   let i = 0;
-  const hex = (c: number): number => parseInt(String.fromCharCode(c), 16);
-  while (i < bytes.length) {
-    while (i < bytes.length && /\s/.test(String.fromCharCode(bytes[i]!))) i++;
-    if (i >= bytes.length) break;
-    const out: number[] = [];
-    const q = bytes[i]!;
-    if (q === 0x22 /* " */) {
-      i++;
-      for (;;) {
-        if (i >= bytes.length) return undefined; // unterminated
-        const c = bytes[i]!;
-        if (
-          c === 0x5c &&
-          i + 3 < bytes.length &&
-          bytes[i + 1] === 0x78 &&
-          !isNaN(hex(bytes[i + 2]!)) &&
-          !isNaN(hex(bytes[i + 3]!))
-        ) {
-          out.push(hex(bytes[i + 2]!) * 16 + hex(bytes[i + 3]!));
-          i += 4;
-        } else if (c === 0x5c && i + 1 < bytes.length) {
-          const e = String.fromCharCode(bytes[i + 1]!);
-          const map: Record<string, number> = { n: 10, r: 13, t: 9, b: 8, a: 7 };
-          out.push(map[e] ?? bytes[i + 1]!);
-          i += 2;
-        } else if (c === 0x22) {
-          i++;
-          if (i < bytes.length && !/\s/.test(String.fromCharCode(bytes[i]!))) return undefined;
-          break;
-        } else {
-          out.push(c);
-          i++;
-        }
-      }
-    } else if (q === 0x27 /* ' */) {
-      i++;
-      for (;;) {
-        if (i >= bytes.length) return undefined;
-        const c = bytes[i]!;
-        if (c === 0x5c && bytes[i + 1] === 0x27) {
-          out.push(0x27);
-          i += 2;
-        } else if (c === 0x27) {
-          i++;
-          if (i < bytes.length && !/\s/.test(String.fromCharCode(bytes[i]!))) return undefined;
-          break;
-        } else {
-          out.push(c);
-          i++;
-        }
-      }
+  for (;;) {
+    while (isSpace(bytes[i])) i++;
+    if (i >= bytes.length) return args;
+    const q = bytes[i];
+    const escape = q === 0x22 ? doubleQuoteEscape : q === 0x27 ? singleQuoteEscape : undefined;
+    if (escape) {
+      const quoted = quotedWord(bytes, i, escape);
+      if (!quoted) return undefined;
+      args.push(Buffer.from(quoted.word).toString('utf8'));
+      i = quoted.end;
     } else {
-      while (i < bytes.length && !/\s/.test(String.fromCharCode(bytes[i]!))) out.push(bytes[i++]!);
+      const from = i;
+      while (i < bytes.length && !isSpace(bytes[i])) i++;
+      args.push(bytes.subarray(from, i).toString('utf8'));
     }
-    args.push(Buffer.from(out).toString('utf8'));
   }
-  return args;
 }
 
 /** Sets `name value` (replacing every line of that directive, or appending one), value written as a Redis string. */

@@ -1,6 +1,7 @@
 import { PATHS, UNITS } from '../../recipe/context.js';
 import { CommandError } from '../../errors.js';
 import type { SshSession } from '../../ssh/index.js';
+import type { WebServer } from '../edit/vhost.js';
 
 /**
  * What the recipe found out about the VM when it ran (unit names, the Redis drop-in): the same
@@ -12,7 +13,7 @@ export interface HostFacts {
   readonly webService: string;
   readonly pgService: string;
   /** Which web server the vhost is for. */
-  readonly webServer: 'nginx' | 'apache';
+  readonly webServer: WebServer;
   readonly vhostPath: string;
 }
 

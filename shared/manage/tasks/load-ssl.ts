@@ -1,8 +1,7 @@
 import { PATHS } from '../../recipe/context.js';
 import { readPemInputs } from '../../recipe/pem-inputs.js';
 import type { RecipeOptions } from '../../recipe/render.js';
-import { apacheTlsPaths, apacheTlsPort, editApacheVhost } from '../edit/apache.js';
-import { editNginxVhost, nginxTlsPaths, nginxTlsPort } from '../edit/nginx.js';
+import { editVhost, vhostTlsPaths, vhostTlsPort } from '../edit/vhost.js';
 import { setShellAssignment } from '../edit/shell-assignment.js';
 import { changeFiles } from '../remote/file-edit.js';
 import { reloadOrStart, testWebConfig } from '../remote/services.js';
@@ -32,7 +31,7 @@ export async function loadSsl(ctx: TaskContext): Promise<TaskOutcome> {
   );
   const facts = await ctx.facts();
   const vhost = (await ctx.session.readFile(facts.vhostPath, { sudo: true }))?.toString('utf8') ?? '';
-  const named = facts.webServer === 'nginx' ? nginxTlsPaths(vhost) : apacheTlsPaths(vhost);
+  const named = vhostTlsPaths(facts.webServer, vhost);
   const certPath = named.cert ?? DEFAULT_CERT;
   const keyPath = named.key ?? DEFAULT_KEY;
 
@@ -43,10 +42,7 @@ export async function loadSsl(ctx: TaskContext): Promise<TaskOutcome> {
       { path: keyPath, edit: () => tls.keyPem, mode: 0o600, forceMode: true, owner: 'root', group: 'root' },
       {
         path: facts.vhostPath,
-        edit: (current) =>
-          facts.webServer === 'nginx'
-            ? editNginxVhost(current ?? '', { certPath, keyPath })
-            : editApacheVhost(current ?? '', { certPath, keyPath }),
+        edit: (current) => editVhost(facts.webServer, current, { certPath, keyPath }),
         onlyIfExists: true,
       },
       {
@@ -59,7 +55,7 @@ export async function loadSsl(ctx: TaskContext): Promise<TaskOutcome> {
   );
   const webChanged = mustApply(ctx, changed, (path) => path !== PATHS.firstbootScript);
   const services = webChanged ? await reloadOrStart(ctx.session, [facts.webService]) : [];
-  const port = facts.webServer === 'nginx' ? nginxTlsPort(vhost) : apacheTlsPort(vhost);
+  const port = vhostTlsPort(facts.webServer, vhost);
   if (webChanged && port !== undefined) {
     await waitForCertificate(ctx.session, port, tls.fingerprint256);
   }

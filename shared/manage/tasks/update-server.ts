@@ -2,8 +2,7 @@ import { PATHS, UNITS } from '../../recipe/context.js';
 import { pythonString } from '../../recipe/escape.js';
 import { baseUrlFor, bareHost, urlHost } from '../../host-name.js';
 import { X509Certificate } from 'node:crypto';
-import { apacheTlsPaths, editApacheVhost } from '../edit/apache.js';
-import { editNginxVhost, nginxTlsPaths } from '../edit/nginx.js';
+import { editVhost, vhostTlsPaths, type WebServer } from '../edit/vhost.js';
 import { setShellAssignment } from '../edit/shell-assignment.js';
 import { BACKUP_SUFFIX, changeFiles } from '../remote/file-edit.js';
 import { reloadOrStart, restartRunning, testWebConfig } from '../remote/services.js';
@@ -62,10 +61,10 @@ fi
 async function installedCertificate(
   ctx: TaskContext,
   vhostPath: string,
-  webServer: 'nginx' | 'apache',
+  webServer: WebServer,
 ): Promise<string> {
   const vhost = (await ctx.session.readFile(vhostPath, { sudo: true }))?.toString('utf8') ?? '';
-  const path = (webServer === 'nginx' ? nginxTlsPaths(vhost) : apacheTlsPaths(vhost)).cert ?? DEFAULT_CERT;
+  const path = vhostTlsPaths(webServer, vhost).cert ?? DEFAULT_CERT;
   return new X509Certificate(await ctx.session.download(path, { sudo: true })).fingerprint256;
 }
 
@@ -77,19 +76,12 @@ export async function updateServer(ctx: TaskContext): Promise<TaskOutcome> {
   const baseUrl = baseUrlFor(host, o.httpsPort);
   const facts = await ctx.facts();
   const vhostEdit = (current: string | undefined): string =>
-    facts.webServer === 'nginx'
-      ? editNginxVhost(current ?? '', {
-          serverName,
-          httpPort: o.httpPort,
-          httpsPort: o.httpsPort,
-          baseUrl,
-        })
-      : editApacheVhost(current ?? '', {
-          serverName,
-          httpPort: o.httpPort,
-          httpsPort: o.httpsPort,
-          baseUrl,
-        });
+    editVhost(facts.webServer, current, {
+      serverName,
+      httpPort: o.httpPort,
+      httpsPort: o.httpsPort,
+      baseUrl,
+    });
   const changed = await changeFiles(
     ctx.session,
     [

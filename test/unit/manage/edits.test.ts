@@ -194,6 +194,19 @@ describe('Redis drop-in', () => {
   test('splitting rejects unbalanced quotes', () => {
     expect(splitRedisArgs('requirepass "abc')).toBeUndefined();
     expect(splitRedisArgs('requirepass "a"b')).toBeUndefined();
+    expect(splitRedisArgs("requirepass 'a'b")).toBeUndefined();
+    expect(splitRedisArgs("requirepass 'abc")).toBeUndefined();
+  });
+
+  test("splitting reads escapes as Redis does: C escapes and \\xHH in \"…\", only \\' in '…'", () => {
+    expect(splitRedisArgs(String.raw`  a "\x41\n\t\"\\q"  'it\'s \n' w"x`)).toEqual([
+      'a',
+      'A\n\t"\\q',
+      "it's \\n",
+      'w"x',
+    ]);
+    expect(splitRedisArgs(String.raw`x "\xZZ"`)).toEqual(['x', 'xZZ']);
+    expect(splitRedisArgs('')).toEqual([]);
   });
 });
 

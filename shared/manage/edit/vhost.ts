@@ -1,0 +1,35 @@
+import { apacheTlsPaths, apacheTlsPort, editApacheVhost } from './apache.js';
+import { editNginxVhost, nginxTlsPaths, nginxTlsPort } from './nginx.js';
+
+/**
+ * The recipe's vhost as the tasks see it, whichever web server the host runs: what update-server and
+ * load-ssl change in it, and the TLS files and port it names.
+ */
+
+export type WebServer = 'nginx' | 'apache';
+
+export interface VhostEdits {
+  /** As the Host header carries it (IPv6 in brackets). */
+  readonly serverName?: string;
+  readonly httpPort?: number;
+  readonly httpsPort?: number;
+  /** Where the HTTP vhost redirects to, the request's path appended. */
+  readonly baseUrl?: string;
+  readonly certPath?: string;
+  readonly keyPath?: string;
+}
+
+/** The vhost with the edits made (an absent file reads as empty). */
+export function editVhost(webServer: WebServer, current: string | undefined, edits: VhostEdits): string {
+  return webServer === 'nginx' ? editNginxVhost(current ?? '', edits) : editApacheVhost(current ?? '', edits);
+}
+
+/** The certificate and key files the HTTPS vhost names. */
+export function vhostTlsPaths(webServer: WebServer, text: string): { cert?: string; key?: string } {
+  return webServer === 'nginx' ? nginxTlsPaths(text) : apacheTlsPaths(text);
+}
+
+/** The port the HTTPS vhost listens on. */
+export function vhostTlsPort(webServer: WebServer, text: string): number | undefined {
+  return webServer === 'nginx' ? nginxTlsPort(text) : apacheTlsPort(text);
+}
