@@ -1,4 +1,4 @@
-import type { VhostEdits } from './vhost.js';
+import type { VhostEdits } from './vhost-edits.js';
 
 /**
  * Edits of the recipe's Apache vhost: the `Listen` lines it adds for non-default ports, the two

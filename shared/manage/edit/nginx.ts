@@ -1,4 +1,4 @@
-import type { VhostEdits } from './vhost.js';
+import type { VhostEdits } from './vhost-edits.js';
 
 /**
  * Edits of the recipe's nginx vhost (/etc/nginx/conf.d/indico.conf), line by line: the directives

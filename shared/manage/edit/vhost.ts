@@ -1,5 +1,6 @@
 import { apacheTlsPaths, apacheTlsPort, editApacheVhost } from './apache.js';
 import { editNginxVhost, nginxTlsPaths, nginxTlsPort } from './nginx.js';
+import type { VhostEdits } from './vhost-edits.js';
 
 /**
  * The recipe's vhost as the tasks see it, whichever web server the host runs: what update-server and
@@ -7,17 +8,6 @@ import { editNginxVhost, nginxTlsPaths, nginxTlsPort } from './nginx.js';
  */
 
 export type WebServer = 'nginx' | 'apache';
-
-export interface VhostEdits {
-  /** As the Host header carries it (IPv6 in brackets). */
-  readonly serverName?: string;
-  readonly httpPort?: number;
-  readonly httpsPort?: number;
-  /** Where the HTTP vhost redirects to, the request's path appended. */
-  readonly baseUrl?: string;
-  readonly certPath?: string;
-  readonly keyPath?: string;
-}
 
 /** The vhost with the edits made (an absent file reads as empty). */
 export function editVhost(webServer: WebServer, current: string | undefined, edits: VhostEdits): string {
