@@ -4,12 +4,13 @@
  * delimiters), for values that try to break out: line breaks, percent signs, colons and commas, a
  * forged `::`, a value holding a delimiter-like word.
  */
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import * as core from '@actions/core';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyValueMessage, workflow, workflowCommand } from '../../../action-kit/workflow-commands.js';
+import { captureStdout } from '../../support/captured-stdout.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 const HOSTILE = [
   'plain',
@@ -21,35 +22,25 @@ const HOSTILE = [
   '',
 ];
 
-let dir: string;
-let written: string[];
+// Every file a test makes has a name of its own, so one folder serves the whole file.
+const dir = useTempDir('workflow-commands-');
+const stdout = captureStdout();
 const saved = { ...process.env };
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'workflow-commands-'));
-  written = [];
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
-});
-
 afterEach(() => {
-  jest.restoreAllMocks();
   process.env = { ...saved };
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** stdout of one call. */
 function stdoutOf(call: () => void): string {
-  written = [];
+  stdout.clear();
   call();
-  return written.join('');
+  return stdout.text();
 }
 
 /** A file command's content with its random delimiters replaced by one placeholder. */
 function fileOf(kind: 'OUTPUT' | 'STATE', call: () => void): string {
-  const file = join(dir, `${kind}-${Math.random()}`);
+  const file = join(dir(), `${kind}-${Math.random()}`);
   writeFileSync(file, '');
   process.env[`GITHUB_${kind}`] = file;
   call();
@@ -94,8 +85,8 @@ describe('the workflow commands action-kit writes', () => {
         fileOf('STATE', () => core.saveState('serial-log', value)),
       );
     }
-    process.env.GITHUB_OUTPUT = join(dir, 'missing');
-    expect(() => workflow.setOutput('x', 'y')).toThrow(`Missing file at path: ${join(dir, 'missing')}`);
+    process.env.GITHUB_OUTPUT = join(dir(), 'missing');
+    expect(() => workflow.setOutput('x', 'y')).toThrow(`Missing file at path: ${join(dir(), 'missing')}`);
   });
 
   it('file commands are heredocs with a fresh delimiter each time', () => {
@@ -107,11 +98,11 @@ describe('the workflow commands action-kit writes', () => {
 
   it('groups close when their work fails; state is read back from STATE_*', async () => {
     const log = async (group: typeof workflow.group) => {
-      written = [];
+      stdout.clear();
       await group('Uploading\nimage', async () => {
         throw new Error('boom');
       }).catch(() => undefined);
-      return written.join('');
+      return stdout.text();
     };
     expect(await log(workflow.group.bind(workflow))).toBe(await log(core.group));
     process.env.STATE_ledger = '/tmp/ledger.json';
@@ -120,8 +111,8 @@ describe('the workflow commands action-kit writes', () => {
   });
 
   it('the job summary is appended as core.summary.addRaw(…, true).write() appends it', async () => {
-    const ours = join(dir, 'ours.md');
-    const theirs = join(dir, 'theirs.md');
+    const ours = join(dir(), 'ours.md');
+    const theirs = join(dir(), 'theirs.md');
     writeFileSync(ours, '# before\n');
     writeFileSync(theirs, '# before\n');
     process.env.GITHUB_STEP_SUMMARY = ours;

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { ConfigurationError } from '../../../shared/errors.js';
 import { generateEd25519KeyPair, sshFingerprint } from '../../../shared/cloudinit/keys.js';
+import { newKeyPairArgs } from '../../support/ssh-keygen.js';
 import { readTool, scratchDir } from './tools.js';
 
 const scratch = scratchDir('keys');
@@ -57,25 +58,17 @@ describe('generateEd25519KeyPair', () => {
 });
 
 describe('sshFingerprint', () => {
-  test.each(['ed25519', 'ecdsa', 'rsa'])('matches ssh-keygen -lf for a %s key made by ssh-keygen', (type) => {
-    const path = scratch.file(`made-${type}`);
-    readTool('ssh-keygen', [
-      '-q',
-      '-t',
-      type,
-      ...(type === 'rsa' ? ['-b', '2048'] : []),
-      '-N',
-      '',
-      '-C',
-      'c',
-      '-f',
-      path,
-    ]);
-    const line = readFileSync(`${path}.pub`, 'utf8');
-    const printed = readTool('ssh-keygen', ['-lf', `${path}.pub`]).split(' ')[1];
-    expect(sshFingerprint(line)).toBe(printed);
-    expect(sshFingerprint(line.split(' ').slice(0, 2).join(' '))).toBe(printed);
-  });
+  test.each(['ed25519', 'ecdsa', 'rsa'] as const)(
+    'matches ssh-keygen -lf for a %s key made by ssh-keygen',
+    (type) => {
+      const path = scratch.file(`made-${type}`);
+      readTool('ssh-keygen', newKeyPairArgs(type, 'c', path));
+      const line = readFileSync(`${path}.pub`, 'utf8');
+      const printed = readTool('ssh-keygen', ['-lf', `${path}.pub`]).split(' ')[1];
+      expect(sshFingerprint(line)).toBe(printed);
+      expect(sshFingerprint(line.split(' ').slice(0, 2).join(' '))).toBe(printed);
+    },
+  );
 
   test('refuses text that is not a key line, and a blob of another type', () => {
     expect(() => sshFingerprint('not a key')).toThrow(/Invalid SSH public key "not a key"/);

@@ -1,12 +1,11 @@
-import { afterAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { runCli } from '../../../cli/src/run.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'deploy-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('deploy-cli-');
 
 async function cli(...argv: string[]) {
   const out: string[] = [];
@@ -17,7 +16,7 @@ async function cli(...argv: string[]) {
 
 describe('indicovm CLI deploy tasks', () => {
   test('gen-user-data writes the MIME user-data and prints its path', async () => {
-    const path = join(dir, 'ud.mime');
+    const path = join(dir(), 'ud.mime');
     const { code, out } = await cli(
       'gen-user-data',
       '--user-data-path',

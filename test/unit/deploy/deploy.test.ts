@@ -3,39 +3,31 @@
  * calls, what it hands over, and what its undo removes when a step fails. The same paths against the
  * real Keystone, Glance and Nova are in test/integration/deploy/action-deploy.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Ledger } from '../../../shared/cleanup/ledger.js';
 import { deploy, type DeployOptions } from '../../../shared/deploy/deploy.js';
 import { ConfigurationError } from '../../../shared/errors.js';
-import { deployCommand } from '../../../shared/options/commands.js';
-import { resolveOptions } from '../../../shared/options/resolve.js';
 import { FAKE_HOST_KEY, FakeCloud, type FakeCloudSetup } from '../../support/fake-cloud.js';
+import { deployOptions } from '../../support/deploy-options.js';
 import { RecordingReporter } from '../../support/recording-reporter.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 const PUBLIC_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPBbyL7F9mfvxqfmlAOcqj3bsOHpAQxvDfz5xjykiKGt ci';
 
-let dir: string;
-let imagePath: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'deploy-ports-'));
-  imagePath = join(dir, 'indico-3.3-20261207.qcow2');
-  writeFileSync(imagePath, Buffer.alloc(4096, 7));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('deploy-ports-');
+const imagePath = (): string => join(dir(), 'indico-3.3-20261207.qcow2');
+beforeAll(() => writeFileSync(imagePath(), Buffer.alloc(4096, 7)));
 
 function options(extra: Record<string, string> = {}): DeployOptions {
-  const explicit = {
+  return deployOptions({
     'auth-url': 'https://keystone.invalid/v3',
     flavor: 'm1.small',
-    'server-name': 'indico',
-    'image-path': imagePath,
+    'image-path': imagePath(),
     ...extra,
-  };
-  return resolveOptions(deployCommand, { explicit, explicitKind: 'flag', env: {} }).values;
+  });
 }
 
 async function run(
@@ -46,7 +38,7 @@ async function run(
   const fake = new FakeCloud(setup);
   prepare?.(fake);
   const reporter = new RecordingReporter();
-  const ledger = new Ledger(join(mkdtempSync(join(dir, 'run-')), 'ledger.json'));
+  const ledger = new Ledger(join(mkdtempSync(join(dir(), 'run-')), 'ledger.json'));
   const outcome = await deploy(options(extra), reporter, {
     ledger,
     pollMs: 5,

@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectDiskFormat, formatFromHeader } from '../../../shared/deploy/disk-format.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'deploy-unit-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('deploy-unit-');
 
 describe('disk format detection', () => {
   test.each(['qcow2', 'vmdk', 'vdi', 'vhdx', 'vpc', 'raw'])('a %s file made by qemu-img', (format) => {
-    const file = join(dir, `disk.${format}`);
+    const file = join(dir(), `disk.${format}`);
     execFileSync('qemu-img', ['create', '-q', '-f', format, file, '4M']);
     return expect(detectDiskFormat(file, statSync(file).size)).resolves.toBe(
       format === 'vpc' ? 'vhd' : format,

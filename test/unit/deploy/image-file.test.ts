@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkImageFile, pickImageFile } from '../../../shared/deploy/image-file.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'deploy-unit-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('deploy-unit-');
 
 describe('the image in an artifact', () => {
   test('is the one disk image beside other files, found in sub-folders too', async () => {
-    const folder = join(dir, 'artifact-one');
+    const folder = join(dir(), 'artifact-one');
     mkdirSync(join(folder, 'out'), { recursive: true });
     writeFileSync(join(folder, 'out', 'indico.qcow2'), 'x');
     writeFileSync(join(folder, 'SHA256SUMS'), 'x');
@@ -20,7 +16,7 @@ describe('the image in an artifact', () => {
   });
 
   test('is an error that lists the files when there is none or several', async () => {
-    const folder = join(dir, 'artifact-none');
+    const folder = join(dir(), 'artifact-none');
     mkdirSync(folder);
     writeFileSync(join(folder, 'build.log'), 'x');
     await expect(pickImageFile(folder, 'img')).rejects.toThrow(
@@ -32,8 +28,8 @@ describe('the image in an artifact', () => {
   });
 
   test('an empty or missing image path is refused by name', async () => {
-    writeFileSync(join(dir, 'empty.qcow2'), '');
-    await expect(checkImageFile(join(dir, 'empty.qcow2'), 'x')).rejects.toThrow("Option 'image-path'");
-    await expect(checkImageFile(join(dir, 'missing'), 'x')).rejects.toThrow('does not exist');
+    writeFileSync(join(dir(), 'empty.qcow2'), '');
+    await expect(checkImageFile(join(dir(), 'empty.qcow2'), 'x')).rejects.toThrow("Option 'image-path'");
+    await expect(checkImageFile(join(dir(), 'missing'), 'x')).rejects.toThrow('does not exist');
   });
 });

@@ -1,14 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
 import { rotationPrefix } from '../../../shared/deploy/image-step.js';
-
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'deploy-unit-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('keep-images series', () => {
   test.each([

@@ -1,31 +1,19 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { type DeployOptions } from '../../../shared/deploy/deploy.js';
 import { writeUserData } from '../../../shared/deploy/user-data.js';
-import { deployCommand } from '../../../shared/options/commands.js';
-import { resolveOptions } from '../../../shared/options/resolve.js';
+import { deployOptions } from '../../support/deploy-options.js';
+import { useTempDir } from '../../support/temp-dir.js';
 import { selfSignedPair } from '../../support/tls.js';
 import { cloudInitSchema, cloudInitUserDataParts } from '../cloudinit/tools.js';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'deploy-unit-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function options(explicit: Record<string, string>): DeployOptions {
-  return resolveOptions(deployCommand, { explicit, explicitKind: 'flag', env: {} }).values;
-}
-
-const base = { 'auth-url': 'http://127.0.0.1:1/v3', flavor: 'm1.tiny', 'server-name': 'indico' };
+const dir = useTempDir('deploy-unit-');
 
 describe('stock-image user-data', () => {
   test('is MIME with the recipe script, private to its owner', async () => {
-    const path = join(dir, 'sub', 'user-data.mime');
-    const written = await writeUserData(options({ ...base, 'source-image': 'debian' }), path);
+    const path = join(dir(), 'sub', 'user-data.mime');
+    const written = await writeUserData(deployOptions({ 'source-image': 'debian' }), path);
     expect(written.path).toBe(path);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const bytes = readFileSync(path);
@@ -36,11 +24,10 @@ describe('stock-image user-data', () => {
   });
 
   test("carries a given certificate and key in a cloud-config part that cloud-init's schema accepts", async () => {
-    const { keyFile: key, certFile: cert } = selfSignedPair(dir, 'indico.example.org');
-    const path = join(dir, 'tls-user-data.mime');
+    const { keyFile: key, certFile: cert } = selfSignedPair(dir(), 'indico.example.org');
+    const path = join(dir(), 'tls-user-data.mime');
     const written = await writeUserData(
-      options({
-        ...base,
+      deployOptions({
         'source-image': 'debian',
         'server-hostname': 'indico.example.org',
         'ssl-cert': cert,

@@ -6,35 +6,37 @@ import {
   type ManifestInput,
 } from '../../../shared/image/manifest.js';
 
+// What the manifest records of the base image and the images: the input's records without their paths.
+const BASE_RECORD = {
+  source: 'https://example.invalid/debian-12-genericcloud-amd64.qcow2',
+  sha256: 'a'.repeat(64),
+  format: 'qcow2',
+  virtualSize: 2 * 1024 ** 3,
+};
+const QCOW2_RECORD = {
+  format: 'qcow2',
+  file: 'indico.qcow2',
+  size: 135_725_056,
+  sha256: 'b'.repeat(64),
+  check: 'no errors',
+};
+const VHD_RECORD = {
+  format: 'vpc',
+  file: 'indico.vhd',
+  size: 1024,
+  sha256: 'c'.repeat(64),
+  check: 'not supported by the format',
+};
+
 const input: ManifestInput = {
   createdAt: new Date('2026-01-02T03:04:05Z'),
-  base: {
-    source: 'https://example.invalid/debian-12-genericcloud-amd64.qcow2',
-    path: '/cache/base.img',
-    sha256: 'a'.repeat(64),
-    format: 'qcow2',
-    virtualSize: 2 * 1024 ** 3,
-  },
+  base: { ...BASE_RECORD, path: '/cache/base.img' },
   accelerator: 'tcg',
   timings: { 'Boot and SSH': 41_234, Convert: 950 },
   settings: { recipe: 'none', formats: ['qcow2', 'vpc'] },
   images: [
-    {
-      format: 'qcow2',
-      file: 'indico.qcow2',
-      path: '/out/indico.qcow2',
-      size: 135_725_056,
-      sha256: 'b'.repeat(64),
-      check: 'no errors',
-    },
-    {
-      format: 'vpc',
-      file: 'indico.vhd',
-      path: '/out/indico.vhd',
-      size: 1024,
-      sha256: 'c'.repeat(64),
-      check: 'not supported by the format',
-    },
+    { ...QCOW2_RECORD, path: '/out/indico.qcow2' },
+    { ...VHD_RECORD, path: '/out/indico.vhd' },
   ],
 };
 
@@ -44,31 +46,11 @@ describe('buildManifest', () => {
     expect(manifest).toEqual({
       tool: 'indicovm',
       createdAt: '2026-01-02T03:04:05.000Z',
-      baseImage: {
-        source: input.base.source,
-        sha256: 'a'.repeat(64),
-        format: 'qcow2',
-        virtualSize: 2 * 1024 ** 3,
-      },
+      baseImage: BASE_RECORD,
       accelerator: 'tcg',
       timingsSeconds: { 'Boot and SSH': 41.2, Convert: 1 },
       settings: { recipe: 'none', formats: ['qcow2', 'vpc'] },
-      images: [
-        {
-          format: 'qcow2',
-          file: 'indico.qcow2',
-          size: 135_725_056,
-          sha256: 'b'.repeat(64),
-          check: 'no errors',
-        },
-        {
-          format: 'vpc',
-          file: 'indico.vhd',
-          size: 1024,
-          sha256: 'c'.repeat(64),
-          check: 'not supported by the format',
-        },
-      ],
+      images: [QCOW2_RECORD, VHD_RECORD],
       verify: 'skipped',
     });
     // The builder's paths stay out of a file that travels with the images.

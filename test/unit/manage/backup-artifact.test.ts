@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uploadRunArtifact } from '../../../action-kit/artifact.js';
@@ -8,6 +8,7 @@ import { uploadBackupArtifact } from '../../../shared/manage/tasks/backup.js';
 import type { ArtifactUploader } from '../../../shared/manage/task.js';
 import { manageCommand } from '../../../shared/options/commands.js';
 import { resolveOptions } from '../../../shared/options/resolve.js';
+import { captureStdout } from '../../support/captured-stdout.js';
 import { RecordingReporter } from '../../support/recording-reporter.js';
 import { tempDir } from '../recipe/helpers.js';
 
@@ -102,19 +103,13 @@ describe('the backup tarball as an artifact', () => {
   });
 
   describe('on a runner without ACTIONS_RUNTIME_TOKEN', () => {
-    let written: string[];
+    const stdout = captureStdout();
     let saved: string | undefined;
     beforeEach(() => {
       saved = process.env.ACTIONS_RUNTIME_TOKEN;
       delete process.env.ACTIONS_RUNTIME_TOKEN;
-      written = [];
-      jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-        written.push(String(chunk));
-        return true;
-      });
     });
     afterEach(() => {
-      jest.restoreAllMocks();
       if (saved !== undefined) process.env.ACTIONS_RUNTIME_TOKEN = saved;
     });
 
@@ -133,7 +128,7 @@ describe('the backup tarball as an artifact', () => {
         local,
       );
       expect(id).toBeUndefined();
-      expect(written.join('')).toContain(
+      expect(stdout.text()).toContain(
         `::notice::Artifact indico-backup (the backup tarball) was not uploaded: this runner gives no ACTIONS_RUNTIME_TOKEN (not a GitHub Actions job, or a local runner). The files are in ${dir}.`,
       );
       expect(reporter.all()).not.toContain('Uploaded');

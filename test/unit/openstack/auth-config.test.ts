@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../../../shared/errors.js';
 import { gatherAuthSettings, selectEndpoint, type CatalogEntry } from '../../../shared/openstack/auth.js';
@@ -16,8 +15,9 @@ import {
   settingsFromCloudEntry,
 } from '../../../shared/openstack/clouds-yaml.js';
 import { Secret } from '../../../shared/secret.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
-let root: string;
+const root = useTempDir('clouds-yaml-');
 let cwd: string;
 let home: string;
 
@@ -51,17 +51,12 @@ clouds:
 `;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'clouds-yaml-'));
-  cwd = join(root, 'work');
-  home = join(root, 'home');
+  cwd = join(root(), 'work');
+  home = join(root(), 'home');
   await mkdir(cwd, { recursive: true });
   await mkdir(join(home, '.config', 'openstack'), { recursive: true });
   await writeFile(join(home, '.config', 'openstack', 'clouds.yaml'), CLOUDS);
   await writeFile(join(home, '.config', 'openstack', 'secure.yaml'), SECURE);
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
 });
 
 describe('clouds.yaml', () => {
@@ -117,21 +112,21 @@ describe('clouds.yaml', () => {
   });
 
   it('searches ./, then XDG_CONFIG_HOME, and OS_CLIENT_CONFIG_FILE first of all', async () => {
-    const xdg = join(root, 'xdg');
+    const xdg = join(root(), 'xdg');
     await mkdir(join(xdg, 'openstack'), { recursive: true });
     await writeFile(join(xdg, 'openstack', 'clouds.yaml'), 'clouds:\n  prod:\n    region_name: FROM-XDG\n');
     expect(loadCloudEntry('prod', { env: { XDG_CONFIG_HOME: xdg }, cwd, home }).entry.region_name).toBe(
       'FROM-XDG',
     );
 
-    const local = join(root, 'local');
+    const local = join(root(), 'local');
     await mkdir(local);
     await writeFile(join(local, 'clouds.yaml'), 'clouds:\n  prod:\n    region_name: FROM-CWD\n');
     expect(
       loadCloudEntry('prod', { env: { XDG_CONFIG_HOME: xdg }, cwd: local, home }).entry.region_name,
     ).toBe('FROM-CWD');
 
-    const explicitFile = join(root, 'explicit.yaml');
+    const explicitFile = join(root(), 'explicit.yaml');
     await writeFile(explicitFile, 'clouds:\n  prod:\n    region_name: FROM-ENV\n');
     expect(
       loadCloudEntry('prod', {

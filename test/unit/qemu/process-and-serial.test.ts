@@ -1,25 +1,24 @@
-import { afterAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killRecordedQemu, QEMU_RESOURCE } from '../../../shared/qemu/process.js';
 import { serialLogTail } from '../../../shared/qemu/serial.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 describe('serialLogTail', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'indicovm-serial-test-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = useTempDir('indicovm-serial-test-');
 
   test('the last lines, without carriage returns and terminal colours', () => {
-    const file = join(dir, 'serial.log');
+    const file = join(dir(), 'serial.log');
     writeFileSync(file, 'one\r\n\u001b[0;32m  OK  \u001b[0m two\r\nthree\r\n\r\n');
     expect(serialLogTail(file, 2)).toBe('  OK   two\nthree');
   });
 
   test('says so when the log is empty or missing', () => {
-    const empty = join(dir, 'empty.log');
+    const empty = join(dir(), 'empty.log');
     writeFileSync(empty, '');
     expect(serialLogTail(empty)).toBe('(the serial log is empty)');
-    expect(serialLogTail(join(dir, 'missing.log'))).toBe('(no serial log)');
+    expect(serialLogTail(join(dir(), 'missing.log'))).toBe('(no serial log)');
   });
 });
 

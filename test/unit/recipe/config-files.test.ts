@@ -232,29 +232,12 @@ function unitSection(unit: string, name: string): Map<string, string[]> {
 }
 
 describe('nginx', () => {
-  let dir: string;
   let cert: string;
   let key: string;
   beforeAll(() => {
-    dir = tempDir('nginx');
-    cert = join(dir, 'given.crt');
-    key = join(dir, 'given.key');
-    const result = run('openssl', [
-      'req',
-      '-x509',
-      '-nodes',
-      '-newkey',
-      'rsa:2048',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=indico.example.org',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ]);
-    expect(result.status).toBe(0);
+    const given = selfSignedPair(tempDir('nginx'), 'indico.example.org', { name: 'given' });
+    cert = given.certFile;
+    key = given.keyFile;
   });
 
   /** Writes the recipe's files that live under `root` and runs `nginx -t` on a throwaway main config. */
@@ -407,26 +390,8 @@ describe('apache', () => {
 
 describe('given certificates', () => {
   test('are installed with the chain after the certificate and a private key file', () => {
-    const dir = tempDir('cert');
-    const key = join(dir, 'k.pem');
-    const cert = join(dir, 'c.pem');
-    run('openssl', [
-      'req',
-      '-x509',
-      '-nodes',
-      '-newkey',
-      'rsa:2048',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=x',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ]);
-    const pem = readFileSync(cert, 'utf8');
-    const recipe = render({ 'ssl-cert': pem, 'ssl-key': readFileSync(key, 'utf8'), 'ssl-chain': pem });
+    const { cert: pem, key } = selfSignedPair(tempDir('cert'), 'x');
+    const recipe = render({ 'ssl-cert': pem, 'ssl-key': key, 'ssl-chain': pem });
     const crt = recipe.files.find((f) => f.path === '/etc/ssl/indico/indico.crt');
     const keyFile = recipe.files.find((f) => f.path === '/etc/ssl/indico/indico.key');
     expect(crt?.content).toBe(pem + pem);

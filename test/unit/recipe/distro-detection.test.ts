@@ -14,37 +14,36 @@ function osRelease(name: string, fields: Record<string, string>): string {
   );
 }
 
-const SUPPORTED: [string, Record<string, string>, string][] = [
-  [
-    'Debian 12',
-    { NAME: 'Debian GNU/Linux', ID: 'debian', VERSION_ID: '12' },
-    'family=debian id=debian version=12',
-  ],
-  [
-    'Debian 13',
-    { NAME: 'Debian GNU/Linux', ID: 'debian', VERSION_ID: '13' },
-    'family=debian id=debian version=13',
-  ],
-  [
-    'Ubuntu 22.04',
-    { NAME: 'Ubuntu', ID: 'ubuntu', ID_LIKE: 'debian', VERSION_ID: '22.04' },
-    'family=debian id=ubuntu version=22.04',
-  ],
-  [
-    'Ubuntu 24.04',
-    { NAME: 'Ubuntu', ID: 'ubuntu', ID_LIKE: 'debian', VERSION_ID: '24.04' },
-    'family=debian id=ubuntu version=24.04',
-  ],
-  [
-    'AlmaLinux 9.4',
-    { NAME: 'AlmaLinux', ID: 'almalinux', ID_LIKE: 'rhel centos fedora', VERSION_ID: '9.4' },
-    'family=el id=almalinux version=9.4',
-  ],
-  [
-    'Rocky Linux 9.3',
-    { NAME: 'Rocky Linux', ID: 'rocky', ID_LIKE: 'rhel centos fedora', VERSION_ID: '9.3' },
-    'family=el id=rocky version=9.3',
-  ],
+/** A supported distribution's os-release, with what --detect-only prints for it. */
+function supported(
+  name: string,
+  family: 'debian' | 'el',
+  fields: Record<string, string>,
+): [string, Record<string, string>, string] {
+  return [name, fields, `family=${family} id=${fields.ID} version=${fields.VERSION_ID}`];
+}
+
+const DEBIAN = { NAME: 'Debian GNU/Linux', ID: 'debian' };
+const UBUNTU = { NAME: 'Ubuntu', ID: 'ubuntu', ID_LIKE: 'debian' };
+const EL_LIKE = 'rhel centos fedora';
+
+const SUPPORTED = [
+  supported('Debian 12', 'debian', { ...DEBIAN, VERSION_ID: '12' }),
+  supported('Debian 13', 'debian', { ...DEBIAN, VERSION_ID: '13' }),
+  supported('Ubuntu 22.04', 'debian', { ...UBUNTU, VERSION_ID: '22.04' }),
+  supported('Ubuntu 24.04', 'debian', { ...UBUNTU, VERSION_ID: '24.04' }),
+  supported('AlmaLinux 9.4', 'el', {
+    NAME: 'AlmaLinux',
+    ID: 'almalinux',
+    ID_LIKE: EL_LIKE,
+    VERSION_ID: '9.4',
+  }),
+  supported('Rocky Linux 9.3', 'el', {
+    NAME: 'Rocky Linux',
+    ID: 'rocky',
+    ID_LIKE: EL_LIKE,
+    VERSION_ID: '9.3',
+  }),
 ];
 
 const UNSUPPORTED: [string, Record<string, string>][] = [
@@ -55,12 +54,17 @@ const UNSUPPORTED: [string, Record<string, string>][] = [
   ['Ubuntu 23.10', { ID: 'ubuntu', VERSION_ID: '23.10' }],
 ];
 
+/** The provisioning script's --detect-only run under `shell`, reading `osReleaseFile` for /etc/os-release. */
+function detect(shell: string, osReleaseFile: string) {
+  return run(shell, [script, '--detect-only'], {
+    env: { ...process.env, INDICOVM_OS_RELEASE: osReleaseFile },
+  });
+}
+
 describe.each(['sh', 'bash'])('distribution detection under %s', (shell) => {
   test.each(SUPPORTED)('%s is supported', (name, fields, expected) => {
     const file = osRelease(name.replaceAll(' ', '_'), fields);
-    const result = run(shell, [script, '--detect-only'], {
-      env: { ...process.env, INDICOVM_OS_RELEASE: file },
-    });
+    const result = detect(shell, file);
     expect(result.stderr).toBe('');
     expect(result.stdout.trim()).toBe(expected);
     expect(result.status).toBe(0);
@@ -68,9 +72,7 @@ describe.each(['sh', 'bash'])('distribution detection under %s', (shell) => {
 
   test.each(UNSUPPORTED)('%s is refused with a clear message', (name, fields) => {
     const file = osRelease(name.replaceAll(' ', '_'), fields);
-    const result = run(shell, [script, '--detect-only'], {
-      env: { ...process.env, INDICOVM_OS_RELEASE: file },
-    });
+    const result = detect(shell, file);
     expect(result.status).toBe(3);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`unsupported distribution "${fields.ID} ${fields.VERSION_ID}"`);
@@ -78,9 +80,7 @@ describe.each(['sh', 'bash'])('distribution detection under %s', (shell) => {
   });
 
   test('a missing os-release file is an error, not a guess', () => {
-    const result = run(shell, [script, '--detect-only'], {
-      env: { ...process.env, INDICOVM_OS_RELEASE: `${dir}/does-not-exist` },
-    });
+    const result = detect(shell, `${dir}/does-not-exist`);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('cannot read');
   });

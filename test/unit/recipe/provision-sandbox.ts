@@ -36,6 +36,16 @@ export interface Distro {
   readonly nginx: string;
 }
 
+/** An EL 9 rebuild: AlmaLinux and Rocky Linux ship RHEL's packages, so only their names differ. */
+function el9(name: string, id: string): Omit<Distro, 'key'> {
+  return {
+    family: 'el',
+    osRelease: { NAME: name, ID: id, ID_LIKE: 'rhel centos fedora', VERSION_ID: '9.6' },
+    pythons: { python3: '3.9.21', 'python3.12': '3.12.9' },
+    nginx: '1.20.1',
+  };
+}
+
 /**
  * The supported distributions with the versions of their own packages that matter to the recipe
  * (Python and nginx as the distribution ships them; for EL 9, python3.12 of a current minor release).
@@ -69,20 +79,8 @@ export const DISTROS: readonly Distro[] = [
     pythons: { python3: '3.12.3', 'python3.12': '3.12.3' },
     nginx: '1.24.0',
   },
-  {
-    key: 'almalinux-9',
-    family: 'el',
-    osRelease: { NAME: 'AlmaLinux', ID: 'almalinux', ID_LIKE: 'rhel centos fedora', VERSION_ID: '9.6' },
-    pythons: { python3: '3.9.21', 'python3.12': '3.12.9' },
-    nginx: '1.20.1',
-  },
-  {
-    key: 'rocky-9',
-    family: 'el',
-    osRelease: { NAME: 'Rocky Linux', ID: 'rocky', ID_LIKE: 'rhel centos fedora', VERSION_ID: '9.6' },
-    pythons: { python3: '3.9.21', 'python3.12': '3.12.9' },
-    nginx: '1.20.1',
-  },
+  { key: 'almalinux-9', ...el9('AlmaLinux', 'almalinux') },
+  { key: 'rocky-9', ...el9('Rocky Linux', 'rocky') },
 ];
 
 export interface Call {

@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../cli/src/run.js';
+import { selfSignedPair } from '../../support/tls.js';
 import { run, tempDir, writeTemp } from './helpers.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -41,23 +42,7 @@ describe('indicovm render-script', () => {
 
   test('reads ssl-cert and ssl-key given as paths to PEM files', async () => {
     const dir = tempDir('cli-pem');
-    const key = join(dir, 'k.pem');
-    const cert = join(dir, 'c.pem');
-    run('openssl', [
-      'req',
-      '-x509',
-      '-nodes',
-      '-newkey',
-      'rsa:2048',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=x',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ]);
+    const { certFile: cert, keyFile: key } = selfSignedPair(dir, 'x');
     const out = join(dir, 'out');
     const { code } = await cli(['render-script', '--output-dir', out, '--ssl-cert', cert, '--ssl-key', key]);
     expect(code).toBe(0);

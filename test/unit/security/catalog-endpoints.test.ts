@@ -3,22 +3,20 @@
 // opts in (with a warning). The fake cloud speaks https with a real certificate; the insecure
 // endpoint is a plain http listener on loopback that records whether a token reached it.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AuthSettings } from '../../../shared/openstack/auth-settings.js';
 import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance } from '../../../shared/openstack/glance.js';
 import { ConfigurationError } from '../../../shared/errors.js';
-import { Secret } from '../../../shared/secret.js';
-import { FAKE_USER, FakeOpenStack } from '../../support/fake-openstack.js';
+import { FakeOpenStack } from '../../support/fake-openstack.js';
+import { fakeLoginInputs, fakeLoginSettings } from '../../support/fake-openstack-login.js';
 import { RecordingReporter } from '../../support/recording-reporter.js';
 import { startBundledAction } from '../../support/run-action.js';
+import { useTempDir } from '../../support/temp-dir.js';
 import { selfSignedPair, type SelfSignedPair } from '../../support/tls.js';
 
-let dir: string;
+const dir = useTempDir('indicovm-catalog-');
 let tls: SelfSignedPair;
 let fake: FakeOpenStack;
 let plain: Server;
@@ -26,8 +24,7 @@ let plainBase: string;
 const tokensInClear: string[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'indicovm-catalog-'));
-  tls = selfSignedPair(dir, '127.0.0.1', { subjectAltName: 'IP:127.0.0.1' });
+  tls = selfSignedPair(dir(), '127.0.0.1', { subjectAltName: 'IP:127.0.0.1' });
   fake = await FakeOpenStack.start({ tls });
   plain = createServer((request, response) => {
     const token = request.headers['x-auth-token'];
@@ -44,7 +41,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake?.close();
   await new Promise((resolve) => plain?.close(resolve));
-  rmSync(dir, { recursive: true, force: true });
 });
 
 beforeEach(() => {
@@ -54,16 +50,7 @@ beforeEach(() => {
 });
 
 function settings(extra: Partial<AuthSettings> = {}): AuthSettings {
-  return {
-    authUrl: fake.authUrl,
-    username: FAKE_USER.name,
-    password: new Secret(FAKE_USER.password),
-    projectName: FAKE_USER.project,
-    userDomainName: FAKE_USER.domain,
-    projectDomainName: FAKE_USER.domain,
-    cacert: tls.certFile,
-    ...extra,
-  };
+  return fakeLoginSettings(fake, { cacert: tls.certFile, ...extra });
 }
 
 describe('catalog endpoints weaker than auth-url', () => {
@@ -107,12 +94,7 @@ describe('catalog endpoints weaker than auth-url', () => {
     fake.catalogUrls.compute = `${plainBase}/compute/v2.1`;
     const before = fake.requests.length;
     const run = await startBundledAction('action-deploy/dist/index.js', {
-      'auth-url': fake.authUrl,
-      username: FAKE_USER.name,
-      password: FAKE_USER.password,
-      'project-name': FAKE_USER.project,
-      'user-domain-name': FAKE_USER.domain,
-      'project-domain-name': FAKE_USER.domain,
+      ...fakeLoginInputs(fake),
       cacert: tls.certFile,
       flavor: 'm1.tiny',
       'source-image': 'cirros',

@@ -5,17 +5,15 @@
  * such a guest wrote.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { generateEd25519KeyPair } from '../../../shared/cloudinit/keys.js';
 import { readHostKeys } from '../../../shared/deploy/host-keys.js';
 import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { ConflictingHostKeys, parseConsoleHostKeys } from '../../../shared/openstack/console-host-keys.js';
 import { Nova } from '../../../shared/openstack/nova.js';
-import { Secret } from '../../../shared/secret.js';
-import { FAKE_USER, FakeOpenStack } from '../../support/fake-openstack.js';
+import { FakeOpenStack } from '../../support/fake-openstack.js';
+import { fakeLoginSettings } from '../../support/fake-openstack-login.js';
 import { RecordingReporter } from '../../support/recording-reporter.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 const genuine = generateEd25519KeyPair('root@indico');
 const forged = generateEd25519KeyPair('root@indico');
@@ -60,30 +58,21 @@ describe('the console host-key reader', () => {
 
 describe('deploy reading the console from Nova', () => {
   let fake: FakeOpenStack;
-  let dir: string;
+  const dir = useTempDir('indicovm-console-');
   let nova: Nova;
   const reporter = new RecordingReporter();
 
   beforeAll(async () => {
     fake = await FakeOpenStack.start();
-    dir = await mkdtemp(join(tmpdir(), 'indicovm-console-'));
-    const session = await OpenStackSession.open(
-      {
-        authUrl: fake.authUrl,
-        username: FAKE_USER.name,
-        password: new Secret(FAKE_USER.password),
-        projectName: FAKE_USER.project,
-        userDomainName: FAKE_USER.domain,
-        projectDomainName: FAKE_USER.domain,
-      },
-      { reporter, cloudsYaml: { env: {}, cwd: dir } },
-    );
+    const session = await OpenStackSession.open(fakeLoginSettings(fake), {
+      reporter,
+      cloudsYaml: { env: {}, cwd: dir() },
+    });
     nova = new Nova(session);
   });
 
   afterAll(async () => {
     await fake.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   const read = () => readHostKeys(nova, 'srv-1', { timeoutMs: 3_000, pollMs: 50, reporter });

@@ -202,15 +202,20 @@ describe('a budget for the retries of one request', () => {
 });
 
 describe('api-timeout in the bundled action', () => {
+  /** action-deploy's inputs for a login at the Keystone that drips its answer. */
+  const drippingKeystoneInputs = (): Record<string, string> => ({
+    'auth-url': `${base}/drip-body/v3`,
+    username: 'demo',
+    password: 'not-a-real-password',
+    'project-name': 'demo',
+    flavor: 'm1.tiny',
+    'source-image': 'cirros',
+  });
+
   it('a Keystone that drips its answer fails the deploy step after api-timeout, naming the identity service', async () => {
     const started = Date.now();
     const run = await startBundledAction('action-deploy/dist/index.js', {
-      'auth-url': `${base}/drip-body/v3`,
-      username: 'demo',
-      password: 'not-a-real-password',
-      'project-name': 'demo',
-      flavor: 'm1.tiny',
-      'source-image': 'cirros',
+      ...drippingKeystoneInputs(),
       'server-name': 'drip',
       'api-timeout': '2s',
     }).done;
@@ -224,12 +229,7 @@ describe('api-timeout in the bundled action', () => {
   it('a bad api-timeout is refused before anything is sent', async () => {
     const before = connections['drip-body'];
     const run = await startBundledAction('action-deploy/dist/index.js', {
-      'auth-url': `${base}/drip-body/v3`,
-      username: 'demo',
-      password: 'not-a-real-password',
-      'project-name': 'demo',
-      flavor: 'm1.tiny',
-      'source-image': 'cirros',
+      ...drippingKeystoneInputs(),
       'api-timeout': 'soon',
     }).done;
     expect(run.status).toBe(1);

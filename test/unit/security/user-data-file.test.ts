@@ -8,20 +8,20 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { distinctiveSecret } from '../../security/leak-scan.js';
-import { FAKE_USER, FakeOpenStack } from '../../support/fake-openstack.js';
+import { FakeOpenStack } from '../../support/fake-openstack.js';
+import { fakeLoginInputs } from '../../support/fake-openstack-login.js';
 import { startBundledAction, type ActionRun } from '../../support/run-action.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 let fake: FakeOpenStack;
-let outside: string;
+const outside = useTempDir('indicovm-outside-');
 const redisPassword = distinctiveSecret('userdata');
 
 beforeAll(async () => {
   fake = await FakeOpenStack.start();
-  outside = mkdtempSync(join(tmpdir(), 'indicovm-outside-'));
 });
 afterAll(async () => {
   await fake?.close();
-  rmSync(outside, { recursive: true, force: true });
 });
 
 function deploy(extra: Record<string, string>, prepare?: (workspace: string) => void): Promise<ActionRun> {
@@ -30,12 +30,7 @@ function deploy(extra: Record<string, string>, prepare?: (workspace: string) => 
   return startBundledAction(
     'action-deploy/dist/index.js',
     {
-      'auth-url': fake.authUrl,
-      username: FAKE_USER.name,
-      password: FAKE_USER.password,
-      'project-name': FAKE_USER.project,
-      'user-domain-name': FAKE_USER.domain,
-      'project-domain-name': FAKE_USER.domain,
+      ...fakeLoginInputs(fake),
       flavor: 'no-such-flavor',
       'source-image': 'debian-12',
       'server-name': 'user-data-file',
@@ -79,12 +74,16 @@ describe('user-data written only when asked, only inside, never left behind', ()
   });
 
   it.each([
-    ['an absolute path elsewhere', () => join(outside, 'abs', 'user-data.mime'), undefined],
-    ['a relative path that climbs out', () => `../${outside.split('/').pop()}/up/user-data.mime`, undefined],
+    ['an absolute path elsewhere', () => join(outside(), 'abs', 'user-data.mime'), undefined],
+    [
+      'a relative path that climbs out',
+      () => `../${outside().split('/').pop()}/up/user-data.mime`,
+      undefined,
+    ],
     [
       'a symbolic link in the workspace that leads out',
       () => 'link/user-data.mime',
-      (workspace: string) => symlinkSync(outside, join(workspace, 'link')),
+      (workspace: string) => symlinkSync(outside(), join(workspace, 'link')),
     ],
   ])('%s is refused, naming the option, before logging in', async (_what, path, prepare) => {
     const before = logins();
@@ -94,22 +93,22 @@ describe('user-data written only when asked, only inside, never left behind', ()
       /^::error::action-deploy invalid settings: Option 'user-data-path': .* is outside the workspace and RUNNER_TEMP .*allow-user-data-outside-workspace: true/m,
     );
     expect(logins()).toBe(before);
-    expect(filesHolding(outside, redisPassword)).toEqual([]);
+    expect(filesHolding(outside(), redisPassword)).toEqual([]);
     rmSync(run.workspace, { recursive: true });
   });
 
   it('allow-user-data-outside-workspace lets it out; the failed run still removes it', async () => {
-    const target = join(outside, 'allowed', 'user-data.mime');
+    const target = join(outside(), 'allowed', 'user-data.mime');
     const run = await deploy({ 'user-data-path': target, 'allow-user-data-outside-workspace': 'true' });
     expect(run.status).toBe(1);
     expect(run.stdout).toContain(`Wrote user-data to ${target}`);
     expect(existsSync(target)).toBe(false);
-    expect(statSync(join(outside, 'allowed')).isDirectory()).toBe(true);
+    expect(statSync(join(outside(), 'allowed')).isDirectory()).toBe(true);
     rmSync(run.workspace, { recursive: true });
   });
 
   it('a symbolic link at the path itself is replaced by a 0600 file, not written through', async () => {
-    const victim = join(outside, 'victim.txt');
+    const victim = join(outside(), 'victim.txt');
     const run = await deploy({ 'user-data-path': 'ud.mime', 'keep-on-failure': 'true' }, (workspace) => {
       symlinkSync(victim, join(workspace, 'ud.mime'));
     });

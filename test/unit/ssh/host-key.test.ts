@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigurationError } from '../../../shared/errors.js';
 import {
@@ -15,6 +14,8 @@ import {
   parseKnownHosts,
   parsePublicKeyLine,
 } from '../../../shared/ssh/host-key.js';
+import { newKeyPairArgs, type KeygenType } from '../../support/ssh-keygen.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 interface GeneratedKey {
   readonly line: string;
@@ -24,23 +25,12 @@ interface GeneratedKey {
   readonly keygenFingerprint: string;
 }
 
-let dir: string;
-const keys: Record<'ed25519' | 'ecdsa' | 'rsa', GeneratedKey> = {} as never;
+const dir = useTempDir('indicovm-hostkey-');
+const keys: Record<KeygenType, GeneratedKey> = {} as never;
 
-function generate(type: 'ed25519' | 'ecdsa' | 'rsa'): GeneratedKey {
-  const path = join(dir, `key_${type}`);
-  execFileSync('ssh-keygen', [
-    '-q',
-    '-t',
-    type,
-    ...(type === 'rsa' ? ['-b', '2048'] : []),
-    '-N',
-    '',
-    '-C',
-    `c-${type}`,
-    '-f',
-    path,
-  ]);
+function generate(type: KeygenType): GeneratedKey {
+  const path = join(dir(), `key_${type}`);
+  execFileSync('ssh-keygen', newKeyPairArgs(type, `c-${type}`, path));
   const line = readFileSync(`${path}.pub`, 'utf8').trim();
   const keygenLine = execFileSync('ssh-keygen', ['-l', '-f', `${path}.pub`], { encoding: 'utf8' }).trim();
   return {
@@ -53,20 +43,17 @@ function generate(type: 'ed25519' | 'ecdsa' | 'rsa'): GeneratedKey {
 
 /** known_hosts text hashed by ssh-keygen -H itself, so the test checks against OpenSSH's hashing. */
 function hashed(text: string): string {
-  const path = join(dir, `known_hosts_${Math.random().toString(16).slice(2)}`);
+  const path = join(dir(), `known_hosts_${Math.random().toString(16).slice(2)}`);
   writeFileSync(path, text);
   execFileSync('ssh-keygen', ['-q', '-H', '-f', path], { stdio: 'ignore' });
   return readFileSync(path, 'utf8');
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'indicovm-hostkey-'));
   keys.ed25519 = generate('ed25519');
   keys.ecdsa = generate('ecdsa');
   keys.rsa = generate('rsa');
 });
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('fingerprints', () => {
   test.each(['ed25519', 'ecdsa', 'rsa'] as const)('%s fingerprint equals ssh-keygen -lf', (type) => {

@@ -1,8 +1,7 @@
 // The CLI's fall-backs to ~/.ssh, and inputs that take a path as well as text, on real files.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { manageCommand } from '../../../shared/options/commands.js';
 import { resolveOptions } from '../../../shared/options/resolve.js';
@@ -12,12 +11,13 @@ import { HostKeyPolicy } from '../../../shared/ssh/host-key.js';
 import { openSshFallbacks } from '../../../shared/ssh/openssh-defaults.js';
 import { loadPrivateKey } from '../../../shared/ssh/private-key.js';
 import { expandHome } from '../../../shared/ssh/text-or-file.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
-let home: string;
+const home = useTempDir('indicovm-openssh-');
 
 /** A key pair from ssh-keygen, as a user's ~/.ssh holds them: private key text and public key line. */
 function keygen(type: 'ed25519' | 'rsa', passphrase = ''): { privateKey: string; publicKey: string } {
-  const path = join(mkdtempSync(join(home, 'key-')), 'id');
+  const path = join(mkdtempSync(join(home(), 'key-')), 'id');
   execFileSync('ssh-keygen', ['-q', '-t', type, '-N', passphrase, '-C', 'test@indicovm', '-f', path]);
   return { privateKey: readFileSync(path, 'utf8'), publicKey: readFileSync(`${path}.pub`, 'utf8').trim() };
 }
@@ -31,14 +31,12 @@ let HOST_KEY: string;
 let OTHER_KEY: string;
 
 beforeAll(() => {
-  home = mkdtempSync(join(tmpdir(), 'indicovm-openssh-'));
   HOST_KEY = publicKeyLine();
   OTHER_KEY = publicKeyLine();
 });
-afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 function freshHome(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(home, 'home-'));
+  const dir = mkdtempSync(join(home(), 'home-'));
   mkdirSync(join(dir, '.ssh'), { mode: 0o700 });
   for (const [name, text] of Object.entries(files)) {
     writeFileSync(join(dir, '.ssh', name), text, { mode: 0o600 });
