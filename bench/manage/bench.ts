@@ -27,22 +27,18 @@ interface Values {
   key: string;
 }
 
-const sets: Record<'A' | 'B', Values> = {
-  A: {
-    serverName: 'indico-a.test',
-    httpsPort: 8443,
-    redisPassword: `a p@ss'"\\$x`,
-    smtpPassword: 'smtp-a',
-    ...makeCert('indico-a.test'),
-  },
-  B: {
-    serverName: 'indico-b.test',
-    httpsPort: 9443,
-    redisPassword: `b p@ss'"\\$y`,
-    smtpPassword: 'smtp-b',
-    ...makeCert('indico-b.test'),
-  },
-};
+/** One value set: every value differs between sets, and the Redis password needs quoting. */
+function valueSet(name: string, httpsPort: number, passwordEnd: string): Values {
+  return {
+    serverName: `indico-${name}.test`,
+    httpsPort,
+    redisPassword: `${name} p@ss'"\\$${passwordEnd}`,
+    smtpPassword: `smtp-${name}`,
+    ...makeCert(`indico-${name}.test`),
+  };
+}
+
+const sets: Record<'A' | 'B', Values> = { A: valueSet('a', 8443, 'x'), B: valueSet('b', 9443, 'y') };
 
 const vm = await recipeVm();
 const keyFile = join(work, 'id');

@@ -50,46 +50,39 @@ def stat(path):
     return sudo("stat -c '%%a %%U %%G' -- %s" % shlex.quote(path)).stdout.split()
 
 
-def py_string(s):
-    out = "'"
-    for ch in s:
-        o = ord(ch)
-        if ch == "\\":
-            out += "\\\\"
-        elif ch == "'":
-            out += "\\'"
-        elif ch == "\n":
-            out += "\\n"
-        elif ch == "\r":
-            out += "\\r"
-        elif ch == "\t":
-            out += "\\t"
-        elif o < 0x20 or o == 0x7F:
-            out += "\\x%02x" % o
-        elif o in (0x2028, 0x2029, 0x85):
-            out += "\\u%04x" % o
+# The control characters that Python's and Redis's quoting both spell as C does.
+C_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def quoted(units, quote, escape_other):
+    """units: (character, code) pairs; escape_other(code) is the escape of any other code, or None."""
+    out = quote
+    for ch, code in units:
+        if ch in ("\\", quote):
+            out += "\\" + ch
+        elif ch in C_ESCAPES:
+            out += C_ESCAPES[ch]
         else:
-            out += ch
-    return out + "'"
+            escape = escape_other(code)
+            out += ch if escape is None else escape
+    return out + quote
+
+
+def py_escape(o):
+    if o < 0x20 or o == 0x7F:
+        return "\\x%02x" % o
+    if o in (0x2028, 0x2029, 0x85):
+        return "\\u%04x" % o
+    return None
+
+
+def py_string(s):
+    return quoted(((ch, ord(ch)) for ch in s), "'", py_escape)
 
 
 def redis_string(s):
-    out = '"'
-    for b in s.encode():
-        ch = chr(b)
-        if ch in '\\"':
-            out += "\\" + ch
-        elif ch == "\n":
-            out += "\\n"
-        elif ch == "\r":
-            out += "\\r"
-        elif ch == "\t":
-            out += "\\t"
-        elif b < 0x20 or b >= 0x7F:
-            out += "\\x%02x" % b
-        else:
-            out += ch
-    return out + '"'
+    # Byte by byte: Redis reads \xNN as one byte, so non-ASCII text goes as its UTF-8 bytes.
+    return quoted(((chr(b), b) for b in s.encode()), '"', lambda b: "\\x%02x" % b if b < 0x20 or b >= 0x7F else None)
 
 
 def set_setting(text, key, literal):

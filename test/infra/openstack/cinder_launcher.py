@@ -20,7 +20,6 @@ import threading  # noqa: E402
 
 orig_threading.current_thread.__globals__['_active'] = threading._active
 
-import argparse  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -42,6 +41,8 @@ from cinder import rpc  # noqa: E402
 from cinder import service  # noqa: E402
 from cinder.tests import fake_driver  # noqa: E402
 from cinder import version  # noqa: E402
+
+from launcher_common import argument_parser, write_ready_file  # noqa: E402
 
 CONF = cfg.CONF
 LOG = logging.getLogger('cinder_launcher')
@@ -144,8 +145,7 @@ def _after_start(volume, scheduler, ready_file):
         time.sleep(0.1)  # green: eventlet has patched time
     service.Service.service_id = volume.origin_service_id
     if ready_file:
-        with open(ready_file, 'w') as handle:
-            handle.write(f'{os.getpid()}\n')
+        write_ready_file(ready_file)
     LOG.info('cinder_launcher: api, scheduler and volume (%s) started', volume.host)
 
 
@@ -166,10 +166,7 @@ def serve(ready_file):
 
 
 def main(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('command', choices=['serve'])
-    parser.add_argument('--config-file', required=True)
-    parser.add_argument('--ready-file', help='file to write once all services have started')
+    parser = argument_parser(__doc__, ['serve'], 'file to write once all services have started')
     args = parser.parse_args(argv)
     _parse_config(args.config_file)
     return serve(args.ready_file)

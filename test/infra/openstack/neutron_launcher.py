@@ -23,7 +23,6 @@ import eventlet
 
 eventlet.monkey_patch()  # as neutron.cmd.eventlet does, before anything else is imported
 
-import argparse  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
@@ -37,6 +36,8 @@ from oslo_config import cfg  # noqa: E402
 from oslo_log import log as logging  # noqa: E402
 
 from neutron.common import config as common_config  # noqa: E402
+
+from launcher_common import argument_parser, write_ready_file  # noqa: E402
 
 LOG = logging.getLogger('neutron_launcher')
 HEARTBEAT_SECONDS = 30
@@ -114,8 +115,7 @@ def serve(ready_file, agent_host):
     registry.publish(resources.PROCESS, events.AFTER_SPAWN, None)
     eventlet.spawn_n(_heartbeat, agent_host)
     if ready_file:
-        with open(ready_file, 'w') as handle:
-            handle.write(f'{os.getpid()}\n')
+        write_ready_file(ready_file)
     LOG.info('neutron_launcher: API listening on %s:%s', cfg.CONF.bind_host, cfg.CONF.bind_port)
     # Something in the server catches SIGTERM and carries on (without workers no launcher handles
     # it), so stop.sh had to KILL after its timeout. SQLite in WAL mode survives a plain exit.
@@ -126,10 +126,7 @@ def serve(ready_file, agent_host):
 
 
 def main(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('command', choices=['init', 'serve'])
-    parser.add_argument('--config-file', required=True)
-    parser.add_argument('--ready-file', help='serve: file to write once the API listens')
+    parser = argument_parser(__doc__, ['init', 'serve'], 'serve: file to write once the API listens')
     parser.add_argument('--agent-host', default='fake-host',
                         help='serve: host to report an Open vSwitch agent for (Nova\'s compute host)')
     args = parser.parse_args(argv)

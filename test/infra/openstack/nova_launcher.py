@@ -14,10 +14,8 @@ Run it with /usr/bin/python3: Debian's dist-packages are not on other interprete
 
 import nova.monkey_patch  # noqa: F401  (eventlet first, as nova's own entry points do)
 
-import argparse
 import copy
 import ipaddress
-import os
 import random
 import sys
 import time
@@ -40,6 +38,8 @@ from nova.scheduler import rpcapi as scheduler_rpcapi
 from nova import service
 from nova.tests.fixtures import neutron as neutron_fixture
 from nova import utils
+
+from launcher_common import argument_parser, write_ready_file
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger('nova_launcher')
@@ -172,8 +172,7 @@ def _announce_when_started(rpc_services, ready_file):
     """Write ready_file once every RPC service has started its server (compute last of all)."""
     while any(svc.rpcserver is None for svc in rpc_services):
         time.sleep(0.1)  # green: eventlet has patched time
-    with open(ready_file, 'w') as handle:
-        handle.write(f'{os.getpid()}\n')
+    write_ready_file(ready_file)
     LOG.info('nova_launcher: api, conductor, scheduler and compute started')
 
 
@@ -199,13 +198,11 @@ def serve(timeout, ready_file, network):
 
 
 def main(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('command', choices=['init', 'serve'])
-    parser.add_argument('--config-file', required=True)
+    parser = argument_parser(__doc__, ['init', 'serve'],
+                             'serve: file to write once all services have started')
     parser.add_argument('--cell0-connection', help='init: database URL of cell0')
     parser.add_argument('--wait-timeout', type=float, default=180,
                         help='serve: seconds to wait for Keystone and Placement')
-    parser.add_argument('--ready-file', help='serve: file to write once all services have started')
     parser.add_argument('--network', choices=['neutron', 'fixture'], default='fixture',
                         help='serve: the real Neutron from the catalog ([neutron] in the config), '
                              'or the in-process NeutronFixture stand-in (default)')

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -25,6 +25,7 @@ import { REPO, runBundledAction, runPostStep, type ActionRun } from '../../suppo
 import { tallyFault } from '../../security/tally.js';
 import { processesMatching } from '../../support/processes.js';
 import { silentReporter } from '../../support/recording-reporter.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 const MAIN = 'action-deploy/dist/index.js';
 const POST = 'action-deploy/dist/post/index.js';
@@ -38,7 +39,7 @@ jest.setTimeout(300_000);
 // Starts with a letter so that the keep-images series of the names below is this run's only.
 const id = `r${randomUUID().slice(0, 7)}`;
 let facts: CloudFacts;
-let dir: string;
+const dir = useTempDir('deploy-it-');
 let demo: OpenStackSession;
 let admin: OpenStackSession;
 /** The project's floating IPs before this file ran: any other is this file's to remove. */
@@ -74,7 +75,7 @@ function explain(run: ActionRun): string {
 
 /** A qcow2 with random data written into it, so that its bytes are unique to this run. */
 function makeQcow2(name: string): string {
-  const file = join(dir, name);
+  const file = join(dir(), name);
   execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', file, '64M']);
   const pattern = String(1 + Math.floor(Math.random() * 254));
   execFileSync('qemu-io', ['-f', 'qcow2', '-c', `write -P ${pattern} 0 1M`, '-c', `write -P 7 8M 64k`, file]);
@@ -120,8 +121,7 @@ beforeAll(async () => {
     throw new Error('action-deploy is not bundled: run `npm run bundle` first');
   }
   facts = await ensureOpenStack();
-  dir = mkdtempSync(join(tmpdir(), 'deploy-it-'));
-  const options = { reporter: silentReporter, cloudsYaml: { env: {}, cwd: dir } };
+  const options = { reporter: silentReporter, cloudsYaml: { env: {}, cwd: dir() } };
   [demo, admin] = await Promise.all([
     OpenStackSession.open(settingsOf(facts.users.demo), options),
     OpenStackSession.open(settingsOf(facts.users.admin), options),
@@ -153,9 +153,6 @@ afterAll(async () => {
       (ip) => floatingIpsBefore !== undefined && !floatingIpsBefore.has(ip.id),
     );
     await Promise.allSettled(ips.map((ip) => neutron.deleteFloatingIp(ip.id)));
-  }
-  if (dir) {
-    rmSync(dir, { recursive: true, force: true });
   }
 }, 300_000);
 

@@ -3,8 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { resolveBaseImage } from '../../../shared/image/base-image.js';
@@ -14,6 +13,7 @@ import { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance } from '../../../shared/openstack/glance.js';
 import { ensureOpenStack, passwordAuth, type CloudFacts } from '../../support/openstack.js';
 import { RecordingReporter } from '../../support/recording-reporter.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 const run = promisify(execFile);
 // The first start installs the Debian packages and initialises the services (about 2 minutes).
@@ -22,13 +22,13 @@ const START_TIMEOUT_MS = 15 * 60_000;
 jest.setTimeout(60_000);
 
 let facts: CloudFacts;
-let dir: string;
 let glance: Glance;
 let imageFile: string;
 let uploadedSha256: string;
 let imageId: string;
 const imageName = `indicovm-glance-base-${randomUUID().slice(0, 8)}`;
 const reporter = new RecordingReporter();
+const dir = useTempDir('glance-base-');
 
 /** The build command's OpenStack options as the resolver would hand them over. */
 function buildAuthValues() {
@@ -43,18 +43,17 @@ function buildAuthValues() {
   };
 }
 
-const fetcher = () => glanceFetcherFromOptions(buildAuthValues(), { cloudsYaml: { env: {}, cwd: dir } });
+const fetcher = () => glanceFetcherFromOptions(buildAuthValues(), { cloudsYaml: { env: {}, cwd: dir() } });
 
 beforeAll(async () => {
   facts = await ensureOpenStack();
-  dir = await mkdtemp(join(tmpdir(), 'glance-base-'));
-  imageFile = join(dir, 'tiny.qcow2');
+  imageFile = join(dir(), 'tiny.qcow2');
   await run('qemu-img', ['create', '-q', '-f', 'qcow2', imageFile, '64M']);
   const bytes = await readFile(imageFile);
   uploadedSha256 = createHash('sha256').update(bytes).digest('hex');
   const session = await OpenStackSession.open(passwordAuth(facts, facts.users.demo), {
     reporter,
-    cloudsYaml: { env: {}, cwd: dir },
+    cloudsYaml: { env: {}, cwd: dir() },
   });
   glance = new Glance(session);
   const { image } = await glance.uploadImage({ name: imageName, diskFormat: 'qcow2' }, imageFile, {
@@ -68,9 +67,6 @@ afterAll(async () => {
   if (imageId) {
     await glance.deleteIfExists(imageId);
   }
-  if (dir) {
-    await rm(dir, { recursive: true, force: true });
-  }
 });
 
 describe('base-image: glance:<name-or-id>', () => {
@@ -78,7 +74,7 @@ describe('base-image: glance:<name-or-id>', () => {
     ['name', () => imageName],
     ['ID', () => imageId],
   ])('downloads the image by %s with exactly the uploaded bytes', async (_by, nameOrId) => {
-    const workDir = await mkdtemp(join(dir, 'work-'));
+    const workDir = await mkdtemp(join(dir(), 'work-'));
     const source = `glance:${nameOrId()}`;
     const base = await resolveBaseImage(
       source,
@@ -99,7 +95,7 @@ describe('base-image: glance:<name-or-id>', () => {
 
   it('fails naming an image that Glance does not have', async () => {
     const missing = `missing-${randomUUID().slice(0, 8)}`;
-    const workDir = await mkdtemp(join(dir, 'work-'));
+    const workDir = await mkdtemp(join(dir(), 'work-'));
     const attempt = resolveBaseImage(
       `glance:${missing}`,
       undefined,
@@ -111,10 +107,10 @@ describe('base-image: glance:<name-or-id>', () => {
   });
 
   it('asks for OpenStack credentials when none are set, without touching the cloud', async () => {
-    const workDir = await mkdtemp(join(dir, 'work-'));
+    const workDir = await mkdtemp(join(dir(), 'work-'));
     const noCredentials = glanceFetcherFromOptions(
       { interface: 'public', insecure: false },
-      { sources: { interface: 'default', insecure: 'default' }, cloudsYaml: { env: {}, cwd: dir } },
+      { sources: { interface: 'default', insecure: 'default' }, cloudsYaml: { env: {}, cwd: dir() } },
     );
     const attempt = resolveBaseImage(
       `glance:${imageName}`,

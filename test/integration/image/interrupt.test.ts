@@ -4,33 +4,16 @@
  * build folder and its ledger are gone, no image was written, and the exit code is the shell's
  * 128 + the signal's number.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureBaseImage } from '../../support/base-image.js';
-import { startCli, type CliRun } from '../../support/cli-run.js';
+import { useCliRuns } from '../../support/cli-runs.js';
 import { processesMatching, waitUntil } from '../../support/processes.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'indicovm-interrupt-test-'));
-let base: string;
-const started: CliRun[] = [];
-
-beforeAll(async () => {
-  base = await ensureBaseImage();
-});
-
-afterAll(async () => {
-  for (const run of started) {
-    if (run.child.exitCode === null && run.child.signalCode === null) {
-      run.child.kill('SIGKILL');
-      await run.exited;
-    }
-  }
-  for (const { pid } of processesMatching('qemu-system', scratch)) {
+const { scratch, base, start } = useCliRuns('indicovm-interrupt-test-', 'SIGKILL', (folder) => {
+  for (const { pid } of processesMatching('qemu-system', folder)) {
     process.kill(pid, 'SIGKILL');
   }
-  rmSync(scratch, { recursive: true, force: true });
 });
 
 describe('indicovm build-image interrupted (CLI, qemu TCG)', () => {
@@ -41,17 +24,17 @@ describe('indicovm build-image interrupted (CLI, qemu TCG)', () => {
   ] as const)(
     '%s while the VM boots stops qemu, removes the build folder and exits %i',
     async (signal, code) => {
-      const tmp = mkdtempSync(join(scratch, `${signal}-`));
-      const outputDir = join(scratch, `${signal}-out`);
+      const tmp = mkdtempSync(join(scratch(), `${signal}-`));
+      const outputDir = join(scratch(), `${signal}-out`);
       mkdirSync(outputDir);
       // Never reached: the signal arrives while the VM boots.
-      const script = join(scratch, 'provision.sh');
+      const script = join(scratch(), 'provision.sh');
       writeFileSync(script, 'true\n');
-      const run = startCli(
+      const run = start(
         [
           'build-image',
           '--base-image',
-          base,
+          base(),
           '--accelerator',
           'tcg',
           '--memory',
@@ -65,7 +48,6 @@ describe('indicovm build-image interrupted (CLI, qemu TCG)', () => {
         ],
         tmp,
       );
-      started.push(run);
       await waitUntil(
         'build-image to start qemu',
         () => processesMatching('qemu-system', tmp).length > 0 || run.child.exitCode !== null,

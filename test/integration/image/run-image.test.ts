@@ -3,16 +3,14 @@
  * TCG with non-default ports: it waits for SSH, prints the ssh command, that command logs in with real
  * ssh against the known_hosts it wrote, Ctrl-C (SIGINT) stops it, and nothing is left behind.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { READY_LINE } from '../../../shared/image/run-image.js';
 import { freeLoopbackPort } from '../../../shared/qemu/ports.js';
-import { ensureBaseImage } from '../../support/base-image.js';
+import { useCliRuns } from '../../support/cli-runs.js';
 import { processesMatching, waitUntil } from '../../support/processes.js';
-import { startCli, type CliRun } from '../../support/cli-run.js';
 
 /** Distinct free ports, none of them a default (2222, 8000, 8443). */
 async function freePorts(count: number): Promise<number[]> {
@@ -26,51 +24,47 @@ async function freePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
-const scratch = mkdtempSync(join(tmpdir(), 'indicovm-run-image-test-'));
-let base: string;
-const started: CliRun[] = [];
+const { scratch, base, start } = useCliRuns('indicovm-run-image-test-', 'SIGTERM');
 
-beforeAll(async () => {
-  base = await ensureBaseImage();
-});
-
-afterAll(async () => {
-  for (const run of started) {
-    if (run.child.exitCode === null && run.child.signalCode === null) {
-      run.child.kill('SIGTERM');
-      await run.exited;
-    }
-  }
-  rmSync(scratch, { recursive: true, force: true });
-});
+/** run-image under TCG, each forward on a free port that is not its default. */
+async function runImage(
+  image: string,
+  tmp: string,
+  options: { memory: string; sshTimeout: string; more?: readonly string[] },
+) {
+  const [sshPort, httpPort, httpsPort] = await freePorts(3);
+  const run = start(
+    [
+      'run-image',
+      image,
+      '--accelerator',
+      'tcg',
+      '--memory',
+      options.memory,
+      '--ssh-timeout',
+      options.sshTimeout,
+      '--forward-ssh-port',
+      String(sshPort),
+      '--forward-http-port',
+      String(httpPort),
+      '--forward-https-port',
+      String(httpsPort),
+      ...(options.more ?? []),
+    ],
+    tmp,
+  );
+  return { run, sshPort, httpPort, httpsPort };
+}
 
 describe('indicovm run-image (CLI, qemu TCG)', () => {
   test('waits for SSH, prints a working ssh command, stops on SIGINT and leaves nothing behind', async () => {
-    const tmp = mkdtempSync(join(scratch, 'ok-'));
-    const [sshPort, httpPort, httpsPort] = await freePorts(3);
-    const run = startCli(
-      [
-        'run-image',
-        base,
-        '--accelerator',
-        'tcg',
-        '--memory',
-        '1024',
-        '--ssh-timeout',
-        '6m',
-        '--forward-ssh-port',
-        String(sshPort),
-        '--forward-http-port',
-        String(httpPort),
-        '--forward-https-port',
-        String(httpsPort),
-        // An image built with https-port 8443: the forward leads there, not to 443.
-        '--https-port',
-        '8443',
-      ],
-      tmp,
-    );
-    started.push(run);
+    const tmp = mkdtempSync(join(scratch(), 'ok-'));
+    const { run, sshPort, httpPort, httpsPort } = await runImage(base(), tmp, {
+      memory: '1024',
+      sshTimeout: '6m',
+      // An image built with https-port 8443: the forward leads there, not to 443.
+      more: ['--https-port', '8443'],
+    });
     await waitUntil(
       'run-image to say the VM is ready',
       () => run.stderr().includes(READY_LINE) || run.child.exitCode !== null,
@@ -125,31 +119,11 @@ describe('indicovm run-image (CLI, qemu TCG)', () => {
   });
 
   test('a VM that never answers SSH: a clear error with the serial tail, qemu stopped, temp files removed', async () => {
-    const tmp = mkdtempSync(join(scratch, 'timeout-'));
+    const tmp = mkdtempSync(join(scratch(), 'timeout-'));
     // A blank disk: SeaBIOS finds nothing to boot, so SSH never answers.
-    const blank = join(scratch, 'blank.qcow2');
+    const blank = join(scratch(), 'blank.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', blank, '64M']);
-    const [sshPort, httpPort, httpsPort] = await freePorts(3);
-    const run = startCli(
-      [
-        'run-image',
-        blank,
-        '--accelerator',
-        'tcg',
-        '--memory',
-        '256',
-        '--ssh-timeout',
-        '5s',
-        '--forward-ssh-port',
-        String(sshPort),
-        '--forward-http-port',
-        String(httpPort),
-        '--forward-https-port',
-        String(httpsPort),
-      ],
-      tmp,
-    );
-    started.push(run);
+    const { run } = await runImage(blank, tmp, { memory: '256', sshTimeout: '5s' });
     const exit = await run.exited;
     expect(exit.code).toBe(1);
     expect(run.stderr()).not.toContain(READY_LINE);

@@ -2,62 +2,43 @@
 // sudo user (the path a VM's default user takes).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommandError } from '../../../shared/errors.js';
 import { changeFiles, checkPythonSyntax } from '../../../shared/manage/remote/file-edit.js';
-import { Secret } from '../../../shared/secret.js';
 import { connect, type SshSession } from '../../../shared/ssh/index.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
 import { RecordingReporter } from '../../support/recording-reporter.js';
+import { failure } from '../../support/rejection.js';
+import { testUserLogin } from '../../support/sshd-logins.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 let sshd: Sshd;
 let session: SshSession;
-let dir: string;
+// Root-owned, like /etc: only sudo can write here.
+const dir = useTempDir('indicovm-manage-files-');
 
 beforeAll(async () => {
   sshd = await startSshd({ sudoForTestUser: true });
-  // Root-owned, like /etc: only sudo can write here.
-  dir = mkdtempSync(join(tmpdir(), 'indicovm-manage-files-'));
-  execFileSync('chmod', ['755', dir]);
-  session = await connect(
-    {
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.testUser.name,
-      password: new Secret(sshd.testUser.password),
-      fingerprint: [sshd.fingerprint],
-    },
-    new RecordingReporter(),
-  );
+  execFileSync('chmod', ['755', dir()]);
+  session = await connect(testUserLogin(sshd), new RecordingReporter());
 });
 
 afterAll(async () => {
   await session?.close();
   await sshd?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('changeFiles', () => {
   test('edits keep mode and owner, keep one backup, create new files, and a repeat changes nothing', async () => {
-    const existing = join(dir, 'a.conf');
+    const existing = join(dir(), 'a.conf');
     writeFileSync(existing, 'port 1\n', { mode: 0o640 });
     execFileSync('chown', ['root:daemon', existing]);
-    const fresh = join(dir, 'new.key');
+    const fresh = join(dir(), 'new.key');
     const changes = [
       { path: existing, edit: (t: string | undefined) => (t ?? '').replace('port 1', 'port 2') },
       { path: fresh, edit: () => 'secret\n', mode: 0o600 },
-      { path: join(dir, 'optional'), edit: () => 'x', onlyIfExists: true },
+      { path: join(dir(), 'optional'), edit: () => 'x', onlyIfExists: true },
     ];
     expect(await changeFiles(session, changes)).toEqual([existing, fresh]);
     expect(readFileSync(existing, 'utf8')).toBe('port 2\n');
@@ -66,15 +47,15 @@ describe('changeFiles', () => {
     expect(execFileSync('stat', ['-c', '%U:%G', existing], { encoding: 'utf8' }).trim()).toBe('root:daemon');
     expect(statSync(fresh).mode & 0o777).toBe(0o600);
     expect(statSync(fresh).uid).toBe(0);
-    expect(existsSync(join(dir, 'optional'))).toBe(false);
+    expect(existsSync(join(dir(), 'optional'))).toBe(false);
     expect(await changeFiles(session, changes)).toEqual([]);
   });
 
   test('what a run cut short by a lost connection left beside a target is removed, even when nothing changes', async () => {
-    const target = join(dir, 'cut.conf');
+    const target = join(dir(), 'cut.conf');
     writeFileSync(target, 'done\n');
     // A staging file and the upload's temporary sibling of one, holding what may be a secret.
-    const leftovers = [`${target}.indicovm-new`, join(dir, '.cut.conf.indicovm-new.indicovm-0a1b2c3d4e5f')];
+    const leftovers = [`${target}.indicovm-new`, join(dir(), '.cut.conf.indicovm-new.indicovm-0a1b2c3d4e5f')];
     for (const file of leftovers) writeFileSync(file, 'half-written secret\n', { mode: 0o600 });
     expect(await changeFiles(session, [{ path: target, edit: () => 'done\n' }])).toEqual([]);
     expect(leftovers.filter((file) => existsSync(file))).toEqual([]);
@@ -83,14 +64,14 @@ describe('changeFiles', () => {
 
   test('an upload through sudo leaves no private copy in /tmp', async () => {
     const before = readdirSync('/tmp').filter((name) => name.startsWith('.indicovm-upload-'));
-    await session.upload('k\n', join(dir, 'uploaded.key'), { sudo: true, mode: 0o600 });
+    await session.upload('k\n', join(dir(), 'uploaded.key'), { sudo: true, mode: 0o600 });
     const after = readdirSync('/tmp').filter((name) => name.startsWith('.indicovm-upload-'));
     expect(after.filter((name) => !before.includes(name))).toEqual([]);
-    expect(readFileSync(join(dir, 'uploaded.key'), 'utf8')).toBe('k\n');
+    expect(readFileSync(join(dir(), 'uploaded.key'), 'utf8')).toBe('k\n');
   });
 
   test('a forced mode is a change even when the content is the same', async () => {
-    const key = join(dir, 'loose.key');
+    const key = join(dir(), 'loose.key');
     writeFileSync(key, 'k\n', { mode: 0o644 });
     expect(
       await changeFiles(session, [{ path: key, edit: () => 'k\n', mode: 0o600, forceMode: true }]),
@@ -99,9 +80,9 @@ describe('changeFiles', () => {
   });
 
   test('a failing test in place puts every file back and removes the new ones', async () => {
-    const vhost = join(dir, 'vhost.conf');
+    const vhost = join(dir(), 'vhost.conf');
     writeFileSync(vhost, 'good\n');
-    const added = join(dir, 'added.crt');
+    const added = join(dir(), 'added.crt');
     const error = await failure(
       changeFiles(
         session,
@@ -123,7 +104,7 @@ describe('changeFiles', () => {
   });
 
   test('a failing check of the staged copy leaves the target alone and no staging file', async () => {
-    const conf = join(dir, 'indico.conf');
+    const conf = join(dir(), 'indico.conf');
     writeFileSync(conf, "BASE_URL = 'https://a'\n");
     const secret = 'hunter2-very-secret';
     const error = await failure(

@@ -4,11 +4,11 @@
 // vm.test.ts; here it is the fan-out, the per-host verification and the results.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runBundledAction } from '../../support/run-action.js';
 import { freePort, startSshd, type Sshd } from '../../support/sshd.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 const ACTION = 'action-manage/dist/index.js';
 const CLI = resolve('cli/dist/index.js');
@@ -17,7 +17,7 @@ let a: Sshd;
 let b: Sshd;
 let jump: Sshd;
 let closedPort: number;
-let scratch: string;
+const scratch = useTempDir('indicovm-fleet-');
 
 beforeAll(async () => {
   a = await startSshd();
@@ -27,12 +27,10 @@ beforeAll(async () => {
     startSshd({ extraAuthorizedKeys: [a.clientKey.publicKey] }),
   ]);
   closedPort = await freePort();
-  scratch = mkdtempSync(join(tmpdir(), 'indicovm-fleet-'));
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop(), jump?.stop()]);
-  rmSync(scratch, { recursive: true, force: true });
 });
 
 const name = (server: { port: number }) => `127.0.0.1:${server.port}`;
@@ -123,11 +121,11 @@ describe('action-manage with hosts', () => {
 
 describe('indicovm manage --hosts-file', () => {
   test('reads the hosts from a file and prints every host result as JSON, also when one failed', () => {
-    const hostsFile = join(scratch, 'hosts');
+    const hostsFile = join(scratch(), 'hosts');
     writeFileSync(hostsFile, `# staging\n${name(a)}\n${name(b)} # the second one\n\n`);
-    const keyFile = join(scratch, 'key');
+    const keyFile = join(scratch(), 'key');
     writeFileSync(keyFile, a.clientKey.privateKey, { mode: 0o600 });
-    const knownHosts = join(scratch, 'known_hosts');
+    const knownHosts = join(scratch(), 'known_hosts');
     writeFileSync(
       knownHosts,
       `[127.0.0.1]:${a.port} ${a.hostPublicKey}\n[127.0.0.1]:${b.port} ${b.hostPublicKey}\n` +
@@ -135,7 +133,7 @@ describe('indicovm manage --hosts-file', () => {
     );
     // Tasks and pins in the settings file, as a user would keep them.
     writeFileSync(
-      join(scratch, 'indicovm.yml'),
+      join(scratch(), 'indicovm.yml'),
       `manage:\n  known-hosts: ${knownHosts}\n  tasks: run\n  script: echo from-file\n  timeout: 5\n`,
     );
     const cli = (hosts: string) =>
@@ -143,8 +141,8 @@ describe('indicovm manage --hosts-file', () => {
         process.execPath,
         [CLI, 'manage', '--hosts-file', hosts, '--ssh-username', 'root', '--ssh-key', keyFile],
         {
-          cwd: scratch,
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch },
+          cwd: scratch(),
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch() },
           encoding: 'utf8',
           timeout: 60_000,
         },
@@ -157,7 +155,7 @@ describe('indicovm manage --hosts-file', () => {
       [name(b), 'ok', 'from-file'],
     ]);
 
-    const withDeadHost = join(scratch, 'hosts-2');
+    const withDeadHost = join(scratch(), 'hosts-2');
     writeFileSync(withDeadHost, `${name(a)}\n127.0.0.1:${closedPort}\n`);
     const failed = cli(withDeadHost);
     expect(failed.status).toBe(1);

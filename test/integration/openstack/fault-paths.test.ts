@@ -3,9 +3,8 @@
 // (test/integration/openstack/real-cloud.test.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { rm, truncate, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError } from '../../../shared/errors.js';
 import { OpenStackSession } from '../../../shared/openstack/auth.js';
@@ -15,9 +14,10 @@ import { Secret } from '../../../shared/secret.js';
 import { FAKE_USER, FakeOpenStack } from '../../support/fake-openstack.js';
 import { tallyFault } from '../../security/tally.js';
 import { RecordingReporter } from '../../support/recording-reporter.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 let fake: FakeOpenStack;
-let dir: string;
+const dir = useTempDir('fake-openstack-');
 let reporter: RecordingReporter;
 const FAST_RETRY = { attempts: 5, baseDelayMs: 20, maxDelayMs: 100 };
 
@@ -37,19 +37,17 @@ async function open(
       reporter,
       retry: FAST_RETRY,
       renewMarginMs: overrides.renewMarginMs,
-      cloudsYaml: { env: {}, cwd: dir },
+      cloudsYaml: { env: {}, cwd: dir() },
     },
   );
 }
 
 beforeAll(async () => {
   fake = await FakeOpenStack.start();
-  dir = await mkdtemp(join(tmpdir(), 'fake-openstack-'));
 });
 
 afterAll(async () => {
   await fake.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 beforeEach(() => {
@@ -139,7 +137,7 @@ describe('retries', () => {
   });
 
   it('sends the whole file again after the connection is cut mid-upload, hashing it afresh', async () => {
-    const file = join(dir, 'cut.raw');
+    const file = join(dir(), 'cut.raw');
     const data = randomBytes(3 * 1024 * 1024 + 5);
     await writeFile(file, data);
     const glance = new Glance(await open());
@@ -172,7 +170,7 @@ describe('retries', () => {
 describe('streaming', () => {
   it('uploads a large file with flat memory: nothing is buffered whole', async () => {
     const size = 192 * 1024 * 1024;
-    const file = join(dir, 'large.raw');
+    const file = join(dir(), 'large.raw');
     await writeFile(file, '');
     await truncate(file, size); // sparse: reads as zeros without using the disk
     const glance = new Glance(await open());
@@ -249,7 +247,7 @@ describe('tokens', () => {
 
 describe('interoperable import', () => {
   it('stages and imports when the cloud refuses direct uploads (auto), and fails with direct', async () => {
-    const file = join(dir, 'staged.raw');
+    const file = join(dir(), 'staged.raw');
     await writeFile(file, randomBytes(200_000));
     const glance = new Glance(await open());
     fake.refuseDirectUpload = true;

@@ -2,11 +2,10 @@
 // OpenStack client against the real loopback Keystone and Glance, an https endpoint tunnelled with
 // CONNECT and its CA checked end to end, and the base-image download.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetchToFile } from '../../../shared/image/download.js';
 import { OpenStackSession } from '../../../shared/openstack/auth.js';
@@ -16,23 +15,22 @@ import { ensureOpenStack, passwordAuth, type CloudFacts } from '../../support/op
 import { startProxy, type Proxy } from '../../support/proxy.js';
 import { RecordingReporter } from '../../support/recording-reporter.js';
 import { selfSignedPair } from '../../support/tls.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY'];
 
 let facts: CloudFacts;
 let proxy: Proxy;
-let dir: string;
+const dir = useTempDir('indicovm-proxy-test-');
 const servers: Server[] = [];
 
 beforeAll(async () => {
   [facts, proxy] = await Promise.all([ensureOpenStack(), startProxy()]);
-  dir = mkdtempSync(join(tmpdir(), 'indicovm-proxy-test-'));
 }, 600_000);
 
 afterAll(async () => {
   await proxy?.stop();
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Runs with exactly these proxy variables set (the others unset), then puts the environment back. */
@@ -69,7 +67,7 @@ describe('the OpenStack client behind a proxy', () => {
   const login = (reporter: RecordingReporter) =>
     OpenStackSession.open(passwordAuth(facts, facts.users.demo), {
       reporter,
-      cloudsYaml: { env: {}, cwd: dir },
+      cloudsYaml: { env: {}, cwd: dir() },
     });
 
   test('HTTP_PROXY carries the Keystone login and the Glance calls, and the log names the proxy', async () => {
@@ -100,7 +98,7 @@ describe('the OpenStack client behind a proxy', () => {
   });
 
   test('an https endpoint is tunnelled with CONNECT and its certificate is still checked against cacert', async () => {
-    const pair = selfSignedPair(dir, '127.0.0.1', { name: 'endpoint', subjectAltName: 'IP:127.0.0.1' });
+    const pair = selfSignedPair(dir(), '127.0.0.1', { name: 'endpoint', subjectAltName: 'IP:127.0.0.1' });
     const port = await listen(
       createHttpsServer({ cert: pair.cert, key: pair.key }, (_request, response) => {
         response.setHeader('content-type', 'application/json');
@@ -143,7 +141,7 @@ describe('the base-image download behind a proxy', () => {
       }),
     );
     const url = `http://127.0.0.1:${port}/base.qcow2`;
-    const target = join(dir, 'base.qcow2');
+    const target = join(dir(), 'base.qcow2');
     const seen = await proxiedDuring(() =>
       withProxyEnv({ HTTP_PROXY: proxy.url }, async () => {
         expect(await fetchToFile(url, target)).toMatchObject({ changed: true });

@@ -3,8 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigurationError } from '../../../shared/errors.js';
@@ -18,6 +17,7 @@ import { Nova, pickSshAddress } from '../../../shared/openstack/nova.js';
 import { Secret } from '../../../shared/secret.js';
 import { ensureOpenStack, passwordAuth, type CloudFacts, type CloudUser } from '../../support/openstack.js';
 import { RecordingReporter } from '../../support/recording-reporter.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 const run = promisify(execFile);
 const PUBLIC_KEY =
@@ -29,7 +29,7 @@ const START_TIMEOUT_MS = 15 * 60_000;
 jest.setTimeout(120_000);
 
 let facts: CloudFacts;
-let dir: string;
+const dir = useTempDir('openstack-client-');
 let admin: OpenStackSession;
 let demo: OpenStackSession;
 const run_id = randomUUID().slice(0, 8);
@@ -42,11 +42,10 @@ function settingsOf(user: CloudUser) {
 }
 
 const openAs = (user: CloudUser) =>
-  OpenStackSession.open(settingsOf(user), { reporter, cloudsYaml: { env: {}, cwd: dir } });
+  OpenStackSession.open(settingsOf(user), { reporter, cloudsYaml: { env: {}, cwd: dir() } });
 
 beforeAll(async () => {
   facts = await ensureOpenStack();
-  dir = await mkdtemp(join(tmpdir(), 'openstack-client-'));
   [admin, demo] = await Promise.all([openAs(facts.users.admin), openAs(facts.users.demo)]);
 }, START_TIMEOUT_MS);
 
@@ -57,14 +56,11 @@ afterAll(async () => {
     await Promise.allSettled(serversToDelete.map((id) => nova.deleteServerAndWait(id, FAST)));
     await Promise.allSettled(imagesToDelete.map((id) => glance.deleteIfExists(id)));
   }
-  if (dir) {
-    await rm(dir, { recursive: true, force: true });
-  }
 }, 120_000);
 
 /** A 64 MiB qcow2 with a random pattern written into it, so its bytes are unique to this run. */
 async function makeQcow2(name: string): Promise<string> {
-  const file = join(dir, name);
+  const file = join(dir(), name);
   await run('qemu-img', ['create', '-q', '-f', 'qcow2', file, '64M']);
   const pattern = String(1 + Math.floor(Math.random() * 254));
   await run('qemu-io', [
@@ -106,23 +102,23 @@ describe('Keystone', () => {
           applicationCredentialId: credential.id,
           applicationCredentialSecret: new Secret(credential.secret),
         },
-        { reporter, cloudsYaml: { env: {}, cwd: dir } },
+        { reporter, cloudsYaml: { env: {}, cwd: dir() } },
       );
       expect(byId.projectId).toBe(demo.projectId);
       expect(Array.isArray(await new Glance(byId).list({ name: 'none-such' }))).toBe(true);
 
       // The same credential by name, through a clouds.yaml entry.
       await writeFile(
-        join(dir, 'clouds.yaml'),
+        join(dir(), 'clouds.yaml'),
         `clouds:\n  loop:\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: ${facts.authUrl}\n      application_credential_name: ${name}\n      username: demo\n      user_domain_name: Default\n    region_name: ${facts.region}\n`,
       );
       await writeFile(
-        join(dir, 'secure.yaml'),
+        join(dir(), 'secure.yaml'),
         `clouds:\n  loop:\n    auth:\n      application_credential_secret: ${credential.secret}\n`,
       );
       const byName = await OpenStackSession.open(
         { cloud: 'loop' },
-        { reporter, cloudsYaml: { env: {}, cwd: dir } },
+        { reporter, cloudsYaml: { env: {}, cwd: dir() } },
       );
       expect(byName.userId).toBe(demo.userId);
     } finally {
@@ -131,7 +127,7 @@ describe('Keystone', () => {
         path: `/users/${demo.userId}/application_credentials/${credential.id}`,
         response: 'none',
       });
-      await rm(join(dir, 'clouds.yaml'), { force: true });
+      await rm(join(dir(), 'clouds.yaml'), { force: true });
     }
   });
 
@@ -197,14 +193,14 @@ describe('Glance and Nova', () => {
   });
 
   it('downloads an image streamed to a file, checked against its checksums', async () => {
-    const target = join(dir, 'downloaded.qcow2');
+    const target = join(dir(), 'downloaded.qcow2');
     const { digests } = await new Glance(demo).download(direct.id, target);
     expect(digests.sha512).toBe(direct.sha512);
     expect((await readFile(target)).equals(await readFile(direct.file))).toBe(true);
   });
 
   it('imports with glance-direct (stage, then import)', async () => {
-    const file = join(dir, 'staged.raw');
+    const file = join(dir(), 'staged.raw');
     await writeFile(file, randomBytes(300_000));
     const { image, digests, method } = await new Glance(demo).uploadImage(
       { name: `indicovm-it-${run_id}-staged`, diskFormat: 'raw' },
@@ -278,7 +274,7 @@ describe('Glance and Nova', () => {
 
   it("surfaces Nova's fault message when a server goes to ERROR", async () => {
     const glance = new Glance(demo);
-    const file = join(dir, 'arm.raw');
+    const file = join(dir(), 'arm.raw');
     await writeFile(file, randomBytes(4096));
     const { image } = await glance.uploadImage(
       { name: `indicovm-it-${run_id}-aarch64`, diskFormat: 'raw', properties: { architecture: 'aarch64' } },
@@ -333,7 +329,7 @@ describe('Glance and Nova', () => {
   it('allocates a floating IP on the external network, binds it to the server port and releases it', async () => {
     const nova = new Nova(demo);
     const neutron = new Neutron(demo);
-    const file = join(dir, 'fip.raw');
+    const file = join(dir(), 'fip.raw');
     await writeFile(file, randomBytes(64 * 1024));
     const { image } = await new Glance(demo).uploadImage(
       { name: `indicovm-it-${run_id}-fip`, diskFormat: 'raw' },

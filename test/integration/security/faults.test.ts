@@ -10,56 +10,47 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ledger } from '../../../shared/cleanup/ledger.js';
 import { convertImages } from '../../../shared/image/convert.js';
 import { buildUndoers } from '../../../shared/image/build-image.js';
-import { OpenStackSession } from '../../../shared/openstack/auth.js';
+import type { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance } from '../../../shared/openstack/glance.js';
 import { Nova } from '../../../shared/openstack/nova.js';
 import { tallyFault } from '../../security/tally.js';
+import { DEPLOY, DEPLOY_POST, MANAGE, requireBundled } from '../../support/bundled.js';
+import { openDemoSession } from '../../support/demo-session.js';
 import {
   authInputs,
   type CloudFacts,
   ensureOpenStack,
   killService,
-  passwordAuth,
   restartStopped,
 } from '../../support/openstack.js';
 import { processesMatching, waitUntil } from '../../support/processes.js';
-import { RecordingReporter, silentReporter } from '../../support/recording-reporter.js';
-import { REPO, runPostStep, startBundledAction, type RunningAction } from '../../support/run-action.js';
-import { startSshd, type Sshd } from '../../support/sshd.js';
+import { RecordingReporter } from '../../support/recording-reporter.js';
+import { runPostStep, startBundledAction, type RunningAction } from '../../support/run-action.js';
+import { rootKeyInputs } from '../../support/sshd-logins.js';
+import { useTempDir } from '../../support/temp-dir.js';
+import { useSshd } from '../../support/use-sshd.js';
 
 jest.setTimeout(300_000);
 
-const DEPLOY = 'action-deploy/dist/index.js';
-const DEPLOY_POST = 'action-deploy/dist/post/index.js';
-const MANAGE = 'action-manage/dist/index.js';
 const SUITE = 'faults';
 const RUN_TIMEOUT_MS = 180_000;
 // Large enough that the upload is still running when the fault strikes (Glance takes ~100 MiB/s here).
 const IMAGE_MIB = 384;
 
 const id = `f${randomUUID().slice(0, 7)}`;
-let dir: string;
+const dir = useTempDir('indicovm-faults-');
 let facts: CloudFacts;
 let demo: OpenStackSession;
 
 beforeAll(async () => {
-  for (const entry of [DEPLOY, DEPLOY_POST, MANAGE]) {
-    if (!existsSync(join(REPO, entry))) {
-      throw new Error(`${entry} is missing: run \`npm run bundle\` first`);
-    }
-  }
-  dir = mkdtempSync(join(tmpdir(), 'indicovm-faults-'));
+  requireBundled(DEPLOY, DEPLOY_POST, MANAGE);
   facts = await ensureOpenStack();
-  demo = await OpenStackSession.open(passwordAuth(facts, facts.users.demo), {
-    reporter: silentReporter,
-    cloudsYaml: { env: {}, cwd: dir },
-  });
+  demo = await openDemoSession(facts, dir());
 }, 900_000);
 
 afterAll(async () => {
@@ -75,14 +66,11 @@ afterAll(async () => {
     await Promise.allSettled(leftovers.images.map((image) => glance.deleteIfExists(image)));
     await Promise.allSettled(leftovers.keypairs.map((name) => nova.deleteKeypair(name)));
   }
-  if (dir) {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }, 300_000);
 
 /** A raw image of IMAGE_MIB MiB, sparse but for a random first MiB that makes its bytes this run's own. */
 function bigImage(name: string): string {
-  const file = join(dir, name);
+  const file = join(dir(), name);
   execFileSync('truncate', ['-s', `${IMAGE_MIB}M`, file]);
   execFileSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=1M', 'count=1', 'conv=notrunc', 'status=none']);
   return file;
@@ -185,15 +173,15 @@ describe('OpenStack', () => {
 
 describe('image conversion', () => {
   it('disk full while converting: a clear error naming output-dir, and no image, whole or partial, left', async () => {
-    const full = join(dir, 'full');
+    const full = join(dir(), 'full');
     mkdirSync(full);
     // A real file system that fills up: 24 MiB for an image with 64 MiB of data.
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0755', 'tmpfs', full]);
     try {
-      const overlay = join(dir, 'overlay.qcow2');
+      const overlay = join(dir(), 'overlay.qcow2');
       execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', overlay, '256M']);
       execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x5a 0 64M', overlay], { stdio: 'ignore' });
-      const ledger = new Ledger(join(dir, 'convert-ledger.json'));
+      const ledger = new Ledger(join(dir(), 'convert-ledger.json'));
       const reporter = new RecordingReporter();
       const converting = convertImages(
         overlay,
@@ -226,28 +214,18 @@ describe('image conversion', () => {
 });
 
 describe('SSH', () => {
-  let sshd: Sshd;
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-  });
+  const sshd = useSshd();
 
   it("a connection dropped during the 'run' task fails clearly and is not run again", async () => {
     // A duration no other process uses, so the sleep the dropped connection leaves behind can be ended.
     const duration = `30.${randomBytes(3).readUIntBE(0, 3)}`;
     const running = startBundledAction(MANAGE, {
-      host: sshd.host,
-      port: String(sshd.port),
-      username: 'root',
-      'ssh-key': sshd.clientKey.privateKey,
-      'host-keys': sshd.hostPublicKey,
+      ...rootKeyInputs(sshd()),
       tasks: 'run',
       script: `echo started\nsleep ${duration}`,
     });
     await waitUntil('the script to start', () => running.stdout().includes('started'), 60_000);
-    await sshd.dropConnections();
+    await sshd().dropConnections();
     const run = await running.done;
     // Over SSH a command outlives a lost connection unless the server ends it: ours is ended here.
     execFileSync('pkill', ['-f', `sleep ${duration}`]);
@@ -257,7 +235,7 @@ describe('SSH', () => {
     );
     expect(run.stdout.match(/^started$/gm)).toHaveLength(1);
     const orphans = [
-      ...(await sshd.connectionPids()).map((pid) => `sshd connection process ${pid}`),
+      ...(await sshd().connectionPids()).map((pid) => `sshd connection process ${pid}`),
       ...processesMatching(run.workspace).map(({ pid }) => `process ${pid}`),
     ];
     tallyFault(SUITE, "SSH dropped during the 'run' task", orphans);

@@ -6,18 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import {
-  appendFileSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OpenStackSession } from '../../../shared/openstack/auth.js';
+import type { OpenStackSession } from '../../../shared/openstack/auth.js';
 import { Glance } from '../../../shared/openstack/glance.js';
 import { Nova } from '../../../shared/openstack/nova.js';
 import {
@@ -28,31 +20,28 @@ import {
   type Leak,
 } from '../../security/leak-scan.js';
 import { tally } from '../../security/tally.js';
-import { authInputs, type CloudFacts, ensureOpenStack, passwordAuth } from '../../support/openstack.js';
+import { BUILD, CLI, DEPLOY, DEPLOY_POST, MANAGE, requireBundled } from '../../support/bundled.js';
+import { openDemoSession } from '../../support/demo-session.js';
+import { authInputs, type CloudFacts, ensureOpenStack } from '../../support/openstack.js';
 import { REPO, runBundledAction, runPostStep, type ActionRun } from '../../support/run-action.js';
 import { selfSignedPair } from '../../support/tls.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
-import { silentReporter } from '../../support/recording-reporter.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 jest.setTimeout(180_000);
 
-const DEPLOY = 'action-deploy/dist/index.js';
-const DEPLOY_POST = 'action-deploy/dist/post/index.js';
-const MANAGE = 'action-manage/dist/index.js';
-const BUILD = 'action-build-image/dist/index.js';
-const CLI = 'cli/dist/index.js';
 const RUN_TIMEOUT_MS = 120_000;
 
 const id = `s${randomUUID().slice(0, 7)}`;
 const corpus = { runs: 0, secrets: new Set<string>(), places: 0, leaks: [] as (Leak & { run: string })[] };
-let dir: string;
+const dir = useTempDir('indicovm-secrets-');
 let facts: CloudFacts;
 let demo: OpenStackSession;
 let sshd: Sshd;
 
 /** A real TLS key pair with the distinctive key as ssl-key: the PEM body lines are secrets of their own. */
 function tlsPair(): { cert: string; key: string } {
-  return selfSignedPair(dir, 'indico.example.org');
+  return selfSignedPair(dir(), 'indico.example.org');
 }
 
 /** Scans one run for the secrets and records the counts; no leak may be found. */
@@ -88,17 +77,9 @@ function audit(
 }
 
 beforeAll(async () => {
-  for (const entry of [DEPLOY, DEPLOY_POST, MANAGE, BUILD, CLI]) {
-    if (!existsSync(join(REPO, entry))) {
-      throw new Error(`${entry} is missing: run \`npm run bundle\` first`);
-    }
-  }
-  dir = mkdtempSync(join(tmpdir(), 'indicovm-secrets-'));
+  requireBundled(DEPLOY, DEPLOY_POST, MANAGE, BUILD, CLI);
   [facts, sshd] = await Promise.all([ensureOpenStack(), startSshd()]);
-  demo = await OpenStackSession.open(passwordAuth(facts, facts.users.demo), {
-    reporter: silentReporter,
-    cloudsYaml: { env: {}, cwd: dir },
-  });
+  demo = await openDemoSession(facts, dir());
 }, 900_000);
 
 afterAll(async () => {
@@ -111,9 +92,6 @@ afterAll(async () => {
     await Promise.allSettled(images.map((image) => glance.deleteIfExists(image.id)));
   }
   await sshd?.stop();
-  if (dir) {
-    rmSync(dir, { recursive: true, force: true });
-  }
   tally(
     'secrets corpus',
     { runsScanned: corpus.runs, secretsScanned: corpus.secrets.size, leaks: corpus.leaks.length },
@@ -123,7 +101,7 @@ afterAll(async () => {
 
 describe('action-deploy', () => {
   it('stock image with every recipe secret: outputs, summary, state and workspace hold none of them', async () => {
-    const file = join(dir, 'stock.qcow2');
+    const file = join(dir(), 'stock.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', file, '16M']);
     const { image } = await new Glance(demo).uploadImage(
       { name: `sec-${id}-image`, diskFormat: 'qcow2' },
@@ -224,7 +202,7 @@ describe('action-manage against a real sshd', () => {
   /** An ed25519 key encrypted with a distinctive passphrase, trusted by the server as root. */
   function passphraseKey(): Promise<{ key: string; passphrase: string }> {
     const passphrase = distinctiveSecret('passphrase');
-    const path = join(dir, `key-${randomUUID().slice(0, 6)}`);
+    const path = join(dir(), `key-${randomUUID().slice(0, 6)}`);
     execFileSync('ssh-keygen', [
       '-q',
       '-t',
@@ -274,7 +252,7 @@ describe('action-manage against a real sshd', () => {
 
   it('a host key mismatch refuses the server before any secret is offered, and shows none', async () => {
     const { key, passphrase } = await passphraseKey();
-    const stranger = join(dir, `stranger-${randomUUID().slice(0, 6)}`);
+    const stranger = join(dir(), `stranger-${randomUUID().slice(0, 6)}`);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
     const run = manage({
       username: 'root',
@@ -319,7 +297,7 @@ describe('the indicovm CLI', () => {
     args: readonly string[],
     options: { env?: Record<string, string>; files?: Record<string, string> },
   ): ActionRun {
-    const cwd = mkdtempSync(join(dir, 'cli-'));
+    const cwd = mkdtempSync(join(dir(), 'cli-'));
     for (const [name, content] of Object.entries(options.files ?? {})) {
       writeFileSync(join(cwd, name), content, { mode: 0o600 });
     }
@@ -396,7 +374,7 @@ describe('the indicovm CLI', () => {
 
   it('manage with a key file and its passphrase in indicovm.yml connects and shows neither', () => {
     const passphrase = distinctiveSecret('cli-passphrase');
-    const path = join(dir, `cli-key-${randomUUID().slice(0, 6)}`);
+    const path = join(dir(), `cli-key-${randomUUID().slice(0, 6)}`);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', 'cli@indicovm', '-f', path]);
     appendFileSync(join(sshd.dir, 'authorized_keys'), readFileSync(`${path}.pub`, 'utf8'));
     const key = readFileSync(path, 'utf8');

@@ -4,19 +4,18 @@
  * runner reads a step's log: none of its forged commands may count, and the action's own must.
  * Run `npm run bundle` first.
  */
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it, jest } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BUILD_POST, MANAGE } from '../../support/bundled.js';
 import { runBundledAction, startBundledAction } from '../../support/run-action.js';
-import { startSshd, type Sshd } from '../../support/sshd.js';
+import { rootKeyInputs } from '../../support/sshd-logins.js';
+import { useTempDir } from '../../support/temp-dir.js';
+import { useSshd } from '../../support/use-sshd.js';
 import { commandsTheRunnerSees } from '../../support/workflow-commands.js';
 import { STATE } from '../../../action-build-image/src/state.js';
 
 jest.setTimeout(120_000);
-
-const MANAGE = 'action-manage/dist/index.js';
-const BUILD_POST = 'action-build-image/dist/post/index.js';
 
 /** What a hostile guest prints: annotations, a mask and a stop, in both command syntaxes. */
 const FORGED = [
@@ -28,16 +27,8 @@ const FORGED = [
   '::notice::forged-after-stop',
 ];
 
-let sshd: Sshd;
-let dir: string;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'indicovm-commands-'));
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = useTempDir('indicovm-commands-');
+const sshd = useSshd();
 
 function expectNoForgedCommand(stdout: string): void {
   const forged = commandsTheRunnerSees(stdout).filter((command) =>
@@ -54,11 +45,7 @@ describe('guest output reaches the log, never the runner', () => {
       'exit 3',
     ];
     const run = await startBundledAction(MANAGE, {
-      host: sshd.host,
-      port: String(sshd.port),
-      username: 'root',
-      'ssh-key': sshd.clientKey.privateKey,
-      'host-keys': sshd.hostPublicKey,
+      ...rootKeyInputs(sshd()),
       tasks: 'run',
       script: script.join('\n'),
     }).done;
@@ -74,7 +61,7 @@ describe('guest output reaches the log, never the runner', () => {
   });
 
   it("the build's post step: the serial console tail is shown, its commands ignored", () => {
-    const serialLog = join(dir, 'serial.log');
+    const serialLog = join(dir(), 'serial.log');
     writeFileSync(serialLog, ['[    0.000000] Linux version 6.1', ...FORGED, 'login: '].join('\n') + '\n');
     const run = runBundledAction(BUILD_POST, {}, { env: { [`STATE_${STATE.serialLog}`]: serialLog } });
     expect(run.status).toBe(0);

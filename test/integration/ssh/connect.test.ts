@@ -1,8 +1,7 @@
 // Logging in and recognising the server, against a real OpenSSH sshd on 127.0.0.1.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { ConfigurationError } from '../../../shared/errors.js';
@@ -14,32 +13,18 @@ import {
   SshConnectionError,
   type SshConnectOptions,
 } from '../../../shared/ssh/index.js';
-import { freePort, startSshd, type Sshd } from '../../support/sshd.js';
+import { freePort, startSshd } from '../../support/sshd.js';
 import { RecordingReporter } from '../../support/recording-reporter.js';
+import { failure } from '../../support/rejection.js';
+import { rootKeyLogin, testUserLogin } from '../../support/sshd-logins.js';
+import { useTempDir } from '../../support/temp-dir.js';
+import { useSshd } from '../../support/use-sshd.js';
 
-let sshd: Sshd;
-let scratch: string;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-  scratch = mkdtempSync(join(tmpdir(), 'indicovm-ssh-connect-'));
-});
-
-afterAll(async () => {
-  await sshd?.stop();
-  rmSync(scratch, { recursive: true, force: true });
-});
+const sshd = useSshd();
+const scratch = useTempDir('indicovm-ssh-connect-');
 
 function rootWithKey(extra: Partial<SshConnectOptions> = {}): SshConnectOptions {
-  return {
-    host: sshd.host,
-    port: sshd.port,
-    username: 'root',
-    privateKey: new Secret(sshd.clientKey.privateKey),
-    hostKeys: sshd.hostPublicKey,
-    retry: { attempts: 1 },
-    ...extra,
-  };
+  return { ...rootKeyLogin(sshd()), retry: { attempts: 1 }, ...extra };
 }
 
 async function whoami(options: SshConnectOptions, reporter = new RecordingReporter()): Promise<string> {
@@ -51,20 +36,9 @@ async function whoami(options: SshConnectOptions, reporter = new RecordingReport
   }
 }
 
-/** The error a promise rejects with; a promise that resolves fails the test. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  let value: unknown;
-  try {
-    value = await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error(`expected a failure, got ${String(value)}`);
-}
-
 /** Lines in the server's log that say a login succeeded. */
 function acceptedLogins(): number {
-  return sshd
+  return sshd()
     .log()
     .split('\n')
     .filter((line) => line.startsWith('Accepted ')).length;
@@ -76,16 +50,16 @@ describe('authentication', () => {
   });
 
   test('a key given as a file path is read from the file', async () => {
-    expect(await whoami(rootWithKey({ privateKey: new Secret(sshd.clientKey.path) }))).toBe('root');
+    expect(await whoami(rootWithKey({ privateKey: new Secret(sshd().clientKey.path) }))).toBe('root');
   });
 
   test('a PEM RSA key logs in', async () => {
-    expect(await whoami(rootWithKey({ privateKey: new Secret(sshd.pemKey.privateKey) }))).toBe('root');
+    expect(await whoami(rootWithKey({ privateKey: new Secret(sshd().pemKey.privateKey) }))).toBe('root');
   });
 
   test('a key with a passphrase logs in; without it, or with a wrong one, the error names the input only', async () => {
-    const key = new Secret(sshd.passphraseKey.privateKey);
-    const passphrase = sshd.passphraseKey.passphrase as string;
+    const key = new Secret(sshd().passphraseKey.privateKey);
+    const passphrase = sshd().passphraseKey.passphrase as string;
     expect(await whoami(rootWithKey({ privateKey: key, passphrase: new Secret(passphrase) }))).toBe('root');
 
     const missing = whoami(rootWithKey({ privateKey: key }));
@@ -100,14 +74,7 @@ describe('authentication', () => {
   });
 
   test('password login for the test user', async () => {
-    const options: SshConnectOptions = {
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.testUser.name,
-      password: new Secret(sshd.testUser.password),
-      fingerprint: [sshd.fingerprint],
-    };
-    expect(await whoami(options)).toBe(sshd.testUser.name);
+    expect(await whoami(testUserLogin(sshd()))).toBe(sshd().testUser.name);
   });
 
   test('a refused key fails at once with an authentication error, without retries or secrets', async () => {
@@ -115,7 +82,7 @@ describe('authentication', () => {
     const started = Date.now();
     const error = await failure(
       whoami(
-        rootWithKey({ privateKey: new Secret(sshd.strangerKey.privateKey), retry: { attempts: 5 } }),
+        rootWithKey({ privateKey: new Secret(sshd().strangerKey.privateKey), retry: { attempts: 5 } }),
         reporter,
       ),
     );
@@ -128,11 +95,11 @@ describe('authentication', () => {
   test('a wrong password is an authentication error that does not show the password', async () => {
     const error = await failure(
       whoami({
-        host: sshd.host,
-        port: sshd.port,
-        username: sshd.testUser.name,
+        host: sshd().host,
+        port: sshd().port,
+        username: sshd().testUser.name,
         password: new Secret('wrong-password-123'),
-        hostKeys: sshd.hostPublicKey,
+        hostKeys: sshd().hostPublicKey,
       }),
     );
     expect(error).toBeInstanceOf(SshAuthenticationError);
@@ -140,11 +107,11 @@ describe('authentication', () => {
   });
 
   test('an ssh-agent holding the key logs in', async () => {
-    const socket = join(scratch, 'agent.sock');
+    const socket = join(scratch(), 'agent.sock');
     const started = execFileSync('ssh-agent', ['-s', '-a', socket], { encoding: 'utf8' });
     const agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(started)?.[1]);
     try {
-      execFileSync('ssh-add', ['-q', sshd.clientKey.path], {
+      execFileSync('ssh-add', ['-q', sshd().clientKey.path], {
         env: { ...process.env, SSH_AUTH_SOCK: socket },
         stdio: 'ignore',
       });
@@ -157,7 +124,7 @@ describe('authentication', () => {
   test('no credentials at all is an input error', async () => {
     await expect(
       connect(
-        { host: sshd.host, port: sshd.port, username: 'root', hostKeys: sshd.hostPublicKey },
+        { host: sshd().host, port: sshd().port, username: 'root', hostKeys: sshd().hostPublicKey },
         new RecordingReporter(),
       ),
     ).rejects.toThrow(/No SSH credentials for root@127\.0\.0\.1:\d+/);
@@ -167,13 +134,13 @@ describe('authentication', () => {
 describe('host key verification', () => {
   const otherKeyLine = () =>
     // A valid key that is not the server's: the client's own public key.
-    sshd.strangerKey.publicKey;
+    sshd().strangerKey.publicKey;
 
   test('a pinned key that the server does not have is refused before logging in', async () => {
     const before = acceptedLogins();
     const error = await failure(whoami(rootWithKey({ hostKeys: otherKeyLine(), retry: { attempts: 3 } })));
     expect(error).toBeInstanceOf(HostKeyMismatchError);
-    expect(error.message).toContain(`offered a ssh-ed25519 host key with fingerprint ${sshd.fingerprint}`);
+    expect(error.message).toContain(`offered a ssh-ed25519 host key with fingerprint ${sshd().fingerprint}`);
     expect(error.message).toMatch(/expected keys are: ssh-ed25519 SHA256:\S+ \(host-keys\)/);
     expect(acceptedLogins()).toBe(before);
   });
@@ -183,13 +150,13 @@ describe('host key verification', () => {
     const before = acceptedLogins();
     const error = await failure(whoami(rootWithKey({ hostKeys: undefined, fingerprint: [wrong] })));
     expect(error).toBeInstanceOf(HostKeyMismatchError);
-    expect(error.message).toContain(sshd.fingerprint);
+    expect(error.message).toContain(sshd().fingerprint);
     expect(error.message).toContain(`${wrong} (fingerprint)`);
     expect(acceptedLogins()).toBe(before);
   });
 
   test('the ecdsa key is accepted when that is the one pinned (it is asked for first)', async () => {
-    expect(await whoami(rootWithKey({ hostKeys: `127.0.0.1 ${sshd.ecdsaHostPublicKey}` }))).toBe('root');
+    expect(await whoami(rootWithKey({ hostKeys: `127.0.0.1 ${sshd().ecdsaHostPublicKey}` }))).toBe('root');
   });
 
   test('insecure acceptance logs in with a warning showing the fingerprint', async () => {
@@ -198,7 +165,7 @@ describe('host key verification', () => {
       'root',
     );
     expect(reporter.warnings()).toEqual([
-      expect.stringContaining(`ssh-ed25519 host key of 127.0.0.1:${sshd.port} (${sshd.fingerprint})`),
+      expect.stringContaining(`ssh-ed25519 host key of 127.0.0.1:${sshd().port} (${sshd().fingerprint})`),
     ]);
   });
 
@@ -209,10 +176,10 @@ describe('host key verification', () => {
   });
 
   test('known_hosts with a [127.0.0.1]:port entry, plain and hashed by ssh-keygen -H', async () => {
-    const plain = `[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n`;
+    const plain = `[127.0.0.1]:${sshd().port} ${sshd().hostPublicKey}\n`;
     expect(await whoami(rootWithKey({ hostKeys: undefined, knownHosts: plain }))).toBe('root');
 
-    const path = join(scratch, 'known_hosts');
+    const path = join(scratch(), 'known_hosts');
     writeFileSync(path, plain);
     execFileSync('ssh-keygen', ['-q', '-H', '-f', path], { stdio: 'ignore' });
     const hashed = execFileSync('cat', [path], { encoding: 'utf8' });
@@ -221,7 +188,7 @@ describe('host key verification', () => {
   });
 
   test('known_hosts whose entry for this host has another key is refused', async () => {
-    const knownHosts = `[127.0.0.1]:${sshd.port} ${otherKeyLine()}\n`;
+    const knownHosts = `[127.0.0.1]:${sshd().port} ${otherKeyLine()}\n`;
     const error = await failure(whoami(rootWithKey({ hostKeys: undefined, knownHosts })));
     expect(error).toBeInstanceOf(HostKeyMismatchError);
     expect(error.message).toMatch(/known-hosts line 1/);
@@ -289,7 +256,7 @@ describe('retries', () => {
         host: '127.0.0.1',
         port,
         username: 'root',
-        privateKey: new Secret(sshd.clientKey.privateKey),
+        privateKey: new Secret(sshd().clientKey.privateKey),
         // The late server's key cannot be known in advance: this checks retries, not pinning.
         insecureAcceptHostKey: true,
         retry: { forMs: 20_000, initialDelayMs: 200, maxDelayMs: 500 },
@@ -300,7 +267,7 @@ describe('retries', () => {
       (error: unknown) => ({ error }),
     );
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const late = await startSshd({ port, extraAuthorizedKeys: [sshd.clientKey.publicKey] });
+    const late = await startSshd({ port, extraAuthorizedKeys: [sshd().clientKey.publicKey] });
     try {
       const result = await outcome;
       if (!('session' in result)) {

@@ -13,6 +13,8 @@ import {
 } from '../../../shared/ssh/index.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
 import { RecordingReporter } from '../../support/recording-reporter.js';
+import { failure } from '../../support/rejection.js';
+import { rootKeyLogin } from '../../support/sshd-logins.js';
 
 let target: Sshd;
 let jump: Sshd;
@@ -28,15 +30,7 @@ afterAll(async () => {
 });
 
 function direct(extra: Partial<SshConnectOptions> = {}): SshConnectOptions {
-  return {
-    host: target.host,
-    port: target.port,
-    username: 'root',
-    privateKey: new Secret(target.clientKey.privateKey),
-    hostKeys: target.hostPublicKey,
-    retry: { attempts: 1 },
-    ...extra,
-  };
+  return { ...rootKeyLogin(target), retry: { attempts: 1 }, ...extra };
 }
 
 function throughJump(proxyExtra: Partial<SshConnectOptions['proxy'] & object> = {}): SshConnectOptions {
@@ -50,16 +44,6 @@ function throughJump(proxyExtra: Partial<SshConnectOptions['proxy'] & object> = 
       ...proxyExtra,
     },
   });
-}
-
-/** The error a promise rejects with; a promise that resolves fails the test. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 /** Ports of the clients that the server's log says logged in. */

@@ -1,67 +1,38 @@
 // Commands, scripts, files and tunnels over a real OpenSSH sshd on 127.0.0.1.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandError } from '../../../shared/errors.js';
 import { Secret } from '../../../shared/secret.js';
 import { CommandTimeoutError, connect, type SshSession } from '../../../shared/ssh/index.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
 import { RecordingReporter } from '../../support/recording-reporter.js';
+import { failure } from '../../support/rejection.js';
+import { rootKeyLogin, testUserLogin } from '../../support/sshd-logins.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 let sshd: Sshd;
 let root: SshSession;
 let user: SshSession;
-let scratch: string;
+const scratch = useTempDir('indicovm-ssh-session-');
 const reporter = new RecordingReporter();
 
 beforeAll(async () => {
   sshd = await startSshd({ sudoForTestUser: true });
-  scratch = mkdtempSync(join(tmpdir(), 'indicovm-ssh-session-'));
-  root = await connect(
-    {
-      host: sshd.host,
-      port: sshd.port,
-      username: 'root',
-      privateKey: new Secret(sshd.clientKey.privateKey),
-      hostKeys: sshd.hostPublicKey,
-    },
-    reporter,
-  );
-  user = await connect(
-    {
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.testUser.name,
-      password: new Secret(sshd.testUser.password),
-      fingerprint: [sshd.fingerprint],
-    },
-    reporter,
-  );
+  root = await connect(rootKeyLogin(sshd), reporter);
+  user = await connect(testUserLogin(sshd), reporter);
 });
-
-/** The error a promise rejects with; a promise that resolves fails the test. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  let value: unknown;
-  try {
-    value = await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error(`expected a failure, got ${JSON.stringify(value)}`);
-}
 
 afterAll(async () => {
   await root?.close();
   await user?.close();
   await sshd?.stop();
-  rmSync(scratch, { recursive: true, force: true });
 });
 
 describe('exec', () => {
-  const canary = () => join(scratch, 'canary');
+  const canary = () => join(scratch(), 'canary');
 
   afterEach(() => rmSync(canary(), { force: true }));
 
@@ -194,7 +165,7 @@ describe('sudo', () => {
 
 describe('files', () => {
   test('upload, mode and download round-trip binary data, replacing the file atomically', async () => {
-    const path = join(scratch, 'blob.bin');
+    const path = join(scratch(), 'blob.bin');
     const data = randomBytes(300_000);
     await root.upload(data, path, { mode: 0o600 });
     expect(statSync(path).mode & 0o777).toBe(0o600);
@@ -204,23 +175,23 @@ describe('files', () => {
     expect(statSync(path).mode & 0o777).toBe(0o644);
     expect((await root.download(path)).toString()).toBe('second version\n');
     // No temporary files are left beside it.
-    const { stdout } = await root.exec(['ls', '-A', scratch]);
+    const { stdout } = await root.exec(['ls', '-A', scratch()]);
     expect(stdout.split('\n').filter((name) => name.includes('indicovm-'))).toEqual([]);
   });
 
   test('readFile returns undefined for a missing file', async () => {
-    expect(await root.readFile(join(scratch, 'missing'))).toBeUndefined();
-    await expect(root.download(join(scratch, 'missing'))).rejects.toThrow(/no such file/);
+    expect(await root.readFile(join(scratch(), 'missing'))).toBeUndefined();
+    await expect(root.download(join(scratch(), 'missing'))).rejects.toThrow(/no such file/);
   });
 
   test('a non-root user without sudo cannot write a root-owned directory', async () => {
-    const dir = join(scratch, 'root-only');
+    const dir = join(scratch(), 'root-only');
     await root.exec(['install', '-d', '-m', '0755', dir]);
     await expect(user.upload('x', join(dir, 'f'))).rejects.toThrow(/denied/i);
   });
 
   test('with sudo a non-root user installs a root-owned file with mode and owner, leaving no temporary copy', async () => {
-    const dir = join(scratch, 'root-only-2');
+    const dir = join(scratch(), 'root-only-2');
     await root.exec(['install', '-d', '-m', '0700', dir]);
     const path = join(dir, 'secret.conf');
     const data = Buffer.concat([Buffer.from('binary\0'), randomBytes(1000)]);
