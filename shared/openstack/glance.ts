@@ -4,15 +4,22 @@
  * the whole of one service's API as this project uses it; the digest checks at the end are pure
  * functions kept beside the client whose answers they read.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CommandError, ConfigurationError } from '../errors.js';
 import { withProgress } from '../report/progress.js';
 import type { OpenStackSession } from './auth.js';
-import { digestFor, DigestStream, hashFile, nodeHashName, type Digests } from './digests.js';
+import {
+  digestFor,
+  DigestStream,
+  hashedFileChunks,
+  hashFile,
+  nodeHashName,
+  RunningDigest,
+  type Digests,
+} from './digests.js';
 import { header, OpenStackHttpError } from './http.js';
 import { reportStatus, waitFor, type WaitOptions } from '../wait.js';
 import { isUuid } from './ids.js';
@@ -283,19 +290,18 @@ export class Glance {
 
   async #send(target: 'file' | 'stage', id: string, file: string, options: UploadOptions): Promise<Digests> {
     const { size } = await stat(file);
-    let hasher: DigestStream | undefined;
+    let hasher: RunningDigest | undefined;
     const label = `Uploading ${basename(file)} to Glance${target === 'stage' ? ' (staging)' : ''}`;
     await withProgress(this.#session.reporter, { label, unit: 'bytes', total: size }, async (progress) => {
-      const body = (): Readable => {
-        // A retry sends the file again from the start, so it is hashed and counted again from the start.
-        hasher = new DigestStream();
+      // A retry sends the file again from the start, so it is hashed and counted again from the start.
+      async function* body(): AsyncGenerator<Buffer> {
+        const digest = (hasher = new RunningDigest());
         progress.restart();
-        let sent = 0;
-        const source = createReadStream(file);
-        source.on('error', (error) => hasher?.destroy(error));
-        source.on('data', (chunk) => progress.update((sent += chunk.length)));
-        return source.pipe(hasher);
-      };
+        for await (const chunk of hashedFileChunks(file, digest)) {
+          yield chunk;
+          progress.update(digest.size);
+        }
+      }
       await this.#session.request('image', {
         method: 'PUT',
         path: this.#path(`/v2/images/${encodeURIComponent(id)}/${target}`),

@@ -6,12 +6,11 @@
  * each piece would need the others' state.
  */
 import { readFileSync } from 'node:fs';
-import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import http, { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
-import type { Readable } from 'node:stream';
 import { CommandError, ConfigurationError, errorMessage } from '../errors.js';
 import { formatDuration, type Reporter } from '../report/reporter.js';
 import { redact } from '../secret.js';
@@ -72,8 +71,11 @@ export interface RequestSpec<K extends ResponseKind = ResponseKind> {
   readonly headers?: Readonly<Record<string, string>>;
   /** A JSON body. */
   readonly json?: unknown;
-  /** A streamed body; a factory, because a retry must send it again from the start. */
-  readonly body?: () => Readable;
+  /**
+   * A streamed body; a factory, because a retry must send it again from the start. Each chunk is
+   * written only after the socket has taken the one before, so a source may reuse its buffer.
+   */
+  readonly body?: () => AsyncIterable<Uint8Array>;
   readonly contentLength?: number;
   readonly contentType?: string;
   /** Whether sending it twice is harmless; by default everything but POST and PATCH. */
@@ -376,7 +378,7 @@ export class HttpClient {
         resolve(answer);
       });
       if (spec.body) {
-        let body: Readable;
+        let body: AsyncIterable<Uint8Array>;
         try {
           body = spec.body();
         } catch (error) {
@@ -384,16 +386,49 @@ export class HttpClient {
           fail(new BodyError(error));
           return;
         }
-        body.on('error', (error) => {
+        void writeBody(body, request, (error) => {
           fail(new BodyError(error));
           request.destroy();
         });
-        request.on('close', () => body.destroy());
-        body.pipe(request);
       } else {
         request.end(payload);
       }
     });
+  }
+}
+
+/**
+ * Writes the body chunk by chunk, each after the socket has taken the one before, then ends the
+ * request. A failed source goes to onBodyError; a failed or closed request ends the writing (its own
+ * error event reports it) and closes the source.
+ */
+async function writeBody(
+  body: AsyncIterable<Uint8Array>,
+  request: ClientRequest,
+  onBodyError: (error: unknown) => void,
+): Promise<void> {
+  const chunks = body[Symbol.asyncIterator]();
+  const closed = new Promise<false>((resolve) => request.once('close', () => resolve(false)));
+  try {
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await chunks.next();
+      } catch (error) {
+        onBodyError(error);
+        return;
+      }
+      if (next.done) {
+        request.end();
+        return;
+      }
+      const written = new Promise<boolean>((resolve) =>
+        request.write(next.value, (error) => resolve(!error)),
+      );
+      if (!(await Promise.race([written, closed]))) return;
+    }
+  } finally {
+    await chunks.return?.().catch(() => undefined);
   }
 }
 
