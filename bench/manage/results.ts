@@ -7,6 +7,9 @@ export interface ManageTimes {
   readonly indicovmNoop: readonly number[];
   readonly fabricChange: readonly number[];
   readonly fabricNoop: readonly number[];
+  /** One ssh running one script that makes the same edits (one-ssh.ts): the lower bound. */
+  readonly boundChange: readonly number[];
+  readonly boundNoop: readonly number[];
 }
 
 export interface ManageBenchRecord {
@@ -17,7 +20,12 @@ export interface ManageBenchRecord {
   /** Every round's wall time in seconds, per tool and case. */
   readonly seconds: ManageTimes;
   /** Medians and indicovm / Fabric ratios per case. */
-  readonly medians: Readonly<Record<'change' | 'noop', { indicovm: number; fabric: number; ratio: number }>>;
+  readonly medians: Readonly<
+    Record<
+      'change' | 'noop',
+      { indicovm: number; fabric: number; bound: number; ratio: number; ratioToBound: number }
+    >
+  >;
 }
 
 export const median = (xs: readonly number[]): number =>
@@ -28,10 +36,12 @@ export function manageRecord(
   versions: { node: string; fabric: string },
   when = new Date(),
 ): ManageBenchRecord {
-  const pair = (indicovm: readonly number[], fabric: readonly number[]) => ({
+  const medians = (indicovm: readonly number[], fabric: readonly number[], bound: readonly number[]) => ({
     indicovm: median(indicovm),
     fabric: median(fabric),
+    bound: median(bound),
     ratio: median(indicovm) / median(fabric),
+    ratioToBound: median(indicovm) / median(bound),
   });
   return {
     when: when.toISOString(),
@@ -39,8 +49,8 @@ export function manageRecord(
     ...versions,
     seconds: times,
     medians: {
-      change: pair(times.indicovmChange, times.fabricChange),
-      noop: pair(times.indicovmNoop, times.fabricNoop),
+      change: medians(times.indicovmChange, times.fabricChange, times.boundChange),
+      noop: medians(times.indicovmNoop, times.fabricNoop, times.boundNoop),
     },
   };
 }

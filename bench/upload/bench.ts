@@ -1,6 +1,7 @@
 // Uploads a 1 GiB image to the loopback Glance three ways (indicovm's client, the openstack CLI and
-// curl -T), each as a child process under GNU time for wall time and peak RSS, then ours again with a
-// 4 GiB image: a streaming upload's memory must not grow with the image. `npm run bench:upload`.
+// curl -T), each as a child process under GNU time for wall time and peak RSS, first over the host's
+// loopback and then through a link shaped to 100 MB/s (limited-link.ts), then ours again with a 4 GiB
+// image: a streaming upload's memory must not grow with the image. `npm run bench:upload`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { OpenStackSession } from '../../shared/openstack/auth.js';
 import { Glance } from '../../shared/openstack/glance.js';
 import { TerminalReporter } from '../../shared/report/terminal.js';
 import { ensureOpenStack, passwordAuth } from '../../test/support/openstack.js';
+import { openLimitedLink } from './limited-link.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const GIB = 1024 ** 3;
@@ -18,6 +20,8 @@ const GNU_TIME = '/usr/bin/time';
 
 interface Measurement {
   readonly tool: string;
+  /** How the client reached Glance: the host's loopback, or the namespace with the shaped link. */
+  readonly link: string;
   readonly sizeBytes: number;
   readonly wallSeconds: number;
   readonly peakRssMiB: number;
@@ -26,7 +30,18 @@ interface Measurement {
   readonly hashVerified: boolean;
 }
 
-/** A sparse raw file of `size` bytes with 64 MiB of random data at four places, so it is not all zeros. */
+const OURS = 'indicovm (bundled client)';
+const CLI = 'openstack image create --file';
+const CURL = 'curl -T (PUT only)';
+const LOOPBACK = 'loopback';
+/** tc's notation: 800 Mbit/s is 100 MB/s, the link of issue 14. */
+const LINK_RATE = process.env.BENCH_LINK_RATE ?? '800mbit';
+const LIMITED = `tc ${LINK_RATE}`;
+
+/** argv as it is run: directly, or inside the limited link's namespace. */
+type Route = { readonly link: string; readonly wrap: (argv: string[]) => string[] };
+const direct: Route = { link: LOOPBACK, wrap: (argv) => argv };
+
 function makeImage(dir: string, size: number): string {
   const file = join(dir, `bench-${size / GIB}g.raw`);
   execFileSync('truncate', ['-s', String(size), file]);
@@ -89,10 +104,19 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-upload-'));
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const results: Measurement[] = [];
 
-async function check(tool: string, size: number, id: string, sha: string, wall: number, rssKiB: number) {
+async function check(
+  tool: string,
+  route: Route,
+  size: number,
+  id: string,
+  sha: string,
+  run: { wall: number; rssKiB: number },
+) {
+  const { wall, rssKiB } = run;
   const image = await glance.waitActive(id, { pollMs: 200, timeoutMs: 10 * 60_000 });
   results.push({
     tool,
+    link: route.link,
     sizeBytes: size,
     wallSeconds: Number(wall.toFixed(2)),
     peakRssMiB: Number((rssKiB / 1024).toFixed(1)),
@@ -102,7 +126,7 @@ async function check(tool: string, size: number, id: string, sha: string, wall: 
   });
   await glance.deleteIfExists(id);
   process.stderr.write(
-    `${tool} ${size / GIB} GiB: ${wall.toFixed(1)} s, ${(rssKiB / 1024).toFixed(0)} MiB\n`,
+    `${tool} ${size / GIB} GiB over ${route.link}: ${wall.toFixed(1)} s, ${(rssKiB / 1024).toFixed(0)} MiB\n`,
   );
 }
 
@@ -135,20 +159,16 @@ function bundleUploadOne(): string {
 
 let uploadOne: string | undefined;
 
-function ours(file: string, size: number, sha: string) {
+function ours(file: string, size: number, sha: string, route: Route) {
   uploadOne ??= bundleUploadOne();
-  const run = timed([process.execPath, uploadOne, file, `bench-ours-${stamp}`], osEnv);
+  const run = timed(route.wrap([process.execPath, uploadOne, file, `bench-ours-${stamp}`]), osEnv);
   const { id } = JSON.parse(run.stdout.trim().split('\n').pop()!) as { id: string };
-  return check('indicovm (Glance client)', size, id, sha, run.wall, run.rssKiB);
+  return check(OURS, route, size, id, sha, run);
 }
 
-try {
-  const one = makeImage(dir, GIB);
-  const sha1 = sha512Of(one);
-  await ours(one, GIB, sha1);
-
-  const cli = timed(
-    [
+function openstackCli(file: string, sha: string, route: Route) {
+  const run = timed(
+    route.wrap([
       OPENSTACK,
       'image',
       'create',
@@ -157,46 +177,59 @@ try {
       '--container-format',
       'bare',
       '--file',
-      one,
+      file,
       '-f',
       'value',
       '-c',
       'id',
       `bench-cli-${stamp}`,
-    ],
+    ]),
     osEnv,
   );
-  await check('openstack image create --file', GIB, cli.stdout.trim(), sha1, cli.wall, cli.rssKiB);
+  return check(CLI, route, GIB, run.stdout.trim(), sha, run);
+}
 
-  // curl: the image is created through the API first; only the PUT is measured, as curl does only that.
+/** The image is created through the API first: only the PUT is measured, as curl does only that. */
+async function curlPut(file: string, sha: string, route: Route) {
   const { image } = await glance.create({ name: `bench-curl-${stamp}`, diskFormat: 'raw' });
   const headers = join(dir, 'headers');
   writeFileSync(
     headers,
     `X-Auth-Token: ${(await session.token()).reveal()}\nContent-Type: application/octet-stream\n`,
-    {
-      mode: 0o600,
-    },
+    { mode: 0o600 },
   );
-  const curl = timed(
-    [
-      'curl',
-      '-sS',
-      '-f',
-      '-T',
-      one,
-      '-H',
-      `@${headers}`,
-      `${facts.endpoints.image}/v2/images/${image.id}/file`,
-    ],
-    osEnv,
-  );
-  rmSync(headers);
-  await check('curl -T (PUT only)', GIB, image.id, sha1, curl.wall, curl.rssKiB);
+  try {
+    const url = `${facts.endpoints.image}/v2/images/${image.id}/file`;
+    const run = timed(route.wrap(['curl', '-sS', '-f', '-T', file, '-H', `@${headers}`, url]), osEnv);
+    await check(CURL, route, GIB, image.id, sha, run);
+  } finally {
+    rmSync(headers);
+  }
+}
+
+const portOf = (url: string): number => Number(new URL(url).port);
+
+try {
+  const one = makeImage(dir, GIB);
+  const sha1 = sha512Of(one);
+  await ours(one, GIB, sha1, direct);
+  await openstackCli(one, sha1, direct);
+  await curlPut(one, sha1, direct);
+
+  // Through the shaped link the wire, not the client's CPU, should set the pace.
+  const link = await openLimitedLink(LINK_RATE, [portOf(facts.authUrl), portOf(facts.endpoints.image)], dir);
+  try {
+    const limited: Route = { link: LIMITED, wrap: link.inside };
+    await ours(one, GIB, sha1, limited);
+    await openstackCli(one, sha1, limited);
+    await curlPut(one, sha1, limited);
+  } finally {
+    link.close();
+  }
   rmSync(one);
 
   const four = makeImage(dir, 4 * GIB);
-  await ours(four, 4 * GIB, sha512Of(four));
+  await ours(four, 4 * GIB, sha512Of(four), direct);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -206,31 +239,38 @@ mkdirSync(resultsDir, { recursive: true });
 const out = join(resultsDir, `upload-${stamp}.json`);
 writeFileSync(
   out,
-  JSON.stringify({ when: new Date().toISOString(), glance: facts.endpoints.image, results }, null, 2),
+  JSON.stringify(
+    { when: new Date().toISOString(), glance: facts.endpoints.image, linkRate: LINK_RATE, results },
+    null,
+    2,
+  ),
 );
 
 const rows = results.map((r) => [
   r.tool,
+  r.link,
   `${r.sizeBytes / GIB} GiB`,
   r.wallSeconds.toFixed(1),
   r.mibPerSecond.toFixed(0),
   r.peakRssMiB.toFixed(0),
   r.hashVerified ? 'yes' : 'NO',
 ]);
-const header = ['tool', 'image', 'wall s', 'MiB/s', 'peak RSS MiB', 'SHA-512 equal'];
+const header = ['tool', 'link', 'image', 'wall s', 'MiB/s', 'peak RSS MiB', 'SHA-512 equal'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-const wallOf = (tool: string, size = GIB) =>
-  results.find((r) => r.tool === tool && r.sizeBytes === size)?.wallSeconds ?? NaN;
-const oursAt1 = wallOf('indicovm (Glance client)');
-const ratios = [
-  `indicovm / curl -T at 1 GiB: ${(oursAt1 / wallOf('curl -T (PUT only)')).toFixed(2)} (target ≤ 1.10)`,
-  `indicovm / openstack CLI at 1 GiB: ${(oursAt1 / wallOf('openstack image create --file')).toFixed(2)}`,
-  `indicovm peak RSS 1 GiB → 4 GiB: ${results
-    .filter((r) => r.tool === 'indicovm (Glance client)')
+const wallOf = (tool: string, link: string, size = GIB) =>
+  results.find((r) => r.tool === tool && r.link === link && r.sizeBytes === size)?.wallSeconds ?? NaN;
+const ratio = (link: string, peer: string) => (wallOf(OURS, link) / wallOf(peer, link)).toFixed(2);
+const ratios = [LOOPBACK, LIMITED].flatMap((link) => [
+  `indicovm / curl -T at 1 GiB over ${link}: ${ratio(link, CURL)} (target ≤ 1.10)`,
+  `indicovm / openstack CLI at 1 GiB over ${link}: ${ratio(link, CLI)}`,
+]);
+ratios.push(
+  `indicovm peak RSS over loopback, 1 GiB → 4 GiB: ${results
+    .filter((r) => r.tool === OURS && r.link === LOOPBACK)
     .map((r) => r.peakRssMiB.toFixed(0))
     .join(' → ')} MiB (target ≤ 80, flat)`,
-];
+);
 process.stdout.write(
   [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n') +
     `\n\n${ratios.join('\n')}\n\n${out}\n`,
