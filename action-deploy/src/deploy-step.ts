@@ -1,8 +1,7 @@
 import { downloadRunArtifact } from '../../action-kit/artifact.js';
 import { openLedger } from '../../action-kit/cleanup.js';
 import { writableRoots } from '../../action-kit/command.js';
-import { deploy } from '../../shared/deploy/deploy.js';
-import type { DeployResult } from '../../shared/deploy/deploy.js';
+import { deploy, type DeployResult } from '../../shared/deploy/deploy.js';
 import type { deployCommand } from '../../shared/options/commands.js';
 import type { Resolved } from '../../shared/options/resolve.js';
 import type { Reporter } from '../../shared/report/reporter.js';
