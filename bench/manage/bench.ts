@@ -173,6 +173,8 @@ if (!empty(indicovmAfterBound.changed)) {
     `indicovm changed files the bound had written: ${JSON.stringify(indicovmAfterBound.changed)}`,
   );
 }
+// Leaves set C in place, so that every round's first indicovm run (set A) changes everything.
+bound(sets.C, filesOfC);
 
 const times = {
   indicovmChange: [] as number[],
@@ -190,7 +192,10 @@ for (let round = 0; round < ROUNDS; round++) {
   const b1 = bound(sets.C, filesOfC);
   const b2 = bound(sets.C, filesOfC);
   if ([i1, f1, b1].some((run) => empty(run.changed)) || [i2, f2, b2].some((run) => !empty(run.changed))) {
-    throw new Error(`unexpected change pattern in round ${round + 1}`);
+    const pattern = [i1, i2, f1, f2, b1, b2].map((run) => (empty(run.changed) ? 'none' : 'changed'));
+    throw new Error(
+      `unexpected change pattern in round ${round + 1} (indicovm, indicovm, Fabric, Fabric, bound, bound): ${pattern.join(' ')}`,
+    );
   }
   times.indicovmChange.push(i1.seconds);
   times.indicovmNoop.push(i2.seconds);
