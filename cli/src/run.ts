@@ -1,5 +1,5 @@
 import { ConfigurationError, errorMessage } from '../../shared/errors.js';
-import { FleetError } from '../../shared/manage/fleet.js';
+import { FleetError } from '../../shared/manage/fleet-result.js';
 import { COMMANDS, findCommand, type CommandSpec } from '../../shared/options/commands.js';
 import { readSettingsFile } from '../../shared/options/load.js';
 import { resolveOptions } from '../../shared/options/resolve.js';
@@ -7,7 +7,6 @@ import { TerminalReporter } from '../../shared/report/terminal.js';
 import { suggestion } from '../../shared/options/names.js';
 import { commandHelp, mainHelp } from './help.js';
 import { parseArgs, secretFlagWarnings } from './args.js';
-import { TASKS } from './tasks.js';
 import { VERSION } from './version.js';
 
 export interface CliIo {
@@ -79,6 +78,9 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     for (const warning of secretFlagWarnings(command, args.values)) {
       reporter.warning(warning);
     }
+    // The tasks' code (qemu, OpenStack, SSH, the recipe) loads only for a task that runs: help, a
+    // version and a usage error come without it.
+    const { TASKS } = await import('./tasks.js');
     const output = await TASKS[command.name]!(resolved.values as never, reporter, resolved.sources);
     if (output !== undefined) {
       io.out(output);

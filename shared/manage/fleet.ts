@@ -7,7 +7,7 @@
  * stops the roll-out, as Ansible's serial with max_fail_percentage 0.
  *
  * Over 300 lines: the fleet's hosts (parsed from hosts/hosts-file with their own host keys), the
- * parallel and rolling runs over them, and their summary, which share the per-host result type.
+ * parallel and rolling runs over them, and their summary.
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
@@ -19,29 +19,15 @@ import { HostKeyMismatchError, SshConnectionError } from '../ssh/errors.js';
 import { endpointName } from '../ssh/options.js';
 import { checkManageOptions, manage, type ManageDeps, type ManageResult } from './manage.js';
 import type { ManageOptions } from './options.js';
+import {
+  FleetError,
+  type FleetHost,
+  type FleetResult,
+  type HostOutcome,
+  type HostResult,
+} from './fleet-result.js';
 
-export interface FleetHost {
-  readonly host: string;
-  readonly port: number;
-  /** host:port, [v6]:port: how logs, the summary and results name it. */
-  readonly name: string;
-}
-
-export type HostOutcome = 'ok' | 'failed' | 'unreachable' | 'host-key-mismatch' | 'skipped';
-
-export interface HostResult extends Omit<ManageResult, 'changed'> {
-  readonly host: string;
-  /** How the host's run ended (`status` is the status task's output, as in a one-host run). */
-  readonly outcome: HostOutcome;
-  readonly tasks: readonly string[];
-  readonly changed: ManageResult['changed'];
-  readonly error?: string;
-  readonly seconds: number;
-}
-
-export interface FleetResult {
-  readonly results: readonly HostResult[];
-}
+export { FleetError, type FleetHost, type FleetResult, type HostOutcome, type HostResult };
 
 export interface FleetDeps extends ManageDeps {
   /** Adjusts one host's options before its run (the CLI adds ~/.ssh fall-backs for that host). */
@@ -50,17 +36,6 @@ export interface FleetDeps extends ManageDeps {
   readonly runHost?: (options: ManageOptions, reporter: Reporter, deps: ManageDeps) => Promise<ManageResult>;
   /** Receives every host's result once all are done, also when some failed. */
   readonly onFleetResult?: (result: FleetResult) => void;
-}
-
-/** The run failed on some hosts; the others' results are in `results`. */
-export class FleetError extends Error {
-  override readonly name = 'FleetError';
-  constructor(
-    message: string,
-    readonly results: readonly HostResult[],
-  ) {
-    super(message);
-  }
 }
 
 /** "host", "host:port", "[v6]:port" or a bare IPv6 address. */
