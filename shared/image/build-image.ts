@@ -33,7 +33,7 @@ import { PhaseClock } from './phase-clock.js';
 import { readProvisionInputs, runProvisionStep, uploadFiles } from './provision.js';
 import { checkSealResult, FINAL_SEAL_PATH, FINAL_SEAL_UNIT, finalSealScript, sealScript } from './seal.js';
 import { qemuVmHost } from './qemu-vm-host.js';
-import { waitForCloudInit } from './verify.js';
+import { waitForCloudInit } from './cloud-init-wait.js';
 import type { BootedVm, VmHost } from './vm-host.js';
 import { machineSettings, VmNotReachableError } from './vm.js';
 

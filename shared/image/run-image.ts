@@ -13,7 +13,7 @@ import { loopbackPortIsFree } from '../qemu/ports.js';
 import type { Reporter } from '../report/reporter.js';
 import { commandLine } from '../shell/quote.js';
 import { bootVm, machineSettings, waitForSsh, writeSeed } from './vm.js';
-import { waitForCloudInit } from './verify.js';
+import { waitForCloudInit } from './cloud-init-wait.js';
 
 type RunImageOptions = Values<typeof runImageCommand.options>;
 

@@ -11,12 +11,11 @@ import { join } from 'node:path';
 import type { Ledger } from '../cleanup/ledger.js';
 import { CommandError } from '../errors.js';
 import { createOverlay, imageInfo } from '../qemu/img.js';
-import { consoleDetail } from '../qemu/serial.js';
-import { withProgress } from '../report/progress.js';
 import type { Reporter } from '../report/reporter.js';
 import { fingerprintOf, type SshSession } from '../ssh/index.js';
 import type { BuildImageOptions } from './build-options.js';
 import type { ManifestImage, VerifyResult } from './manifest.js';
+import { waitForCloudInit } from './cloud-init-wait.js';
 import { recipeContext, type RecipeContext } from '../recipe/context.js';
 import {
   httpsProblem,
@@ -39,43 +38,6 @@ export interface StackVerifyResult extends VerifyResult, Partial<StackFacts> {
   readonly httpsHost?: string;
   readonly httpsLocation?: string;
 }
-const CLOUD_INIT_TIMEOUT_MS = 15 * 60_000;
-
-export async function waitForCloudInit(
-  session: SshSession,
-  reporter: Reporter,
-  serialLog?: string,
-): Promise<void> {
-  const progress = {
-    label: 'Waiting for cloud-init',
-    unit: 'time' as const,
-    ...(serialLog !== undefined ? { detail: () => consoleDetail(serialLog) } : {}),
-  };
-  const result = await withProgress(reporter, progress, () =>
-    session.exec(['cloud-init', 'status', '--wait', '--long'], {
-      allowFailure: true,
-      timeoutMs: CLOUD_INIT_TIMEOUT_MS,
-    }),
-  );
-  // 2 is "done, with recoverable errors" (cloud-init >= 23.4): worth a warning, not a failed build.
-  if (result.code === 2) {
-    reporter.warning(`cloud-init finished with recoverable errors:\n${result.stdout.trim()}`);
-  } else if (result.code !== 0) {
-    throw new CommandError(
-      'cloud-init status --wait',
-      result.code,
-      `${result.stdout}${result.stderr}`.trim().slice(-4000),
-    );
-  } else {
-    reporter.relay(
-      result.stdout
-        .trim()
-        .split('\n')
-        .find((line) => line.startsWith('status:')) ?? 'status: done',
-    );
-  }
-}
-
 export interface VerifyRequest {
   readonly image: ManifestImage;
   readonly workDir: string;

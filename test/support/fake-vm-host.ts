@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CreatedResource, Ledger, Undo } from '../../shared/cleanup/ledger.js';
+import { cloudInitWaitScript } from '../../shared/image/cloud-init-wait.js';
 import { OUTPUT_FILE_RESOURCE } from '../../shared/image/convert.js';
 import type { ManifestImage } from '../../shared/image/manifest.js';
 import { FINAL_SEAL_PATH, SEAL_OK, sealScript } from '../../shared/image/seal.js';
@@ -19,6 +20,11 @@ import { QEMU_RESOURCE } from '../../shared/qemu/process.js';
 import type { ExecResult } from '../../shared/ssh/exec.js';
 import type { SshSession } from '../../shared/ssh/index.js';
 import { FakeSshSession } from './fake-ssh.js';
+
+/** What the wait script prints in a guest where cloud-init finished without errors (cloud-init 22.4's files). */
+export const CLOUD_INIT_DONE =
+  'indicovm-cloud-init: result\n{"v1": {"datasource": "DataSourceNoCloud", "errors": []}}\n' +
+  'indicovm-cloud-init: status\n{"v1": {"init": {"errors": []}, "modules-final": {"errors": []}, "stage": null}}\n';
 
 /** Where a fake build can be made to fail; `provision` is a script other than the seal exiting 1. */
 export type FakeStep = 'overlay' | 'seed' | 'boot' | 'ssh' | 'provision' | `convert ${string}` | 'verify';
@@ -147,7 +153,9 @@ export class FakeVmHost implements VmHost {
   #answer(argv: readonly string[], stdin: string | undefined): ExecResult | undefined {
     const ok = (stdout = ''): ExecResult => ({ code: 0, stdout, stderr: '' });
     const command = argv.join(' ');
-    if (command === 'cloud-init status --wait --long') return ok('status: done\n');
+    if (command === `sh -c ${cloudInitWaitScript()}`) {
+      return ok(CLOUD_INIT_DONE);
+    }
     if (command === 'cat /etc/machine-id') return ok(`${FAKE_MACHINE_ID}\n`);
     if (command === 'sh -s --') {
       this.scripts.push(stdin ?? '');

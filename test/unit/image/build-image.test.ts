@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ledger } from '../../../shared/cleanup/ledger.js';
 import { buildImage, type BuildImageResult } from '../../../shared/image/build-image.js';
+import { cloudInitWaitScript } from '../../../shared/image/cloud-init-wait.js';
 import type { BuildImageOptions } from '../../../shared/image/build-options.js';
 import { FINAL_SEAL_PATH, sealScript } from '../../../shared/image/seal.js';
 import { buildImageCommand } from '../../../shared/options/commands.js';
@@ -101,7 +102,7 @@ describe('buildImage() through its vmHost port', () => {
       'seed',
       'boot',
       'ssh',
-      'exec cloud-init status --wait --long',
+      `exec sh -c ${cloudInitWaitScript()}`,
       'exec cat /etc/machine-id',
       'upload /etc/motd',
       'exec sh -s --',
