@@ -32,18 +32,21 @@ for (const [entry, out] of entries) {
 }
 rmSync(statsDir, { recursive: true, force: true });
 // ncc's ESM output has no __dirname/__filename, but ssh2's emscripten-built poly1305 module reads
-// __dirname when it loads. Each bundle defines both from its own import.meta.url.
+// __dirname when it loads. Each bundle and each of its chunks (ssh2 may sit in a chunk loaded on
+// demand) defines both from its own import.meta.url.
 const CJS_GLOBALS =
   "import { fileURLToPath as __indicovmFileURLToPath } from 'node:url';\n" +
   "import { dirname as __indicovmDirname } from 'node:path';\n" +
   'const __filename = __indicovmFileURLToPath(import.meta.url);\n' +
   'const __dirname = __indicovmDirname(__filename);\n';
 for (const [, out] of entries) {
-  const file = `${out}/index.js`;
-  const text = readFileSync(file, 'utf8');
-  // The CLI is the package's bin: it needs its shebang and the execute bit.
-  const shebang = out === 'cli/dist' ? '#!/usr/bin/env node\n' : '';
-  writeFileSync(file, `${shebang}${CJS_GLOBALS}${text.replace(/^#!.*\n/, '')}`);
+  for (const name of readdirSync(out).filter((file) => file.endsWith('.js'))) {
+    const file = `${out}/${name}`;
+    const text = readFileSync(file, 'utf8');
+    // The CLI is the package's bin: it needs its shebang and the execute bit.
+    const shebang = out === 'cli/dist' && name === 'index.js' ? '#!/usr/bin/env node\n' : '';
+    writeFileSync(file, `${shebang}${CJS_GLOBALS}${text.replace(/^#!.*\n/, '')}`);
+  }
 }
 chmodSync('cli/dist/index.js', 0o755);
 

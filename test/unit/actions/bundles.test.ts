@@ -1,5 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { REPO, runBundledAction } from '../../support/run-action.js';
@@ -89,4 +91,27 @@ describe('post steps', () => {
       expect(run.stdout).toContain('Nothing to clean up');
     },
   );
+});
+
+describe('the CLI bundle', () => {
+  // A task's code is a chunk loaded when the task runs: the chunk must load too (ssh2 in it reads
+  // __dirname, which each bundled file defines for itself).
+  test('runs a task from its lazily loaded chunk: render-script writes the recipe', () => {
+    const out = mkdtempSync(join(tmpdir(), 'indicovm-cli-bundle-'));
+    try {
+      const run = spawnSync(
+        process.execPath,
+        [join(REPO, 'cli/dist/index.js'), 'render-script', '--output-dir', out],
+        {
+          cwd: out,
+          encoding: 'utf8',
+        },
+      );
+      expect(run.stderr).not.toContain('Error');
+      expect(run.status).toBe(0);
+      expect(readdirSync(out).length).toBeGreaterThan(0);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 });
