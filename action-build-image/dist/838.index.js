@@ -1,3 +1,7 @@
+import { fileURLToPath as __indicovmFileURLToPath } from 'node:url';
+import { dirname as __indicovmDirname } from 'node:path';
+const __filename = __indicovmFileURLToPath(import.meta.url);
+const __dirname = __indicovmDirname(__filename);
 export const id = 838;
 export const ids = [838];
 export const modules = {
